@@ -1,0 +1,46 @@
+"""The forum platform: create_app() builds the Flask application."""
+import os
+
+from flask import Flask
+
+from config import CONFIGS, INSTANCE_DIR
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(INSTANCE_DIR),
+    )
+    config_name = config_name or os.environ.get("FORUM_CONFIG") or (
+        "development" if os.environ.get("FLASK_DEBUG") == "1" else "production"
+    )
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY must be set outside development (see README, Configuration)."
+        )
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from forum import cli, i18n, security
+    from forum.database import init_database
+    from forum.extensions import csrf, db, limiter, login_manager, migrate
+    from forum.views import register_blueprints
+
+    init_database(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+
+    if app.config.get("SCHEDULER_IN_PROCESS"):
+        from forum.jobs import start_in_process_scheduler
+
+        start_in_process_scheduler(app)
+    return app

@@ -1,0 +1,80 @@
+"""`flask --app forum ...` commands: each a thin call into a service."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(scheduler)
+    app.cli.add_command(mail_group)
+    app.cli.add_command(translate)
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Create the demo community, forum pair and accounts (safe to run twice)."""
+    from forum.services.demo import DEMO_ACCOUNTS, seed_demo as run
+
+    created = run()
+    made = ", ".join(f"{n} {what}" for what, n in created.items() if n) or "nothing (already there)"
+    click.echo(f"Demo content created: {made}.")
+    click.echo("Demo accounts (email / password / role):")
+    for spec in DEMO_ACCOUNTS:
+        role = "admin" if spec.is_admin else spec.role
+        click.echo(f"  {spec.email:32} {spec.password:22} {role}")
+
+
+@click.command("scheduler")
+def scheduler():
+    """Run the job scheduler in the foreground (production: its own process)."""
+    from forum.jobs import run_blocking
+
+    run_blocking(current_app._get_current_object())
+
+
+@click.group("mail")
+def mail_group():
+    """The outbox."""
+
+
+@mail_group.command("deliver")
+def mail_deliver():
+    """Deliver the due messages of the outbox once, and say how it went."""
+    from forum.mail import deliver_due
+
+    counts = deliver_due()
+    click.echo(f"sent {counts['sent']}, will retry {counts['retrying']}, failed {counts['failed']}")
+
+
+@click.group()
+def translate():
+    """Extract, update and compile the es/en catalogs in translations/."""
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), *args], check=True, cwd=ROOT)
+
+
+@translate.command()
+def update():
+    """Extract every string and merge it into both catalogs."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+             "-o", "translations/messages.pot", ".")
+    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching")
+    from forum.translations import fill_english
+
+    fill_english(ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po")
+
+
+@translate.command()
+def compile():
+    """Compile the catalogs (.po -> .mo)."""
+    _pybabel("compile", "-d", "translations")

@@ -1,0 +1,62 @@
+"""Flask-WTF forms: they parse and check shape; rules live in the services."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from forum.i18n import GENDER_LABELS, SECTOR_LABELS, LANGUAGE_NAMES
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
+                                               Email(_l("Enter a valid email address."))])
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(_l("Choose a password.")),
+        Length(min=10, message=_l("Use at least %(min)d characters for your password.")),
+    ])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        EqualTo("password", message=_l("The two passwords do not match."))])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me signed in"))
+    next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
+                                               Email(_l("Enter a valid email address."))])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[
+        DataRequired(_l("Choose a password.")),
+        Length(min=10, message=_l("Use at least %(min)d characters for your password.")),
+    ])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        EqualTo("password", message=_l("The two passwords do not match."))])
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
+    handle = StringField(_l("Handle"), validators=[DataRequired(_l("Choose a handle.")), Length(max=30)],
+                         description=_l("Others mention you as @handle. Lowercase letters, digits and underscores."))
+    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=False)
+    institution = StringField(_l("Institution"), validators=[Optional(), Length(max=200)])
+    sector = SelectField(_l("Sector"), validators=[Optional()], validate_choice=False,
+                         choices=[("", "—")] + list(SECTOR_LABELS.items()))
+    gender = SelectField(_l("Sex/gender (optional)"), validators=[Optional()], validate_choice=False,
+                         choices=[("", "—")] + list(GENDER_LABELS.items()),
+                         description=_l("Optional. Used only for aggregated participation statistics, "
+                                        "never shown on your profile."))
+    locale = SelectField(_l("Preferred language"), validate_choice=False,
+                         choices=list(LANGUAGE_NAMES.items()))
+    timezone = SelectField(_l("Time zone"), validators=[Optional()], validate_choice=False)
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Your reply"), validators=[DataRequired(_l("Write something before posting."))],
+                         description=_l("Markdown: **bold**, *italics*, [link](https://…), lists with -"))

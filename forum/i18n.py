@@ -1,0 +1,189 @@
+"""Locale and time-zone selection, and the formatting helpers templates use.
+
+UI language order (DESIGN.md): explicit choice (the `lang` cookie set by the
+switcher) > the member's preference > Accept-Language > Spanish.
+"""
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime, timezone
+from functools import lru_cache
+
+import pycountry
+from babel import Locale
+from flask import Flask, current_app, g, request
+from flask_babel import format_date, format_time, get_locale, get_timezone
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from forum.extensions import babel
+
+LANG_COOKIE = "lang"
+LANGUAGE_NAMES = {"es": "Español", "en": "English"}
+
+# ECLAC's 33 member states of Latin America and the Caribbean, then the
+# Caribbean associate members: listed first in every country choice.
+LAC_COUNTRIES = (
+    "AG", "AR", "BS", "BB", "BZ", "BO", "BR", "CL", "CO", "CR", "CU", "DM", "DO",
+    "EC", "SV", "GD", "GT", "GY", "HT", "HN", "JM", "MX", "NI", "PA", "PY", "PE",
+    "KN", "LC", "VC", "SR", "TT", "UY", "VE",
+    "AI", "AW", "BM", "VG", "KY", "CW", "GP", "MQ", "MS", "PR", "SX", "TC", "VI", "GF",
+)
+
+SECTOR_LABELS = {
+    "national_government": _l("National government"),
+    "subnational_government": _l("Subnational government"),
+    "academia": _l("Academia"),
+    "civil_society": _l("Civil society"),
+    "private_sector": _l("Private sector"),
+    "international_organization": _l("International organization"),
+    "other": _l("Other"),
+}
+GENDER_LABELS = {
+    "woman": _l("Woman"),
+    "man": _l("Man"),
+    "other": _l("Other"),
+    "prefer_not_to_say": _l("Prefer not to say"),
+}
+
+# Language names inside sentences, in the UI language (the switcher uses endonyms).
+LANGUAGE_LABELS = {"es": _l("Spanish"), "en": _l("English")}
+
+ROLE_LABELS = {
+    "member": _l("member"),
+    "moderator": _l("moderator"),
+    "organizer": _l("organizer"),
+}
+
+
+def role_label(code: str | None) -> str:
+    return str(ROLE_LABELS.get(code, "")) if code else ""
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or "es"
+
+
+def select_timezone() -> str:
+    """Viewer's profile, else the community being viewed, else the site default."""
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    community_tz = g.get("community_timezone")
+    if community_tz:
+        return community_tz
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def locale_code() -> str:
+    return str(get_locale() or "es")
+
+
+def format_dt(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC datetime in the viewer's time zone and language, without seconds.
+
+    `fmt` is the length of the date part (short / medium / long / full);
+    the time is always hours and minutes.
+    """
+    if value is None:
+        return ""
+    locale = get_locale()
+    date_part = format_date(value.astimezone(get_timezone()), fmt)
+    time_part = format_time(value, "short")
+    return locale.datetime_formats[fmt].format(time_part, date_part)
+
+
+def format_day(value: datetime | None, fmt: str = "long") -> str:
+    return format_date(value.astimezone(get_timezone()), fmt) if value else ""
+
+
+def iso_dt(value: datetime | None) -> str:
+    return value.astimezone(timezone.utc).isoformat() if value else ""
+
+
+@lru_cache(maxsize=4)
+def _country_names(locale: str) -> dict[str, str]:
+    territories = Locale.parse(locale).territories
+    return {
+        c.alpha_2: territories.get(c.alpha_2, c.name)
+        for c in pycountry.countries
+    }
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return _country_names(locale_code()).get(code, code)
+
+
+def is_country(code: str | None) -> bool:
+    return bool(code) and code in _country_names("en")
+
+
+def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
+    """All countries, Latin America and the Caribbean first, in the UI language."""
+    names = _country_names(locale or locale_code())
+    lac = sorted(((c, names[c]) for c in LAC_COUNTRIES if c in names), key=lambda x: _sort_key(x[1]))
+    rest = sorted(
+        ((c, n) for c, n in names.items() if c not in LAC_COUNTRIES), key=lambda x: _sort_key(x[1])
+    )
+    return lac + rest
+
+
+def _sort_key(name: str) -> str:
+    import unicodedata
+
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(ch)
+    )
+
+
+LAC_TIMEZONE_PREFIXES = ("America/",)
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> list[str]:
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/")))
+    americas = [z for z in zones if z.startswith(LAC_TIMEZONE_PREFIXES)]
+    return americas + [z for z in zones if not z.startswith(LAC_TIMEZONE_PREFIXES)] + ["UTC"]
+
+
+def is_timezone(name: str | None) -> bool:
+    return bool(name) and name in set(timezone_names())
+
+
+def sector_label(code: str | None) -> str:
+    return str(SECTOR_LABELS.get(code, "")) if code else ""
+
+
+def localized(obj, field: str) -> str:
+    """The `field_es` or `field_en` attribute of a bilingual object, by UI language."""
+    lang = locale_code()
+    value = getattr(obj, f"{field}_{lang}", None)
+    return value or getattr(obj, f"{field}_es", "") or ""
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    # Functions are globals so that imported macros see them too.
+    app.jinja_env.globals.update(
+        language_names=LANGUAGE_NAMES,
+        language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
+        format_dt=format_dt,
+        format_day=format_day,
+        iso_dt=iso_dt,
+        country_name=country_name,
+        sector_label=sector_label,
+        role_label=role_label,
+        localized=localized,
+    )
+
+    @app.context_processor
+    def inject_i18n():
+        return {"current_locale": locale_code(), "current_timezone": str(get_timezone())}

@@ -1,0 +1,53 @@
+"""The scheduler's jobs: each a thin, idempotent call into a service.
+
+In development the scheduler runs inside the dev server's process; in
+production it runs as its own process (`flask --app forum scheduler`), so
+web workers never run jobs.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from forum import mail
+
+log = logging.getLogger(__name__)
+
+
+def deliver_outbox(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        started = time.monotonic()
+        counts = mail.deliver_due()
+        if any(counts.values()):
+            log.info("job=deliver_outbox %s duration=%.2fs", counts, time.monotonic() - started)
+        return counts
+
+
+def configure(scheduler, app: Flask):
+    scheduler.add_job(
+        deliver_outbox, "interval", args=[app], id="deliver_outbox",
+        seconds=app.config["OUTBOX_INTERVAL_SECONDS"], max_instances=1, coalesce=True,
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def start_in_process_scheduler(app: Flask) -> None:
+    """Only in the dev server's serving process (the reloader's child), never elsewhere."""
+    if app.testing or os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return
+    scheduler = configure(BackgroundScheduler(timezone="UTC"), app)
+    scheduler.start()
+    app.extensions["scheduler"] = scheduler
+
+
+def run_blocking(app: Flask) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    scheduler = configure(BlockingScheduler(timezone="UTC"), app)
+    log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    scheduler.start()

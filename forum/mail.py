@@ -1,0 +1,166 @@
+"""The outbox and its delivery.
+
+Code never sends mail: it queues a message (`queue_email`) with a unique
+dedupe key, in the same transaction as the change that caused it. A job
+(`deliver_due`) claims due messages one by one and sends them over SMTP, or
+writes `.eml` files in development. A row is claimed with a conditional
+UPDATE, so two deliverers never send the same message.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+import css_inline
+from flask import current_app, has_request_context, render_template
+from flask_babel import force_locale
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from forum.extensions import db
+from forum.models import OutboxMessage, User, utcnow
+
+log = logging.getLogger(__name__)
+
+_inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
+def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
+    """(subject, text, html) of templates/email/<template>.{txt,html} in `locale`."""
+    if not has_request_context():  # a job or a CLI command: url_for needs a request
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            return render_email(template, locale, **context)
+    with force_locale(locale):
+        context.setdefault("base_url", current_app.config["BASE_URL"])
+        context.setdefault("site_name", current_app.config["SITE_NAME"])
+        context["email_locale"] = locale
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.lstrip("\n"), _inliner.inline(html)
+
+
+def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str | None = None,
+                **context) -> OutboxMessage | None:
+    """Add a message to the outbox (not committed); None if the key was already queued."""
+    address = to.email if isinstance(to, User) else to
+    if isinstance(to, User):
+        locale = locale or to.locale
+        context.setdefault("user", to)
+    locale = locale if locale in current_app.config["LANGUAGES"] else "es"
+    if db.session.execute(
+        db.select(OutboxMessage.id).filter_by(dedupe_key=dedupe_key)
+    ).first():
+        return None
+    subject, text, html = render_email(template, locale, **context)
+    message = OutboxMessage(
+        dedupe_key=dedupe_key, to_address=address, subject=subject, body_text=text,
+        body_html=html, kind=template, locale=locale,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        return None
+    return message
+
+
+def build_mime(message: OutboxMessage) -> EmailMessage:
+    config = current_app.config
+    mime = EmailMessage()
+    mime["Subject"] = message.subject
+    mime["From"] = config["MAIL_DEFAULT_SENDER"]
+    mime["To"] = message.to_address
+    mime["Date"] = formatdate(localtime=False)
+    domain = config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ") or "localhost"
+    mime["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=domain)
+    mime["Content-Language"] = message.locale
+    mime.set_content(message.body_text)
+    if message.body_html:
+        mime.add_alternative(message.body_html, subtype="html")
+    return mime
+
+
+def _send_smtp(mimes: list[EmailMessage]) -> None:
+    config = current_app.config
+    cls = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with cls(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        for mime in mimes:
+            smtp.send_message(mime)
+
+
+def _write_file(mime: EmailMessage, message: OutboxMessage) -> Path:
+    folder = Path(current_app.config["MAIL_FILE_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{message.id:06d}-{message.kind}.eml"
+    path.write_bytes(bytes(mime))
+    print(f"[mail] {message.to_address}: {message.subject} -> {path}", flush=True)
+    return path
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** attempts, 24 * 60))
+
+
+def claim(message_id: int, now: datetime) -> bool:
+    """Take one due message for this deliverer; False if someone else has it."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued",
+               OutboxMessage.next_attempt_at <= now)
+        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver_due(limit: int | None = None) -> dict[str, int]:
+    """Send due messages; returns counts of sent, failed (will retry) and given up."""
+    config = current_app.config
+    limit = limit or config["MAIL_BATCH_SIZE"]
+    now = utcnow()
+    ids = db.session.execute(
+        db.select(OutboxMessage.id)
+        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id).limit(limit)
+    ).scalars().all()
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    for message_id in ids:
+        if not claim(message_id, now):
+            continue
+        message = db.session.get(OutboxMessage, message_id)
+        try:
+            mime = build_mime(message)
+            if config["MAIL_BACKEND"] == "file":
+                _write_file(mime, message)
+            else:
+                _send_smtp([mime])
+        except (OSError, smtplib.SMTPException) as exc:
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                message.status = "failed"
+                counts["failed"] += 1
+            else:
+                message.status = "queued"
+                message.next_attempt_at = utcnow() + _retry_delay(message.attempts)
+                counts["retrying"] += 1
+            log.warning("outbox %s: %s", message.id, message.last_error)
+        else:
+            message.status = "sent"
+            message.sent_at = utcnow()
+            message.last_error = None
+            counts["sent"] += 1
+        db.session.commit()
+    return counts
+
+
+__all__ = ["build_mime", "deliver_due", "queue_email", "render_email"]

@@ -1,0 +1,151 @@
+"""Forums and their conversations: ForumPair, Forum, Thread, Post, Revision."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models.community import Community
+from forum.models.types import UTCDateTime, utcnow
+from forum.models.user import User
+
+THREAD_KINDS = ("guiding_question", "discussion")
+
+
+class ForumPair(db.Model):
+    """What the language forums of one discussion share, stored once."""
+
+    __tablename__ = "forum_pairs"
+    __table_args__ = (UniqueConstraint("community_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    allow_member_threads: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    community: Mapped[Community] = relationship(back_populates="forum_pairs")
+    forums: Mapped[list["Forum"]] = relationship(
+        back_populates="pair", order_by="Forum.language.desc()"
+    )
+
+    def state(self, now: datetime) -> str:
+        """scheduled, open or closed: computed at read time, so never stale."""
+        if now < self.opens_at:
+            return "scheduled"
+        if now >= self.closes_at:
+            return "closed"
+        return "open"
+
+
+class Forum(db.Model):
+    """One discussion in one language."""
+
+    __tablename__ = "forums"
+    __table_args__ = (
+        UniqueConstraint("pair_id", "language"),
+        UniqueConstraint("community_id", "slug"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("forum_pairs.id"), index=True)
+    # Denormalised from the pair so URLs (/c/<community>/f/<forum>) resolve in one query.
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    language: Mapped[str] = mapped_column(String(5))
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    concept_note_md: Mapped[str] = mapped_column(Text, default="")
+    concept_note_html: Mapped[str] = mapped_column(Text, default="")
+    thread_count: Mapped[int] = mapped_column(Integer, default=0)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pair: Mapped[ForumPair] = relationship(back_populates="forums")
+    community: Mapped[Community] = relationship()
+
+    @property
+    def siblings(self) -> list["Forum"]:
+        return [f for f in self.pair.forums if f.id != self.id]
+
+    @property
+    def sibling(self) -> "Forum | None":
+        siblings = self.siblings
+        return siblings[0] if siblings else None
+
+    def state(self, now: datetime) -> str:
+        return self.pair.state(now)
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+    __table_args__ = (Index("ix_threads_forum_kind_position", "forum_id", "kind", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="discussion")
+    position: Mapped[int | None] = mapped_column(Integer)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)
+    next_post_number: Mapped[int] = mapped_column(Integer, default=1)
+    last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    forum: Mapped[Forum] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def is_guiding_question(self) -> bool:
+        return self.kind == "guiding_question"
+
+    @property
+    def reply_count(self) -> int:
+        """Posts after the opening one."""
+        return max(self.post_count - 1, 0)
+
+
+class Post(db.Model):
+    """One contribution: Markdown as written and the sanitised HTML made from it on save."""
+
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("thread_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delete_reason: Mapped[str | None] = mapped_column(String(500))
+
+    thread: Mapped[Thread] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Revision(db.Model):
+    """An earlier body of an edited post, kept so nothing is lost."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body_md: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship()

@@ -1,0 +1,152 @@
+"""Every permission rule, and nowhere else: `can(user, action, obj)`.
+
+Views, services, listings and templates all ask here. Roles are per
+community (member < moderator < organizer); site admins are above all.
+"""
+from __future__ import annotations
+
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
+
+from forum.extensions import db
+from forum.models import Community, Forum, Membership, Thread, User, utcnow
+
+ROLE_RANK = {"member": 1, "moderator": 2, "organizer": 3}
+
+
+def _is_user(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def membership(user, community: Community) -> Membership | None:
+    """The user's membership in a community, memoised for the request."""
+    if not _is_user(user):
+        return None
+    cache = g.setdefault("_memberships", {}) if has_request_context() else {}
+    key = (user.id, community.id)
+    if key not in cache:
+        cache[key] = db.session.execute(
+            db.select(Membership).filter_by(user_id=user.id, community_id=community.id)
+        ).scalar_one_or_none()
+    return cache[key]
+
+
+def role_in(user, community: Community) -> str | None:
+    """member / moderator / organizer for an active member, else None."""
+    m = membership(user, community)
+    return m.role if m and m.is_active else None
+
+
+def has_role(user, community: Community, role: str) -> bool:
+    if _is_user(user) and user.is_admin:
+        return True
+    current = role_in(user, community)
+    return current is not None and ROLE_RANK[current] >= ROLE_RANK[role]
+
+
+def _community_of(obj) -> Community:
+    if isinstance(obj, Community):
+        return obj
+    if isinstance(obj, Forum):
+        return obj.community
+    if isinstance(obj, Thread):
+        return obj.forum.community
+    raise TypeError(f"no community for {obj!r}")
+
+
+def can(user, action: str, obj=None) -> bool:
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"unknown action {action!r}")
+    return rule(user, obj)
+
+
+def _view_community(user, community: Community) -> bool:
+    if community.visibility == "public":
+        return True
+    return has_role(user, community, "member")
+
+
+def _join_community(user, community: Community) -> bool:
+    if not _is_user(user) or not _view_community(user, community):
+        return False
+    if membership(user, community) is not None:
+        return False
+    return community.join_policy == "open"
+
+
+def _leave_community(user, community: Community) -> bool:
+    m = membership(user, community)
+    return m is not None and m.is_active
+
+
+def _view_forum(user, forum: Forum) -> bool:
+    return _view_community(user, forum.community)
+
+
+def _view_thread(user, thread: Thread) -> bool:
+    return _view_forum(user, thread.forum)
+
+
+def reply_block_reason(user, thread: Thread):
+    """Why this user may not reply here (a translatable message), or None if they may."""
+    forum = thread.forum
+    community = forum.community
+    if not _is_user(user):
+        return _l("Sign in to reply.")
+    if not user.is_confirmed:
+        return _l("Confirm your email address to take part.")
+    if not has_role(user, community, "member"):
+        return _l("Join the community to take part in this forum.")
+    moderator = has_role(user, community, "moderator")
+    state = forum.state(utcnow())
+    if state == "scheduled" and not moderator:
+        return _l("This forum has not opened yet.")
+    if state == "closed" and not moderator:
+        return _l("This forum is closed; it can be read but not answered.")
+    if thread.is_locked and not moderator:
+        return _l("This thread is locked.")
+    return None
+
+
+def _reply(user, thread: Thread) -> bool:
+    return _view_thread(user, thread) and reply_block_reason(user, thread) is None
+
+
+def _moderate(user, obj) -> bool:
+    return _is_user(user) and has_role(user, _community_of(obj), "moderator")
+
+
+def _organize(user, obj) -> bool:
+    return _is_user(user) and has_role(user, _community_of(obj), "organizer")
+
+
+RULES = {
+    "community.view": _view_community,
+    "community.join": _join_community,
+    "community.leave": _leave_community,
+    "forum.view": _view_forum,
+    "thread.view": _view_thread,
+    "thread.reply": _reply,
+    "community.moderate": _moderate,
+    "community.organize": _organize,
+}
+
+
+def visible_communities_clause(user):
+    """A WHERE clause for listings: the communities this user may see listed."""
+    from sqlalchemy import or_, select
+
+    listed = Community.visibility == "public"
+    if _is_user(user) and user.is_admin:
+        return Community.id.is_not(None)
+    if _is_user(user):
+        mine = select(Membership.community_id).where(
+            Membership.user_id == user.id, Membership.state == "active"
+        )
+        return or_(listed, Community.id.in_(mine))
+    return listed
+
+
+__all__ = ["can", "has_role", "membership", "reply_block_reason", "role_in",
+           "visible_communities_clause", "User"]

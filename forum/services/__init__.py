@@ -1,0 +1,14 @@
+"""Domain logic in plain functions, shared by views and CLI commands.
+
+A service validates, changes, commits, and raises DomainError with a
+translatable message; it never touches the request or flashes.
+"""
+
+
+class DomainError(Exception):
+    """A rule refused the change; `message` is shown to the person (translatable)."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field

@@ -1,0 +1,144 @@
+"""The demo content: the Planning Network and its forum pair on territorial resilience.
+
+Idempotent: every piece is looked up before it is made, so a second run
+changes nothing.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from forum.demo import texts
+from forum.extensions import db
+from forum.markup import render
+from forum.models import Community, Forum, ForumPair, Thread, User, utcnow
+from forum.services import posting
+from forum.services.membership import add_member
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    key: str
+    email: str
+    password: str
+    display_name: str
+    handle: str
+    role: str
+    country: str
+    institution: str
+    sector: str
+    gender: str
+    locale: str
+    is_admin: bool = False
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("member", "miembro@demo.example.org", "demo-miembro-2026", "Ana Morales", "ana_morales",
+                "member", "CL", "Municipalidad de Valparaíso", "subnational_government", "woman", "es"),
+    DemoAccount("moderator", "moderador@demo.example.org", "demo-moderador-2026", "Carlos Pérez",
+                "carlos_perez", "moderator", "MX", "Universidad Nacional Autónoma de México",
+                "academia", "man", "es"),
+    DemoAccount("organizer", "organizer@demo.example.org", "demo-organizer-2026", "Marcia Charles",
+                "marcia_charles", "organizer", "TT", "Ministry of Planning and Development",
+                "national_government", "woman", "en"),
+    DemoAccount("admin", "admin@demo.example.org", "demo-admin-2026", "Admin", "admin",
+                "organizer", "CL", "ILPES", "international_organization", "prefer_not_to_say", "es",
+                is_admin=True),
+)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year = moment.year + month // 12
+    month = month % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _account(spec: DemoAccount, now: datetime) -> tuple[User, bool]:
+    user = db.session.execute(db.select(User).filter_by(email=spec.email)).scalar_one_or_none()
+    if user is not None:
+        return user, False
+    user = User(email=spec.email, display_name=spec.display_name, handle=spec.handle,
+                country=spec.country, institution=spec.institution, sector=spec.sector,
+                gender=spec.gender, locale=spec.locale, is_admin=spec.is_admin,
+                email_confirmed_at=now)
+    user.set_password(spec.password)
+    db.session.add(user)
+    db.session.flush()
+    return user, True
+
+
+def seed_demo(now: datetime | None = None) -> dict[str, int]:
+    """Create what is missing of the demo; returns how many of each thing it created."""
+    now = (now or utcnow()).replace(second=0, microsecond=0)
+    created = {"users": 0, "communities": 0, "forums": 0, "threads": 0, "posts": 0}
+
+    users = {}
+    for spec in DEMO_ACCOUNTS:
+        users[spec.key], new = _account(spec, now)
+        created["users"] += new
+
+    c = texts.COMMUNITY
+    community = db.session.execute(db.select(Community).filter_by(slug=c["slug"])).scalar_one_or_none()
+    if community is None:
+        community = Community(slug=c["slug"], name_es=c["name_es"], name_en=c["name_en"],
+                              description_es=c["description_es"], description_en=c["description_en"],
+                              visibility="public", join_policy="open", timezone="America/Santiago")
+        db.session.add(community)
+        db.session.flush()
+        created["communities"] += 1
+    for spec in DEMO_ACCOUNTS:
+        add_member(users[spec.key], community, role=spec.role)
+
+    p = texts.FORUM_PAIR
+    pair = db.session.execute(
+        db.select(ForumPair).filter_by(community_id=community.id, slug=p["slug"])
+    ).scalar_one_or_none()
+    if pair is None:
+        pair = ForumPair(community_id=community.id, slug=p["slug"], opens_at=now,
+                         closes_at=add_months(now, 2), allow_member_threads=False)
+        db.session.add(pair)
+        db.session.flush()
+
+    slugs = {"es": p["slug"], "en": "territorial-resilience"}
+    for language in ("es", "en"):
+        forum = db.session.execute(
+            db.select(Forum).filter_by(pair_id=pair.id, language=language)
+        ).scalar_one_or_none()
+        if forum is None:
+            note = (DEMO_DIR / f"concept_note_{language}.md").read_text(encoding="utf-8")
+            forum = Forum(pair_id=pair.id, community_id=community.id, language=language,
+                          slug=slugs[language], title=p[f"title_{language}"],
+                          summary=p[f"summary_{language}"], concept_note_md=note,
+                          concept_note_html=render(note), created_at=now)
+            db.session.add(forum)
+            db.session.flush()
+            created["forums"] += 1
+        _seed_questions(forum, users, created)
+    db.session.commit()
+    return created
+
+
+def _seed_questions(forum: Forum, users: dict[str, User], created: dict[str, int]) -> None:
+    lang = forum.language
+    for position, question in enumerate(texts.GUIDING_QUESTIONS, start=1):
+        exists = db.session.execute(
+            db.select(Thread.id).filter_by(forum_id=forum.id, kind="guiding_question", position=position)
+        ).first()
+        if exists:
+            continue
+        thread = posting.create_thread(forum, users["organizer"], title=question[lang],
+                                       body=question[f"body_{lang}"], kind="guiding_question",
+                                       position=position)
+        created["threads"] += 1
+        created["posts"] += 1
+        replies = [r for r in texts.SAMPLE_REPLIES
+                   if r["question"] == position - 1 and r["language"] == lang]
+        for sample in replies:
+            posting.add_post(thread, users[sample["author"]], sample["body"].strip())
+            created["posts"] += 1

@@ -1,0 +1,148 @@
+"""Accounts: register, confirm email, sign in and out, reset password, profile."""
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forum.extensions import db, limiter, login_manager
+from forum.forms import LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from forum.i18n import LANG_COOKIE, country_choices, locale_code, timezone_names
+from forum.models import User
+from forum.services import DomainError, accounts
+from forum.views.util import form_error, safe_next
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id))
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(email=form.email.data, password=form.password.data,
+                                     display_name=form.display_name.data, locale=locale_code())
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            login_user(user)
+            flash(_("Welcome! We sent you an email: follow its link to confirm your address."), "success")
+            return redirect(url_for("auth.unconfirmed"))
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    try:
+        accounts.confirm_email(token)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("auth.unconfirmed") if current_user.is_authenticated else url_for("auth.login"))
+    flash(_("Your email address is confirmed. You can now take part."), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.get("/unconfirmed")
+@login_required
+def unconfirmed():
+    if current_user.is_confirmed:
+        return redirect(url_for("main.home"))
+    return render_template("auth/unconfirmed.html")
+
+
+@bp.post("/confirm/resend")
+@login_required
+@limiter.limit("5 per hour")
+def resend_confirmation():
+    accounts.resend_confirmation(current_user)
+    flash(_("We sent you a new confirmation link."), "success")
+    return redirect(url_for("auth.unconfirmed"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            login_user(user, remember=form.remember.data)
+            response = make_response(redirect(safe_next(form.next.data, url_for("main.home"))))
+            response.delete_cookie(LANG_COOKIE)  # the member's preference now decides
+            return response
+    return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        flash(_("If an account exists for that address, we sent it a link to choose a new password."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(token, form.password.data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            login_user(user)
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/reset_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    form.country.choices = [("", "—")] + country_choices()
+    form.timezone.choices = [("", _("Community's time zone"))] + [(z, z.replace("_", " ")) for z in timezone_names()]
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(
+                current_user, display_name=form.display_name.data, handle=form.handle.data,
+                country=form.country.data, institution=form.institution.data,
+                sector=form.sector.data, gender=form.gender.data, locale=form.locale.data,
+                timezone=form.timezone.data,
+            )
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            flash(_("Your profile is saved."), "success")
+            response = make_response(redirect(url_for("auth.profile")))
+            response.delete_cookie(LANG_COOKIE)  # the saved preference now decides
+            return response
+    return render_template("auth/profile.html", form=form), 400 if form.errors else 200

@@ -1,0 +1,52 @@
+"""Small request-side helpers shared by the blueprints."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, request
+
+from forum.extensions import db
+from forum.policy import can
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths, so `next` cannot send people elsewhere."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def require(user, action: str, obj) -> None:
+    """404 rather than 403 for what the person may not even know exists."""
+    if not can(user, action, obj):
+        abort(404 if action.endswith(".view") else 403)
+
+
+def form_error(form, error) -> None:
+    """Put a service's DomainError next to its field, or flash it when it has none."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+def use_community_timezone(community) -> None:
+    g.community_timezone = community.timezone
+
+
+def page_arg() -> int:
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1

@@ -1,0 +1,64 @@
+"""The application shell: health check, security headers, configuration, SQLite settings."""
+import pytest
+
+from forum import create_app
+from tests.conftest import is_postgres
+
+
+def test_healthz_reports_database_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_database_unreachable(tmp_path):
+    broken = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+    assert response.json["database"].startswith("error")
+
+
+def test_every_page_forbids_inline_script(client):
+    for url in ("/", "/auth/login", "/does-not-exist"):
+        csp = client.get(url).headers["Content-Security-Policy"]
+        script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+        assert "'self'" in script_src
+        assert "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+
+
+def test_session_cookie_is_httponly_and_samesite(client, make_user):
+    user = make_user()
+    response = client.post("/auth/login", data={"email": user.email, "password": "correct horse battery"})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    import config
+
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+
+
+def test_sqlite_runs_in_wal_mode_with_busy_timeout(db):
+    if is_postgres():
+        pytest.skip("SQLite-only setting")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_forms_are_protected_by_csrf(app, make_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        user = make_user()
+        response = app.test_client().post("/auth/login", data={"email": user.email, "password": "x"})
+        assert response.status_code == 400
+        assert "Algo en la solicitud no era correcto" in response.get_data(as_text=True)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

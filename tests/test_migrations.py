@@ -1,0 +1,42 @@
+"""The schema comes from Alembic migrations, and they match the models exactly."""
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from config import normalise_db_url
+from forum import create_app
+from forum.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path}/migrated.sqlite3"
+        return
+    name = f"forum_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_db_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = url.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_migrations_build_the_schema_the_models_describe(empty_database_url):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_db_url(empty_database_url))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        db.engine.dispose()
+    assert diff == [], diff
+    assert version is not None

@@ -1,0 +1,86 @@
+"""Permissions as a matrix: role x action x community visibility, all through policy.can."""
+from datetime import timedelta
+
+import pytest
+
+from forum.policy import can
+from tests.conftest import forum_of
+
+ROLES = ("visitor", "outsider", "member", "moderator", "organizer", "admin")
+
+# action -> visibility -> roles allowed (for an open forum)
+EXPECTED = {
+    "community.view": {
+        "public": set(ROLES),
+        "members": {"member", "moderator", "organizer", "admin"},
+        "private": {"member", "moderator", "organizer", "admin"},
+    },
+    "community.join": {
+        "public": {"outsider"},
+        "members": set(),  # an outsider cannot even see it
+        "private": set(),
+    },
+    "thread.view": {
+        "public": set(ROLES),
+        "members": {"member", "moderator", "organizer", "admin"},
+        "private": {"member", "moderator", "organizer", "admin"},
+    },
+    "thread.reply": {
+        "public": {"member", "moderator", "organizer", "admin"},
+        "members": {"member", "moderator", "organizer", "admin"},
+        "private": {"member", "moderator", "organizer", "admin"},
+    },
+    "community.moderate": {v: {"moderator", "organizer", "admin"} for v in ("public", "members", "private")},
+    "community.organize": {v: {"organizer", "admin"} for v in ("public", "members", "private")},
+}
+
+
+@pytest.fixture
+def people(make_user):
+    from flask_login import AnonymousUserMixin
+
+    people = {role: make_user(role.title()) for role in ROLES if role != "visitor"}
+    people["admin"].is_admin = True
+    people["visitor"] = AnonymousUserMixin()
+    return people
+
+
+def _world(make_community, make_pair, people, visibility, **pair_args):
+    community = make_community(visibility=visibility, members={
+        people["member"]: "member", people["moderator"]: "moderator", people["organizer"]: "organizer"})
+    pair = make_pair(community, **pair_args)
+    thread = forum_of(pair, "es")
+    from forum.models import Thread
+    from forum.extensions import db
+
+    thread = db.session.execute(db.select(Thread).filter_by(forum_id=thread.id)).scalars().first()
+    return community, thread
+
+
+@pytest.mark.parametrize("visibility", ["public", "members", "private"])
+def test_permission_matrix(make_community, make_pair, people, visibility, app):
+    community, thread = _world(make_community, make_pair, people, visibility)
+    for action, by_visibility in EXPECTED.items():
+        target = thread if action.startswith("thread.") else community
+        for role in ROLES:
+            with app.test_request_context():
+                allowed = can(people[role], action, target)
+            assert allowed == (role in by_visibility[visibility]), (action, visibility, role)
+
+
+def test_closed_forum_reply_is_for_moderators_only(make_community, make_pair, people, app):
+    _, thread = _world(make_community, make_pair, people, "public",
+                       opens_in=timedelta(days=-90), lasts=timedelta(days=60))
+    for role in ROLES:
+        with app.test_request_context():
+            allowed = can(people[role], "thread.reply", thread)
+        assert allowed == (role in {"moderator", "organizer", "admin"}), role
+
+
+def test_deleted_accounts_can_do_nothing(make_community, make_pair, people, app):
+    from forum.models import utcnow
+
+    _, thread = _world(make_community, make_pair, people, "public")
+    people["member"].deleted_at = utcnow()
+    with app.test_request_context():
+        assert not can(people["member"], "thread.reply", thread)
