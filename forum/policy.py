@@ -6,6 +6,7 @@ community (member < moderator < organizer); site admins are above all.
 from __future__ import annotations
 
 from flask import g, has_request_context
+from sqlalchemy import or_, select
 from flask_babel import lazy_gettext as _l
 
 from forum.extensions import db
@@ -62,6 +63,14 @@ def can(user, action: str, obj=None) -> bool:
 
 
 def _view_community(user, community: Community) -> bool:
+    """See that it exists: its name, description and how to join."""
+    if community.visibility in ("public", "members"):
+        return True
+    return has_role(user, community, "member")
+
+
+def _read_community(user, community: Community) -> bool:
+    """Read its content: forums, threads, posts, resources."""
     if community.visibility == "public":
         return True
     return has_role(user, community, "member")
@@ -72,7 +81,7 @@ def _join_community(user, community: Community) -> bool:
         return False
     if membership(user, community) is not None:
         return False
-    return community.join_policy == "open"
+    return community.join_policy == "open" or user.is_admin
 
 
 def _leave_community(user, community: Community) -> bool:
@@ -81,7 +90,7 @@ def _leave_community(user, community: Community) -> bool:
 
 
 def _view_forum(user, forum: Forum) -> bool:
-    return _view_community(user, forum.community)
+    return _read_community(user, forum.community)
 
 
 def _view_thread(user, thread: Thread) -> bool:
@@ -123,6 +132,7 @@ def _organize(user, obj) -> bool:
 
 RULES = {
     "community.view": _view_community,
+    "community.read": _read_community,
     "community.join": _join_community,
     "community.leave": _leave_community,
     "forum.view": _view_forum,
@@ -133,11 +143,18 @@ RULES = {
 }
 
 
-def visible_communities_clause(user):
+def listed_communities_clause(user):
     """A WHERE clause for listings: the communities this user may see listed."""
-    from sqlalchemy import or_, select
+    listed = Community.visibility.in_(("public", "members"))
+    return _or_mine(user, listed)
 
-    listed = Community.visibility == "public"
+
+def readable_communities_clause(user):
+    """A WHERE clause for content listings (forums, threads, search): what this user may read."""
+    return _or_mine(user, Community.visibility == "public")
+
+
+def _or_mine(user, listed):
     if _is_user(user) and user.is_admin:
         return Community.id.is_not(None)
     if _is_user(user):
@@ -148,5 +165,5 @@ def visible_communities_clause(user):
     return listed
 
 
-__all__ = ["can", "has_role", "membership", "reply_block_reason", "role_in",
-           "visible_communities_clause", "User"]
+__all__ = ["can", "has_role", "listed_communities_clause", "membership",
+           "readable_communities_clause", "reply_block_reason", "role_in", "User"]

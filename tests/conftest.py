@@ -2,6 +2,7 @@
 a client, a CLI runner, a real SMTP server on loopback, and make_* helpers."""
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import socket
@@ -15,6 +16,8 @@ import pytest
 from sqlalchemy import event, text
 
 from config import normalise_db_url
+from flask.testing import FlaskClient
+
 from forum import create_app
 from forum.extensions import db as _db
 from forum.extensions import limiter
@@ -30,6 +33,14 @@ def _database_url() -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.sqlite3"
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as production does: its own app
+    context, `g`, locale cache and database session, not the test's."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app():
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_db_url(_database_url()),
@@ -37,6 +48,7 @@ def app():
     with app.app_context():
         _db.drop_all()
         _db.create_all()
+    app.test_client_class = IsolatedClient
     yield app
     with app.app_context():
         _db.session.remove()

@@ -168,17 +168,18 @@ def test_thread_pages_hold_30_posts_and_permalinks_land_on_the_right_page(client
 def test_thread_page_query_count_does_not_grow_with_posts(client, db, count_queries, make_user, setting):
     member, _, pair = setting
     thread = first_question(forum_of(pair, "es"))
+    url = thread_url(thread)
     others = [make_user() for _ in range(5)]
     for u in others[:2]:
         posting.add_post(thread, u, "corto")
     db.session.commit()
     with count_queries() as few:
-        assert client.get(thread_url(thread)).status_code == 200
+        assert client.get(url).status_code == 200
     for i in range(28):
         posting.add_post(thread, others[i % 5], f"más {i}")
     db.session.commit()
     with count_queries() as many:
-        assert client.get(thread_url(thread)).status_code == 200
+        assert client.get(url).status_code == 200
     assert len(many) == len(few) <= 6, many
 
 
@@ -186,15 +187,16 @@ def test_forum_and_home_query_counts_are_fixed(client, db, count_queries, make_c
     community = make_community()
     pair = make_pair(community, questions=1)
     forum = forum_of(pair, "es")
+    url = forum_url(forum)
     with count_queries() as small:
-        client.get(forum_url(forum))
+        client.get(url)
         client.get("/")
     for i in range(6):
         posting.create_thread(forum, None, title=f"Tema {i}", body="cuerpo")
         make_pair(community, questions=1)
     db.session.commit()
     with count_queries() as big:
-        client.get(forum_url(forum))
+        client.get(url)
         client.get("/")
     assert len(big) == len(small)
 
@@ -253,3 +255,18 @@ def test_seed_demo_is_idempotent_and_prints_the_accounts(runner, db, client):
     assert "The concept of resilience" in en_page
     pair = db.session.execute(db.select(Forum).filter_by(slug="territorial-resilience")).scalar_one().pair
     assert 59 <= (pair.closes_at - pair.opens_at).days <= 62
+
+
+def test_members_only_community_is_listed_but_its_forums_are_for_members(client, login, make_user,
+                                                                         make_community, make_pair):
+    outsider = make_user()
+    community = make_community(visibility="members")
+    forum = forum_of(make_pair(community), "es")
+    assert community.name_es in client.get("/c/").get_data(as_text=True)
+    login(outsider)
+    page = client.get(f"/c/{community.slug}").get_data(as_text=True)
+    assert "Solo los miembros pueden leer los foros de esta comunidad." in page
+    assert forum.title not in page
+    assert client.get(forum_url(forum)).status_code == 404
+    client.post(f"/c/{community.slug}/join")
+    assert client.get(forum_url(forum)).status_code == 200

@@ -62,16 +62,13 @@ def test_error_pages_are_translated(client):
     assert "Esta acción no es posible aquí" in client.post("/").get_data(as_text=True)
 
 
-def test_error_500_page_is_translated(app, client):
-    @app.get("/__boom")
+def test_error_500_page_is_translated(app, client, monkeypatch):
     def boom():
         raise RuntimeError("boom")
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    try:
-        response = client.get("/__boom", headers={"Accept-Language": "en"})
-    finally:
-        app.config["PROPAGATE_EXCEPTIONS"] = None
+    monkeypatch.setitem(app.view_functions, "communities.index", boom)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client.get("/c/", headers={"Accept-Language": "en"})
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
 

@@ -10,15 +10,20 @@ ROLES = ("visitor", "outsider", "member", "moderator", "organizer", "admin")
 
 # action -> visibility -> roles allowed (for an open forum)
 EXPECTED = {
-    "community.view": {
+    "community.view": {  # know it exists: name, description, how to join
+        "public": set(ROLES),
+        "members": set(ROLES),
+        "private": {"member", "moderator", "organizer", "admin"},
+    },
+    "community.read": {  # read its forums
         "public": set(ROLES),
         "members": {"member", "moderator", "organizer", "admin"},
         "private": {"member", "moderator", "organizer", "admin"},
     },
-    "community.join": {
-        "public": {"outsider"},
-        "members": set(),  # an outsider cannot even see it
-        "private": set(),
+    "community.join": {  # open join policy; outsiders cannot see a private one at all
+        "public": {"outsider", "admin"},
+        "members": {"outsider", "admin"},
+        "private": {"admin"},
     },
     "thread.view": {
         "public": set(ROLES),

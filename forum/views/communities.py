@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from forum.extensions import db
 from forum.i18n import localized
 from forum.models import Community, ForumPair, utcnow
-from forum.policy import can, role_in, visible_communities_clause
+from forum.policy import can, listed_communities_clause, role_in
 from forum.services import DomainError, membership
 from forum.views.util import require, use_community_timezone
 
@@ -25,7 +25,7 @@ def community_or_404(slug: str) -> Community:
 @bp.get("/")
 def index():
     communities = db.session.execute(
-        db.select(Community).where(visible_communities_clause(current_user))
+        db.select(Community).where(listed_communities_clause(current_user))
         .order_by(Community.member_count.desc(), Community.id)
     ).scalars().all()
     return render_template("communities/index.html", communities=communities)
@@ -36,11 +36,13 @@ def show(slug: str):
     from sqlalchemy.orm import selectinload
 
     community = community_or_404(slug)
-    pairs = db.session.execute(
+    can_read = can(current_user, "community.read", community)
+    pairs = [] if not can_read else db.session.execute(
         db.select(ForumPair).filter_by(community_id=community.id)
         .order_by(ForumPair.opens_at.desc()).options(selectinload(ForumPair.forums))
     ).scalars().all()
     return render_template("communities/show.html", community=community, pairs=pairs,
+                           can_read=can_read,
                            role=role_in(current_user, community),
                            can_join=can(current_user, "community.join", community), now=utcnow())
 

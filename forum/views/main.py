@@ -7,7 +7,7 @@ from sqlalchemy.orm import contains_eager
 from forum.extensions import db
 from forum.i18n import LANG_COOKIE
 from forum.models import Community, Forum, ForumPair, utcnow
-from forum.policy import visible_communities_clause
+from forum.policy import listed_communities_clause, readable_communities_clause
 from forum.services.accounts import set_locale
 from forum.views.util import safe_next
 
@@ -18,13 +18,13 @@ bp = Blueprint("main", __name__)
 def home():
     now = utcnow()
     communities = db.session.execute(
-        db.select(Community).where(visible_communities_clause(current_user))
+        db.select(Community).where(listed_communities_clause(current_user))
         .order_by(Community.member_count.desc(), Community.id).limit(50)
     ).scalars().all()
     open_forums = db.session.execute(
         db.select(Forum).join(ForumPair, Forum.pair_id == ForumPair.id)
         .join(Community, Forum.community_id == Community.id)
-        .where(visible_communities_clause(current_user),
+        .where(readable_communities_clause(current_user),
                ForumPair.opens_at <= now, ForumPair.closes_at > now)
         .order_by(ForumPair.closes_at, Forum.id).limit(50)
         .options(contains_eager(Forum.pair), contains_eager(Forum.community))
