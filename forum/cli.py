@@ -19,15 +19,21 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo():
+@click.option("--if-empty", is_flag=True, help="Only seed a database that has no accounts yet.")
+def seed_demo(if_empty: bool):
     """Create the demo community, forum pair and accounts (safe to run twice)."""
+    from forum.extensions import db
+    from forum.models import User
     from forum.services.demo import DEMO_ACCOUNTS, seed_demo as run
 
+    if if_empty and db.session.execute(db.select(User.id).limit(1)).first():
+        click.echo("The database already has accounts: demo not seeded.")
+        return
     created = run()
     made = ", ".join(f"{n} {what}" for what, n in created.items() if n) or "nothing (already there)"
     click.echo(f"Demo content created: {made}.")
     click.echo("Demo accounts (email / password / role):")
-    for spec in DEMO_ACCOUNTS:
+    for spec in (s for s in DEMO_ACCOUNTS if s.listed):
         role = "admin" if spec.is_admin else spec.role
         click.echo(f"  {spec.email:32} {spec.password:22} {role}")
 

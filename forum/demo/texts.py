@@ -156,7 +156,7 @@ falta información de riesgo actualizada y a una escala útil para la decisión 
     {
         "question": 0,
         "language": "en",
-        "author": "member",
+        "author": "participant_dm",
         "body": """Writing from the Eastern Caribbean: after Hurricane Maria in 2017, Dominica set
 itself the goal of becoming a climate-resilient nation and created a dedicated agency to
 steer reconstruction. One lesson is that "rural" and "urban" challenges look different on
@@ -188,7 +188,7 @@ de gobiernos intermedios, como provincias, departamentos o regiones.""",
     {
         "question": 1,
         "language": "en",
-        "author": "member",
+        "author": "participant_dm",
         "body": """In small island states the "local government" level is often very thin, so
 the changes we need are less about decentralizing and more about connecting. In Barbados,
 programmes such as Roofs to Reefs have tried to link national investment in resilient
@@ -202,7 +202,7 @@ before projects are designed, not after.""",
     {
         "question": 2,
         "language": "es",
-        "author": "member",
+        "author": "participant_pe",
         "body": """Quisiera compartir la experiencia de la gestión del agua en los Andes peruanos.
 Con la Ley 30215 sobre mecanismos de retribución por servicios ecosistémicos, varias
 empresas de agua potable incorporan en su tarifa un aporte para conservar y recuperar las
@@ -232,7 +232,7 @@ medir el liderazgo colaborativo o la apertura a la participación?""",
     {
         "question": 3,
         "language": "es",
-        "author": "member",
+        "author": "participant_uy",
         "body": """En Uruguay, la Estrategia Nacional de Desarrollo Uruguay 2050 mostró que la
 prospectiva sirve sobre todo para conversar sobre el futuro con actores que normalmente no
 se sientan a la misma mesa. Cuando llevamos los escenarios al nivel departamental, el

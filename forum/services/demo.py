@@ -34,6 +34,7 @@ class DemoAccount:
     gender: str
     locale: str
     is_admin: bool = False
+    listed: bool = True  # printed by seed-demo as an account to try
 
 
 DEMO_ACCOUNTS = (
@@ -48,6 +49,15 @@ DEMO_ACCOUNTS = (
     DemoAccount("admin", "admin@demo.example.org", "demo-admin-2026", "Admin", "admin",
                 "organizer", "CL", "ILPES", "international_organization", "prefer_not_to_say", "es",
                 is_admin=True),
+    DemoAccount("participant_dm", "daniel.joseph@demo.example.org", "demo-participant-2026",
+                "Daniel Joseph", "daniel_joseph", "member", "DM", "Ministry of Planning, Dominica",
+                "national_government", "man", "en", listed=False),
+    DemoAccount("participant_pe", "rosa.quispe@demo.example.org", "demo-participant-2026",
+                "Rosa Quispe", "rosa_quispe", "member", "PE", "Gobierno Regional de Cusco",
+                "subnational_government", "woman", "es", listed=False),
+    DemoAccount("participant_uy", "martin.silva@demo.example.org", "demo-participant-2026",
+                "Martín Silva", "martin_silva", "member", "UY", "Universidad de la República",
+                "academia", "man", "es", listed=False),
 )
 
 
