@@ -62,3 +62,14 @@ def test_forms_are_protected_by_csrf(app, make_user):
         assert "Algo en la solicitud no era correcto" in response.get_data(as_text=True)
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_pages_answer_503_with_a_translated_page_when_the_database_is_unreachable(tmp_path):
+    broken = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
+    client = broken.test_client()
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "no podemos conectarnos con la base de datos" in response.get_data(as_text=True).lower()
+    response = client.get("/", headers={"Accept-Language": "en"})
+    assert "cannot reach the database" in response.get_data(as_text=True)

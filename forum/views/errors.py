@@ -1,8 +1,10 @@
 """Translated error pages."""
-from flask import Flask, render_template
+from flask import Flask, make_response, render_template
+from sqlalchemy.exc import OperationalError
 from flask_wtf.csrf import CSRFError
 
 from forum.extensions import db
+from forum.i18n import locale_code
 
 
 def init_app(app: Flask) -> None:
@@ -16,3 +18,11 @@ def init_app(app: Flask) -> None:
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page(code))
     app.register_error_handler(CSRFError, page(400))
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        """The database is down or locked: a clean 503 whose page needs no query."""
+        db.session.rollback()
+        response = make_response(render_template("errors/503.html", current_locale=locale_code()), 503)
+        response.headers["Retry-After"] = "30"
+        return response
