@@ -7,16 +7,24 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from forum.i18n import GENDER_LABELS, SECTOR_LABELS, LANGUAGE_NAMES
 
 
+def _password_field(label):
+    return PasswordField(label, validators=[
+        DataRequired(_l("Choose a password.")),
+        Length(min=10, message=_l("Use at least %(min)d characters for your password.")),
+    ])
+
+
+def _repeat_password_field():
+    return PasswordField(_l("Repeat the password"), validators=[
+        EqualTo("password", message=_l("The two passwords do not match."))])
+
+
 class RegisterForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
                                                Email(_l("Enter a valid email address."))])
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(_l("Choose a password.")),
-        Length(min=10, message=_l("Use at least %(min)d characters for your password.")),
-    ])
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        EqualTo("password", message=_l("The two passwords do not match."))])
+    password = _password_field(_l("Password"))
+    confirm = _repeat_password_field()
 
 
 class LoginForm(FlaskForm):
@@ -32,12 +40,8 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[
-        DataRequired(_l("Choose a password.")),
-        Length(min=10, message=_l("Use at least %(min)d characters for your password.")),
-    ])
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        EqualTo("password", message=_l("The two passwords do not match."))])
+    password = _password_field(_l("New password"))
+    confirm = _repeat_password_field()
 
 
 class ProfileForm(FlaskForm):

@@ -7,20 +7,15 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.mail import queue_email
 from forum.models import GENDERS, SECTORS, User, utcnow
-from forum.services import DomainError
+from forum.services import DomainError, tokens
 
 MIN_PASSWORD_LENGTH = 10
 HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
-
-
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def normalise_email(address: str) -> str:
@@ -85,7 +80,7 @@ def register(*, email: str, password: str, display_name: str, locale: str) -> Us
 
 
 def send_confirmation(user: User) -> None:
-    token = _serializer("confirm-email").dumps({"id": user.id, "email": user.email})
+    token = tokens.make("confirm-email", {"id": user.id, "email": user.email})
     queue_email(to=user, template="confirm_email", token=token,
                 dedupe_key=f"confirm:{user.id}:{token[-16:]}")
 
@@ -98,14 +93,11 @@ def resend_confirmation(user: User) -> None:
 
 
 def confirm_email(token: str) -> User:
-    try:
-        data = _serializer("confirm-email").loads(
-            token, max_age=current_app.config["CONFIRM_TOKEN_MAX_AGE"]
-        )
-    except SignatureExpired:
-        raise DomainError(_l("This confirmation link has expired. Sign in to get a new one.")) from None
-    except BadSignature:
-        raise DomainError(_l("This confirmation link is not valid.")) from None
+    data = tokens.load(
+        "confirm-email", token, max_age=current_app.config["CONFIRM_TOKEN_MAX_AGE"],
+        expired=_l("This confirmation link has expired. Sign in to get a new one."),
+        invalid=_l("This confirmation link is not valid."),
+    )
     user = db.session.get(User, data.get("id"))
     if user is None or not user.is_active or user.email != data.get("email"):
         raise DomainError(_l("This confirmation link is not valid."))
@@ -132,21 +124,18 @@ def request_password_reset(email: str) -> None:
     user = get_by_email(email)
     if user is None or not user.is_active:
         return
-    token = _serializer("reset-password").dumps({"id": user.id, "fp": _reset_fingerprint(user)})
+    token = tokens.make("reset-password", {"id": user.id, "fp": _reset_fingerprint(user)})
     queue_email(to=user, template="reset_password", token=token,
                 dedupe_key=f"reset:{user.id}:{token[-16:]}")
     db.session.commit()
 
 
 def reset_password(token: str, password: str) -> User:
-    try:
-        data = _serializer("reset-password").loads(
-            token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"]
-        )
-    except SignatureExpired:
-        raise DomainError(_l("This reset link has expired. Ask for a new one.")) from None
-    except BadSignature:
-        raise DomainError(_l("This reset link is not valid.")) from None
+    data = tokens.load(
+        "reset-password", token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"],
+        expired=_l("This reset link has expired. Ask for a new one."),
+        invalid=_l("This reset link is not valid."),
+    )
     user = db.session.get(User, data.get("id"))
     if user is None or not user.is_active or data.get("fp") != _reset_fingerprint(user):
         raise DomainError(_l("This reset link is not valid or was already used."))
