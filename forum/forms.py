@@ -59,8 +59,24 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Preferred language"), validate_choice=False,
                          choices=list(LANGUAGE_NAMES.items()))
     timezone = SelectField(_l("Time zone"), validators=[Optional()], validate_choice=False)
+    email_notifications = SelectField(
+        _l("Email me about notifications"), validate_choice=False,
+        choices=[("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))],
+        description=_l("Replies to your posts, mentions and new posts in what you watch."))
+
+
+MARKDOWN_HELP = _l("Markdown: **bold**, *italics*, [link](https://…), lists with -, > quote, @handle to mention")
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField(_l("Your reply"), validators=[DataRequired(_l("Write something before posting."))],
-                         description=_l("Markdown: **bold**, *italics*, [link](https://…), lists with -"))
+    body = TextAreaField(_l("Your reply"), description=MARKDOWN_HELP)
+    reply_to = HiddenField()
+
+
+class ThreadForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[Length(max=300)])
+    body = TextAreaField(_l("Your message"), description=MARKDOWN_HELP)
+
+
+class EditPostForm(FlaskForm):
+    body = TextAreaField(_l("Text"), description=MARKDOWN_HELP)

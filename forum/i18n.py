@@ -161,6 +161,13 @@ def sector_label(code: str | None) -> str:
     return str(SECTOR_LABELS.get(code, "")) if code else ""
 
 
+def display_name(user) -> str:
+    """A member's name, or "Former member" once the account is deleted."""
+    if user is None or user.deleted_at is not None:
+        return str(_l("Former member"))
+    return user.display_name
+
+
 def localized(obj, field: str) -> str:
     """The `field_es` or `field_en` attribute of a bilingual object, by UI language."""
     lang = locale_code()
@@ -171,8 +178,14 @@ def localized(obj, field: str) -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
+    from forum.markup import excerpt
+    from forum.policy import can
+
     # Functions are globals so that imported macros see them too.
     app.jinja_env.globals.update(
+        can=can,
+        excerpt=excerpt,
+        display_name=display_name,
         language_names=LANGUAGE_NAMES,
         language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
         format_dt=format_dt,

@@ -16,7 +16,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 import css_inline
-from flask import current_app, has_request_context, render_template
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,16 @@ from forum.models import OutboxMessage, User, utcnow
 log = logging.getLogger(__name__)
 
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A full link for emails, built on BASE_URL, inside a request or not."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        with current_app.test_request_context():
+            path = url_for(endpoint, **values)
+    return current_app.config["BASE_URL"] + path
 
 
 def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:

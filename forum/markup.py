@@ -4,9 +4,15 @@ Posts are rendered once, on save; pages show the stored HTML.
 """
 from __future__ import annotations
 
+import re
+from html import unescape
+import xml.etree.ElementTree as etree
+
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "strong", "em", "b", "i", "del", "s", "sub", "sup",
@@ -14,14 +20,57 @@ ALLOWED_TAGS = frozenset({
     "h2", "h3", "h4", "h5", "h6",
     "table", "thead", "tbody", "tr", "th", "td",
 })
+def _allowed_a_attribute(tag, name, value):
+    if name in ("href", "title", "rel"):
+        return True
+    return name == "class" and value == "mention"
+
+
 ALLOWED_ATTRIBUTES = {
-    "a": ["href", "title", "rel"],
+    "a": _allowed_a_attribute,
     "th": ["align"],
     "td": ["align"],
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+
+
+MENTION_RE = r"(?<![\w@.])@([a-z0-9_]{3,30})\b"
+
+
+def mentioned_handles(source: str) -> set[str]:
+    """Handles written as @handle (outside code it is the renderer that decides)."""
+    return {h.lower() for h in re.findall(MENTION_RE, source or "", flags=re.IGNORECASE)}
+
+
+class _MentionProcessor(InlineProcessor):
+    def __init__(self, pattern, md, handles: set[str], profile_url):
+        super().__init__(pattern, md)
+        self.handles = handles
+        self.profile_url = profile_url
+
+    def handleMatch(self, m, data):
+        handle = m.group(1).lower()
+        if handle not in self.handles:
+            return None, None, None
+        el = etree.Element("a")
+        el.set("href", self.profile_url(handle))
+        el.set("class", "mention")
+        el.text = f"@{handle}"
+        return el, m.start(0), m.end(0)
+
+
+class _MentionExtension(Extension):
+    def __init__(self, handles, profile_url):
+        super().__init__()
+        self.handles = handles
+        self.profile_url = profile_url
+
+    def extendMarkdown(self, md):
+        md.inlinePatterns.register(
+            _MentionProcessor(MENTION_RE, md, self.handles, self.profile_url), "mention", 175
+        )
 
 
 def _set_rel(attrs, new=False):
@@ -39,8 +88,25 @@ _cleaner = bleach.Cleaner(
 )
 
 
-def render(source: str) -> str:
-    """Members' Markdown as sanitised HTML; headings start at h2 (h1 is the page's)."""
-    html = markdown.markdown(source or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
+def render(source: str, mentions: set[str] | None = None, profile_url=None) -> str:
+    """Members' Markdown as sanitised HTML; headings start at h2 (h1 is the page's).
+
+    `mentions` are the @handles that exist: they become links to profiles.
+    """
+    extensions = list(MARKDOWN_EXTENSIONS)
+    if mentions:
+        extensions.append(_MentionExtension(mentions, profile_url or (lambda h: f"/u/{h}")))
+    html = markdown.markdown(source or "", extensions=extensions, output_format="html")
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return _cleaner.clean(html)
+
+
+def plain_text(html: str) -> str:
+    """Text of sanitised HTML, for the search index and email excerpts."""
+    text = bleach.clean(html.replace("</p>", "</p>\n"), tags=set(), strip=True)
+    return re.sub(r"[ \t]+", " ", unescape(text)).strip()
+
+
+def excerpt(html: str, length: int = 200) -> str:
+    text = " ".join(plain_text(html).split())
+    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from flask_babel import lazy_gettext as _l
 
 from forum.extensions import db
-from forum.models import Community, Forum, Membership, Thread, User, utcnow
+from forum.models import Community, Forum, Membership, Post, Thread, User, utcnow
 
 ROLE_RANK = {"member": 1, "moderator": 2, "organizer": 3}
 
@@ -52,6 +52,8 @@ def _community_of(obj) -> Community:
         return obj.community
     if isinstance(obj, Thread):
         return obj.forum.community
+    if isinstance(obj, Post):
+        return obj.thread.forum.community
     raise TypeError(f"no community for {obj!r}")
 
 
@@ -122,6 +124,36 @@ def _reply(user, thread: Thread) -> bool:
     return _view_thread(user, thread) and reply_block_reason(user, thread) is None
 
 
+def _create_thread(user, forum: Forum) -> bool:
+    if not _view_forum(user, forum) or not _is_user(user) or not user.is_confirmed:
+        return False
+    community = forum.community
+    if has_role(user, community, "moderator"):
+        return True
+    return (has_role(user, community, "member") and forum.pair.allow_member_threads
+            and forum.state(utcnow()) == "open")
+
+
+def _own_post_while_open(user, post: Post) -> bool:
+    if not _is_user(user) or post.author_id != user.id or post.is_deleted:
+        return False
+    thread = post.thread
+    return (has_role(user, thread.forum.community, "member")
+            and thread.forum.state(utcnow()) == "open" and not thread.is_locked)
+
+
+def _mark_useful(user, post: Post) -> bool:
+    if not _is_user(user) or not user.is_confirmed or post.is_deleted or post.author_id == user.id:
+        return False
+    return _view_thread(user, post.thread) and has_role(user, post.thread.forum.community, "member")
+
+
+def _view_revisions(user, post: Post) -> bool:
+    if not _is_user(user):
+        return False
+    return post.author_id == user.id or has_role(user, post.thread.forum.community, "moderator")
+
+
 def _moderate(user, obj) -> bool:
     return _is_user(user) and has_role(user, _community_of(obj), "moderator")
 
@@ -138,6 +170,11 @@ RULES = {
     "forum.view": _view_forum,
     "thread.view": _view_thread,
     "thread.reply": _reply,
+    "forum.create_thread": _create_thread,
+    "post.edit": _own_post_while_open,
+    "post.delete": _own_post_while_open,
+    "post.mark_useful": _mark_useful,
+    "post.view_revisions": _view_revisions,
     "community.moderate": _moderate,
     "community.organize": _organize,
 }
@@ -152,6 +189,22 @@ def listed_communities_clause(user):
 def readable_communities_clause(user):
     """A WHERE clause for content listings (forums, threads, search): what this user may read."""
     return _or_mine(user, Community.visibility == "public")
+
+
+def readers_among(user_ids, community: Community) -> set[int]:
+    """Which of these users may read this community's content (one query)."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    active = User.deleted_at.is_(None)
+    if community.visibility == "public":
+        return set(db.session.execute(
+            select(User.id).where(User.id.in_(ids), active)).scalars())
+    members = select(Membership.user_id).where(
+        Membership.community_id == community.id, Membership.state == "active")
+    return set(db.session.execute(
+        select(User.id).where(User.id.in_(ids), active, or_(User.is_admin, User.id.in_(members)))
+    ).scalars())
 
 
 def _or_mine(user, listed):

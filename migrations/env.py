@@ -55,6 +55,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave out the database-specific search index (see forum/models/search.py)."""
+    from forum.models.search import EXTRA_SCHEMA_NAMES
+
+    return name not in EXTRA_SCHEMA_NAMES
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -111,6 +118,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_name=include_name,
             **conf_args
         )
 

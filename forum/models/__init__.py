@@ -1,12 +1,15 @@
 """All models, importable from one place: `from forum.models import User, Post`."""
 from forum.models.community import JOIN_POLICIES, ROLES, VISIBILITIES, Community, Membership
 from forum.models.forum import THREAD_KINDS, Forum, ForumPair, Post, Revision, Thread
+from forum.models.discussion import NOTIFICATION_KINDS, WATCH_LEVELS, Notification, PostUseful, ThreadRead, Watch
 from forum.models.outbox import OutboxMessage
+from forum.models.search import SearchDocument
 from forum.models.types import utcnow
 from forum.models.user import GENDERS, SECTORS, User
 
 __all__ = [
     "Community", "Forum", "ForumPair", "GENDERS", "JOIN_POLICIES", "Membership",
-    "OutboxMessage", "Post", "ROLES", "Revision", "SECTORS", "THREAD_KINDS",
-    "Thread", "User", "VISIBILITIES", "utcnow",
+    "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",
+    "Revision", "SECTORS", "SearchDocument", "THREAD_KINDS", "Thread", "ThreadRead", "User",
+    "VISIBILITIES", "WATCH_LEVELS", "Watch", "utcnow",
 ]

@@ -92,7 +92,8 @@ class Thread(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20), default="discussion")
     position: Mapped[int | None] = mapped_column(Integer)
-    post_count: Mapped[int] = mapped_column(Integer, default=0)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)  # visible posts
+    participant_count: Mapped[int] = mapped_column(Integer, default=0)
     next_post_number: Mapped[int] = mapped_column(Integer, default=1)
     last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -107,8 +108,13 @@ class Thread(db.Model):
 
     @property
     def reply_count(self) -> int:
-        """Posts after the opening one."""
+        """Visible posts after the opening one."""
         return max(self.post_count - 1, 0)
+
+    @property
+    def last_number(self) -> int:
+        """Highest post number given out (deleted posts keep their place)."""
+        return self.next_post_number - 1
 
 
 class Post(db.Model):
@@ -121,6 +127,8 @@ class Post(db.Model):
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    useful_count: Mapped[int] = mapped_column(Integer, default=0)
     body_md: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -131,10 +139,15 @@ class Post(db.Model):
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    reply_to: Mapped["Post | None"] = relationship(remote_side="Post.id", foreign_keys=[reply_to_id])
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_visible(self) -> bool:
+        return self.deleted_at is None
 
 
 class Revision(db.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,6 +21,7 @@ SECTORS = (
     "other",
 )
 GENDERS = ("woman", "man", "other", "prefer_not_to_say")
+EMAIL_NOTIFICATION_CHOICES = ("immediately", "off")
 
 
 class User(UserMixin, db.Model):
@@ -39,6 +40,10 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(String(64))
     bio: Mapped[str | None] = mapped_column(Text)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "immediately" or "off": email for each notification, through the outbox.
+    email_notifications: Mapped[str] = mapped_column(String(12), default="immediately")
+    # Kept by the notifications service, so the bell costs no query.
+    unread_notification_count: Mapped[int] = mapped_column(Integer, default=0)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.mail import queue_email
 from forum.models import GENDERS, SECTORS, User, utcnow
+from forum.models.user import EMAIL_NOTIFICATION_CHOICES
 from forum.services import DomainError, tokens
 
 MIN_PASSWORD_LENGTH = 10
@@ -149,7 +150,8 @@ def reset_password(token: str, password: str) -> User:
 
 def update_profile(user: User, *, display_name: str, handle: str, country: str | None,
                    institution: str | None, sector: str | None, gender: str | None,
-                   locale: str | None, timezone: str | None) -> User:
+                   locale: str | None, timezone: str | None,
+                   email_notifications: str | None = None) -> User:
     display_name = (display_name or "").strip()
     if not display_name:
         raise DomainError(_l("Enter your name."), field="display_name")
@@ -172,6 +174,8 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
         raise DomainError(_l("Choose a language from the list."), field="locale")
     if timezone and not is_timezone(timezone):
         raise DomainError(_l("Choose a time zone from the list."), field="timezone")
+    if email_notifications and email_notifications not in EMAIL_NOTIFICATION_CHOICES:
+        raise DomainError(_l("Choose an option from the list."), field="email_notifications")
     user.display_name = display_name[:120]
     user.handle = handle
     user.country = country or None
@@ -180,6 +184,7 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
     user.gender = gender or None
     user.locale = locale or user.locale
     user.timezone = timezone or None
+    user.email_notifications = email_notifications or user.email_notifications
     db.session.commit()
     return user
 

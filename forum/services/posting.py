@@ -1,16 +1,22 @@
-"""Threads and posts: the one place their counters are kept up to date."""
+"""Threads and posts: writing, editing, deleting, and the counters that go with them.
+
+The thread's and forum's counters (posts, participants, last activity) and
+the search index are kept here, and only here.
+"""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import delete, exists, update
 
 from forum.extensions import db
-from forum.markup import render
-from forum.models import Forum, Post, Thread, User, utcnow
+from forum.markup import mentioned_handles, render
+from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
-from forum.services import DomainError
+from forum.services import DomainError, search
+
+MAX_TITLE = 300
 
 
 def clean_body(body: str | None) -> str:
@@ -27,8 +33,45 @@ def clean_body(body: str | None) -> str:
     return body
 
 
-def add_post(thread: Thread, author: User | None, body: str) -> Post:
-    """Append a post and move the thread's and forum's counters with it."""
+def clean_title(title: str | None) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise DomainError(_l("Give the thread a title."), field="title")
+    if len(title) > MAX_TITLE:
+        raise DomainError(_l("A title can be at most %(n)d characters.", n=MAX_TITLE), field="title")
+    return title
+
+
+def mentioned_users(body: str) -> list[User]:
+    handles = mentioned_handles(body)
+    if not handles:
+        return []
+    return list(db.session.execute(
+        db.select(User).where(User.handle.in_(handles), User.deleted_at.is_(None))
+    ).scalars())
+
+
+def _profile_url(handle: str) -> str:
+    try:
+        return url_for("profiles.show", handle=handle)
+    except RuntimeError:  # outside a request (seeding, imports)
+        return f"/u/{handle}"
+
+
+def render_post(body: str) -> tuple[str, list[User]]:
+    users = mentioned_users(body)
+    return render(body, {u.handle for u in users}, _profile_url), users
+
+
+def _has_other_visible_post(thread_id: int, author_id: int, post_id: int) -> bool:
+    return db.session.execute(db.select(exists().where(
+        Post.thread_id == thread_id, Post.author_id == author_id, Post.id != post_id,
+        Post.deleted_at.is_(None),
+    ))).scalar()
+
+
+def add_post(thread: Thread, author: User | None, body: str, reply_to: Post | None = None) -> Post:
+    """Append a post and move the thread's and forum's counters with it (no commit)."""
     now = utcnow()
     # Update first: it takes the row's write lock (PostgreSQL) or the database's
     # (SQLite) before we read the number, so two repliers never get the same one.
@@ -47,22 +90,31 @@ def add_post(thread: Thread, author: User | None, body: str) -> Post:
             post_count=Forum.post_count + 1, last_post_at=now,
         ).execution_options(synchronize_session=False)
     )
+    html, _ = render_post(body)
     post = Post(thread_id=thread.id, author_id=author.id if author else None, number=number,
-                body_md=body, body_html=render(body), created_at=now)
+                reply_to_id=reply_to.id if reply_to else None, body_md=body, body_html=html,
+                created_at=now)
     db.session.add(post)
     db.session.flush()
+    if author is not None and not _has_other_visible_post(thread.id, author.id, post.id):
+        _bump_participants(thread, 1)
     db.session.refresh(thread)
+    search.index_post(post, thread)
     return post
+
+
+def _bump_participants(thread: Thread, delta: int) -> None:
+    db.session.execute(
+        update(Thread).where(Thread.id == thread.id)
+        .values(participant_count=Thread.participant_count + delta)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def create_thread(forum: Forum, author: User | None, *, title: str, body: str,
                   kind: str = "discussion", position: int | None = None) -> Thread:
-    """Open a thread with its first post (for a guiding question, the question's text)."""
-    title = (title or "").strip()
-    if not title:
-        raise DomainError(_l("Give the thread a title."), field="title")
-    if len(title) > 300:
-        raise DomainError(_l("A title can be at most 300 characters."), field="title")
+    """Open a thread with its first post (for a guiding question, the question's text). No commit."""
+    title = clean_title(title)
     body = clean_body(body)
     thread = Thread(forum_id=forum.id, author_id=author.id if author else None, title=title,
                     kind=kind, position=position, created_at=utcnow())
@@ -76,16 +128,110 @@ def create_thread(forum: Forum, author: User | None, *, title: str, body: str,
     return thread
 
 
-def reply(user: User, thread: Thread, body: str) -> Post:
+def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
+    """A member opens a new thread, where the forum allows it."""
+    from forum.services import notifications, watching
+
+    if not can(user, "forum.create_thread", forum):
+        raise DomainError(_l("New threads cannot be opened in this forum."))
+    thread = create_thread(forum, user, title=title, body=body)
+    first = db.session.execute(db.select(Post).filter_by(thread_id=thread.id, number=1)).scalar_one()
+    watching.auto_watch(user, thread)
+    notifications.notify_new_post(first)
+    db.session.commit()
+    return thread
+
+
+def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None) -> Post:
+    from forum.services import notifications, reading, watching
+
     if not can(user, "thread.view", thread):
         raise DomainError(_l("This thread does not exist."))
     reason = reply_block_reason(user, thread)
     if reason is not None:
         raise DomainError(reason)
     body = clean_body(body)
-    post = add_post(thread, user, body)
+    reply_to = None
+    if reply_to_id:
+        reply_to = db.session.get(Post, reply_to_id)
+        if reply_to is None or reply_to.thread_id != thread.id or reply_to.is_deleted:
+            raise DomainError(_l("The post you are replying to is no longer there."))
+    post = add_post(thread, user, body, reply_to=reply_to)
+    watching.auto_watch(user, thread)
+    reading.mark_read(user, thread, post.number)
+    notifications.notify_new_post(post)
     db.session.commit()
     return post
+
+
+def edit_block_reason(user: User, post: Post):
+    if post.is_deleted:
+        return _l("A deleted post cannot be edited.")
+    if not can(user, "post.edit", post):
+        return _l("You can edit your own posts while the forum is open.")
+    return None
+
+
+def edit_post(user: User, post: Post, body: str) -> Post:
+    """Keep the earlier body as a revision, then re-render; the search index follows."""
+    reason = edit_block_reason(user, post)
+    if reason is not None:
+        raise DomainError(reason)
+    body = clean_body(body)
+    if body == post.body_md:
+        return post
+    db.session.add(Revision(post_id=post.id, editor_id=user.id, body_md=post.body_md,
+                            created_at=utcnow()))
+    post.body_md = body
+    post.body_html, _ = render_post(body)
+    post.edited_at = utcnow()
+    search.index_post(post, post.thread)
+    db.session.commit()
+    return post
+
+
+def delete_post(user: User, post: Post, reason: str | None = None) -> Post:
+    """Soft delete: the post shows as deleted, its text is kept, counters move."""
+    if post.is_deleted:
+        return post
+    if not can(user, "post.delete", post):
+        raise DomainError(_l("You can delete your own posts while the forum is open."))
+    if post.number == 1:
+        raise DomainError(_l("The opening post of a thread cannot be deleted; ask a moderator."))
+    post.deleted_at = utcnow()
+    post.deleted_by_id = user.id
+    post.delete_reason = (reason or "").strip()[:500] or None
+    thread = post.thread
+    db.session.execute(update(Thread).where(Thread.id == thread.id)
+                       .values(post_count=Thread.post_count - 1)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(Forum).where(Forum.id == thread.forum_id)
+                       .values(post_count=Forum.post_count - 1)
+                       .execution_options(synchronize_session=False))
+    if post.author_id and not _has_other_visible_post(thread.id, post.author_id, post.id):
+        _bump_participants(thread, -1)
+    search.unindex_post(post)
+    db.session.commit()
+    return post
+
+
+def toggle_useful(user: User, post: Post) -> bool:
+    """Mark or unmark a post as useful; returns whether it is now marked."""
+    if not can(user, "post.mark_useful", post):
+        raise DomainError(_l("You cannot mark this post as useful."))
+    deleted = db.session.execute(
+        delete(PostUseful).where(PostUseful.post_id == post.id, PostUseful.user_id == user.id)
+    ).rowcount
+    if deleted:
+        delta, marked = -1, False
+    else:
+        db.session.add(PostUseful(post_id=post.id, user_id=user.id))
+        delta, marked = 1, True
+    db.session.execute(update(Post).where(Post.id == post.id)
+                       .values(useful_count=Post.useful_count + delta)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    return marked
 
 
 def page_of(post_number: int) -> int:

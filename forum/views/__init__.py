@@ -3,10 +3,13 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from forum.views import auth, communities, errors, forums, main
+    from flask_login import current_user
 
-    app.register_blueprint(main.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(communities.bp)
-    app.register_blueprint(forums.bp)
+    # Macros are imported without the template's context: give them the viewer.
+    app.jinja_env.globals["current_user"] = current_user
+
+    from forum.views import auth, communities, errors, forums, main, notifications, posts, profiles, search
+
+    for module in (main, auth, communities, forums, posts, notifications, search, profiles):
+        app.register_blueprint(module.bp)
     errors.init_app(app)

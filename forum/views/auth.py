@@ -136,7 +136,7 @@ def profile():
                 current_user, display_name=form.display_name.data, handle=form.handle.data,
                 country=form.country.data, institution=form.institution.data,
                 sector=form.sector.data, gender=form.gender.data, locale=form.locale.data,
-                timezone=form.timezone.data,
+                timezone=form.timezone.data, email_notifications=form.email_notifications.data,
             )
         except DomainError as error:
             form_error(form, error)

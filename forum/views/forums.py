@@ -1,18 +1,22 @@
-"""Forums and threads: read the concept note and guiding questions, read and reply."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+"""Forums and threads: read the concept note and the threads, read and reply, watch, follow."""
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import case
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.forms import ReplyForm
-from forum.models import Community, Forum, ForumPair, Post, Thread, utcnow
+from forum.forms import ReplyForm, ThreadForm
+from forum.models import Community, Forum, ForumPair, Post, PostUseful, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
-from forum.services import DomainError, posting
+from forum.services import DomainError, feeds, notifications, posting, reading, watching
+from forum.services.posting import render_post
 from forum.views.util import form_error, page_arg, require, use_community_timezone
 
 bp = Blueprint("forums", __name__, url_prefix="/c/<community_slug>/f")
+
+THREADS_PER_PAGE = 30
+PARTICIPANTS_PER_PAGE = 50
 
 
 def forum_or_404(community_slug: str, forum_slug: str) -> Forum:
@@ -36,16 +40,57 @@ def thread_or_404(forum: Forum, thread_id: int) -> Thread:
     return thread
 
 
+def thread_url(thread: Thread, **values) -> str:
+    forum = thread.forum
+    return url_for("forums.thread", community_slug=forum.community.slug, forum_slug=forum.slug,
+                   thread_id=thread.id, **values)
+
+
 @bp.get("/<forum_slug>")
 def show(community_slug: str, forum_slug: str):
     forum = forum_or_404(community_slug, forum_slug)
-    threads = db.session.execute(
-        db.select(Thread).where(Thread.forum_id == forum.id)
-        .order_by(case((Thread.kind == "guiding_question", 0), else_=1), Thread.position,
-                  Thread.last_post_at.desc())
+    questions = db.session.execute(
+        select(Thread).where(Thread.forum_id == forum.id, Thread.kind == "guiding_question")
+        .order_by(Thread.position)
+    ).scalars().all()
+    page = page_arg()
+    discussions = db.session.execute(
+        select(Thread).where(Thread.forum_id == forum.id, Thread.kind != "guiding_question")
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(THREADS_PER_PAGE + 1).offset((page - 1) * THREADS_PER_PAGE)
         .options(joinedload(Thread.author))
     ).scalars().all()
-    return render_template("forums/show.html", forum=forum, threads=threads, now=utcnow())
+    has_next = len(discussions) > THREADS_PER_PAGE
+    discussions = discussions[:THREADS_PER_PAGE]
+    unread = reading.unread_counts(current_user, [t.id for t in questions + discussions])
+    return render_template(
+        "forums/show.html", forum=forum, questions=questions, discussions=discussions, unread=unread,
+        page=page, has_next=has_next, now=utcnow(),
+        watching=watching.is_watching(current_user, forum),
+        can_start=can(current_user, "forum.create_thread", forum),
+    )
+
+
+@bp.route("/<forum_slug>/threads/new", methods=["GET", "POST"])
+@login_required
+def new_thread(community_slug: str, forum_slug: str):
+    forum = forum_or_404(community_slug, forum_slug)
+    if not can(current_user, "forum.create_thread", forum):
+        abort(403)
+    form = ThreadForm()
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("preview"):
+            preview = render_post(form.body.data or "")[0]
+        else:
+            try:
+                thread = posting.start_thread(current_user, forum, title=form.title.data, body=form.body.data)
+            except DomainError as error:
+                form_error(form, error)
+            else:
+                return redirect(thread_url(thread))
+    status = 400 if request.method == "POST" and preview is None else 200
+    return render_template("forums/new_thread.html", forum=forum, form=form, preview=preview), status
 
 
 @bp.route("/<forum_slug>/threads/<int:thread_id>", methods=["GET", "POST"])
@@ -53,28 +98,133 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
     forum = forum_or_404(community_slug, forum_slug)
     thread = thread_or_404(forum, thread_id)
     form = ReplyForm()
+    preview = None
     status = 200
     if request.method == "POST":
-        if not can(current_user, "thread.view", thread):
-            abort(404)
-        if form.validate_on_submit():
+        if form.validate_on_submit() and request.form.get("preview"):
+            preview = render_post(form.body.data or "")[0]
+        elif form.validate_on_submit():
             try:
-                post = posting.reply(current_user, thread, form.body.data)
+                reply_to = int(form.reply_to.data) if (form.reply_to.data or "").isdigit() else None
+                post = posting.reply(current_user, thread, form.body.data, reply_to_id=reply_to)
             except DomainError as error:
                 form_error(form, error)
+                status = 400
             else:
-                return redirect(url_for("forums.thread", community_slug=community_slug,
-                                        forum_slug=forum_slug, thread_id=thread.id,
-                                        page=posting.page_of(post.number), _anchor=f"post-{post.id}"))
-        status = 400
+                return redirect(thread_url(thread, page=posting.page_of(post.number), _anchor=f"post-{post.id}"))
+        else:
+            status = 400
+    elif request.args.get("unread"):
+        number = reading.first_unread_number(current_user, thread)
+        if number is not None:
+            post_id = db.session.execute(select(Post.id).filter_by(thread_id=thread.id, number=number)).scalar_one()
+            return redirect(thread_url(thread, page=posting.page_of(number), _anchor=f"post-{post_id}"))
+        return redirect(thread_url(thread, page=posting.page_of(max(thread.last_number, 1))))
+    else:
+        _prefill_reply(form, thread)
+
     per_page = current_app.config["POSTS_PER_PAGE"]
-    pages = max((thread.post_count + per_page - 1) // per_page, 1)
+    pages = max((thread.last_number + per_page - 1) // per_page, 1)
     page = min(page_arg(), pages)
+    first_number, last_number = (page - 1) * per_page + 1, min(page * per_page, thread.last_number)
+    marker = None
+    if current_user.is_authenticated:
+        marker = reading.last_read(current_user, thread)
+        if request.method == "GET":
+            # Write first, then read: a commit after loading the page would expire it all.
+            reading.mark_read(current_user, thread, last_number)
+            notifications.mark_read_in_thread(current_user, thread, first_number, last_number)
+            db.session.commit()
     posts = db.session.execute(
-        db.select(Post).where(Post.thread_id == thread.id).order_by(Post.number)
-        .offset((page - 1) * per_page).limit(per_page).options(joinedload(Post.author))
+        select(Post).where(Post.thread_id == thread.id, Post.number.between(first_number, last_number))
+        .order_by(Post.number)
+        .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author))
     ).scalars().all()
+    useful = set()
+    if current_user.is_authenticated and posts:
+        useful = set(db.session.execute(select(PostUseful.post_id).where(
+            PostUseful.user_id == current_user.id, PostUseful.post_id.in_([p.id for p in posts]))).scalars())
+    replying_to = None
+    if form.reply_to.data and form.reply_to.data.isdigit():
+        replying_to = db.session.get(Post, int(form.reply_to.data))
+        if replying_to is None or replying_to.thread_id != thread.id:
+            replying_to = None
     return render_template(
         "forums/thread.html", forum=forum, thread=thread, posts=posts, page=page, pages=pages,
-        form=form, reply_blocked=reply_block_reason(current_user, thread), now=utcnow(),
+        form=form, preview=preview, replying_to=replying_to, useful=useful, now=utcnow(),
+        first_unread=(marker is not None and marker < thread.last_number),
+        reply_blocked=reply_block_reason(current_user, thread),
+        watching=watching.is_watching(current_user, thread),
     ), status
+
+
+def _prefill_reply(form: ReplyForm, thread: Thread) -> None:
+    """`?reply_to=<post>` answers a post; `&quote=1` starts the reply with a quote of it."""
+    target = request.args.get("reply_to", "")
+    if not target.isdigit():
+        return
+    post = db.session.get(Post, int(target))
+    if post is None or post.thread_id != thread.id or post.is_deleted:
+        return
+    form.reply_to.data = str(post.id)
+    if request.args.get("quote"):
+        name = post.author.display_name if post.author and not post.author.deleted_at else _("Former member")
+        quoted = "\n".join(f"> {line}" if line else ">" for line in post.body_md.splitlines())
+        form.body.data = f"{quoted}\n>\n> — {name}\n\n"
+
+
+@bp.post("/<forum_slug>/threads/<int:thread_id>/watch")
+@login_required
+def watch_thread(community_slug: str, forum_slug: str, thread_id: int):
+    forum = forum_or_404(community_slug, forum_slug)
+    thread = thread_or_404(forum, thread_id)
+    on = request.form.get("watch") == "1"
+    try:
+        watching.set_watch(current_user, thread, on)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("You are watching this thread.") if on else _("You stopped watching this thread."), "success")
+    return redirect(thread_url(thread))
+
+
+@bp.post("/<forum_slug>/watch")
+@login_required
+def watch_forum(community_slug: str, forum_slug: str):
+    forum = forum_or_404(community_slug, forum_slug)
+    on = request.form.get("watch") == "1"
+    try:
+        watching.set_watch(current_user, forum, on)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("You are watching this forum.") if on else _("You stopped watching this forum."), "success")
+    return redirect(url_for("forums.show", community_slug=community_slug, forum_slug=forum_slug))
+
+
+@bp.get("/<forum_slug>/participants")
+def participants(community_slug: str, forum_slug: str):
+    forum = forum_or_404(community_slug, forum_slug)
+    page = page_arg()
+    count = func.count(Post.id).label("posts")
+    rows = db.session.execute(
+        select(User, count).join(Post, Post.author_id == User.id).join(Thread, Thread.id == Post.thread_id)
+        .where(Thread.forum_id == forum.id, Post.deleted_at.is_(None), User.deleted_at.is_(None))
+        .group_by(User.id).order_by(count.desc(), User.display_name)
+        .limit(PARTICIPANTS_PER_PAGE + 1).offset((page - 1) * PARTICIPANTS_PER_PAGE)
+    ).all()
+    has_next = len(rows) > PARTICIPANTS_PER_PAGE
+    return render_template("forums/participants.html", forum=forum, rows=rows[:PARTICIPANTS_PER_PAGE],
+                           page=page, has_next=has_next)
+
+
+@bp.get("/<forum_slug>/feed.atom")
+def feed(community_slug: str, forum_slug: str):
+    forum = forum_or_404(community_slug, forum_slug)
+    if forum.community.visibility != "public":
+        abort(404)  # feed readers cannot sign in: only public forums have feeds
+    response = make_response(feeds.forum_feed(forum))
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    return response
+
+

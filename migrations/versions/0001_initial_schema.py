@@ -86,7 +86,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_forum_pairs_community_id_communities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_forum_pairs')),
-    sa.UniqueConstraint('community_id', 'slug', name=op.f('uq_forum_pairs_community_id'))
+    sa.UniqueConstraint('community_id', 'slug', name=op.f('uq_forum_pairs_community_id_slug'))
     )
     with op.batch_alter_table('forum_pairs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_forum_pairs_community_id'), ['community_id'], unique=False)
@@ -101,7 +101,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_memberships_community_id_communities')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_memberships_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_memberships')),
-    sa.UniqueConstraint('user_id', 'community_id', name=op.f('uq_memberships_user_id'))
+    sa.UniqueConstraint('user_id', 'community_id', name=op.f('uq_memberships_user_id_community_id'))
     )
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_memberships_community_id'), ['community_id'], unique=False)
@@ -124,8 +124,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_forums_community_id_communities')),
     sa.ForeignKeyConstraint(['pair_id'], ['forum_pairs.id'], name=op.f('fk_forums_pair_id_forum_pairs')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_forums')),
-    sa.UniqueConstraint('community_id', 'slug', name=op.f('uq_forums_community_id')),
-    sa.UniqueConstraint('pair_id', 'language', name=op.f('uq_forums_pair_id'))
+    sa.UniqueConstraint('community_id', 'slug', name=op.f('uq_forums_community_id_slug')),
+    sa.UniqueConstraint('pair_id', 'language', name=op.f('uq_forums_pair_id_language'))
     )
     with op.batch_alter_table('forums', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_forums_community_id'), ['community_id'], unique=False)
@@ -167,7 +167,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['deleted_by_id'], ['users.id'], name=op.f('fk_posts_deleted_by_id_users')),
     sa.ForeignKeyConstraint(['thread_id'], ['threads.id'], name=op.f('fk_posts_thread_id_threads')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_posts')),
-    sa.UniqueConstraint('thread_id', 'number', name=op.f('uq_posts_thread_id'))
+    sa.UniqueConstraint('thread_id', 'number', name=op.f('uq_posts_thread_id_number'))
     )
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_posts_author_id'), ['author_id'], unique=False)

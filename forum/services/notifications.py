@@ -1,0 +1,130 @@
+"""Notifications: in the site (a bell and a list) and, per preference, by email.
+
+A new post notifies, once each: the author of the post it answers, the
+members it mentions, and the watchers of its thread and forum, but only
+those who may read it. The unread counter on each user is kept here.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from forum.extensions import db
+from forum.mail import absolute_url, queue_email
+from forum.markup import excerpt
+from forum.models import Forum, Notification, Post, Thread, User, utcnow
+from forum.policy import readers_among
+from forum.services import tokens
+from forum.services.posting import mentioned_users
+from forum.services.watching import watchers
+
+PER_PAGE = 30
+
+
+def recipients_for(post: Post) -> dict[int, str]:
+    """user id -> kind, the most specific kind winning (reply > mention > watched)."""
+    thread = post.thread
+    kinds: dict[int, str] = {}
+    of_thread, of_forum = watchers(thread)
+    watched_kind = "watched_thread" if post.number == 1 else "watched_post"
+    for uid in of_forum | of_thread:
+        kinds[uid] = watched_kind
+    for user in mentioned_users(post.body_md):
+        kinds[user.id] = "mention"
+    if post.reply_to is not None and post.reply_to.author_id:
+        kinds[post.reply_to.author_id] = "reply"
+    kinds.pop(post.author_id, None)
+    allowed = readers_among(kinds, thread.forum.community)
+    return {uid: kind for uid, kind in kinds.items() if uid in allowed}
+
+
+def notify_new_post(post: Post) -> list[Notification]:
+    """Create the notifications of a new post and queue their emails (no commit)."""
+    kinds = recipients_for(post)
+    if not kinds:
+        return []
+    already = set(db.session.execute(
+        select(Notification.user_id).where(Notification.post_id == post.id)).scalars())
+    created = [Notification(user_id=uid, kind=kind, post_id=post.id, actor_id=post.author_id,
+                            created_at=utcnow())
+               for uid, kind in kinds.items() if uid not in already]
+    if not created:
+        return []
+    db.session.add_all(created)
+    ids = [n.user_id for n in created]
+    db.session.execute(update(User).where(User.id.in_(ids))
+                       .values(unread_notification_count=User.unread_notification_count + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
+    _queue_emails(post, created)
+    return created
+
+
+def _queue_emails(post: Post, created: list[Notification]) -> None:
+    users = {u.id: u for u in db.session.execute(
+        select(User).where(User.id.in_([n.user_id for n in created]),
+                           User.email_notifications == "immediately",
+                           User.email_confirmed_at.is_not(None), User.deleted_at.is_(None))
+    ).scalars()}
+    thread = post.thread
+    for n in created:
+        user = users.get(n.user_id)
+        if user is None or not user.email:
+            continue
+        queue_email(
+            to=user, template="notification", dedupe_key=f"notification:{n.id}",
+            kind=n.kind, actor=post.author, post=post, thread=thread, forum=thread.forum,
+            excerpt=excerpt(post.body_html, 400),
+            post_url=absolute_url("posts.permalink", post_id=post.id),
+            unwatch_url=absolute_url("notifications.unwatch_from_email",
+                                     token=tokens.make("unwatch", {"u": user.id, "t": thread.id})),
+            preferences_url=absolute_url("auth.profile"),
+        )
+
+
+def unwatch_token_data(token: str) -> dict:
+    from flask_babel import lazy_gettext as _l
+
+    return tokens.load("unwatch", token, max_age=None,
+                       expired=_l("This link is not valid."), invalid=_l("This link is not valid."))
+
+
+def page_for(user: User, page: int) -> tuple[list[Notification], bool]:
+    """One page of notifications, newest first, and whether there is a next page."""
+    query = (select(Notification).where(Notification.user_id == user.id)
+             .order_by(Notification.created_at.desc(), Notification.id.desc())
+             .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+             .options(joinedload(Notification.actor),
+                      joinedload(Notification.post).joinedload(Post.thread)
+                      .joinedload(Thread.forum).joinedload(Forum.community)))
+    rows = list(db.session.execute(query).unique().scalars())
+    return rows[:PER_PAGE], len(rows) > PER_PAGE
+
+
+def mark_read_in_thread(user: User, thread: Thread, first_number: int, last_number: int) -> int:
+    """Seeing posts reads their notifications. No commit."""
+    posts = select(Post.id).where(Post.thread_id == thread.id,
+                                  Post.number.between(first_number, last_number))
+    return mark_read(user, posts)
+
+
+def mark_read(user: User, post_ids=None) -> int:
+    """Mark some (posts: ids or a subquery) or all notifications read; the counter follows. No commit."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if post_ids is not None:
+        query = query.where(Notification.post_id.in_(post_ids))
+    count = db.session.execute(query.values(read_at=utcnow())
+                               .execution_options(synchronize_session=False)).rowcount
+    if count:
+        if post_ids is None:
+            db.session.execute(update(User).where(User.id == user.id).values(unread_notification_count=0)
+                               .execution_options(synchronize_session=False))
+        else:
+            db.session.execute(update(User).where(User.id == user.id).values(
+                unread_notification_count=User.unread_notification_count - count)
+                .execution_options(synchronize_session=False))
+        db.session.expire(user, ["unread_notification_count"])
+    return count
+
+
+__all__ = ["mark_read", "notify_new_post", "page_for", "recipients_for"]

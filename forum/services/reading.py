@@ -1,0 +1,63 @@
+"""Read state: how far each member has read each thread, by post number."""
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from forum.extensions import db
+from forum.models import Post, Thread, ThreadRead, User, utcnow
+
+
+def _is_member(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def last_read(user, thread: Thread) -> int | None:
+    """The last post number this member read here; None if never opened."""
+    if not _is_member(user):
+        return None
+    return db.session.execute(
+        select(ThreadRead.last_read_number).filter_by(user_id=user.id, thread_id=thread.id)
+    ).scalar_one_or_none()
+
+
+def mark_read(user: User, thread: Thread, up_to: int) -> None:
+    """Move the marker forward only (reading page 1 again never un-reads page 3). No commit."""
+    if not _is_member(user) or up_to <= 0:
+        return
+    moved = db.session.execute(
+        update(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id)
+        .values(last_read_number=func.max(ThreadRead.last_read_number, up_to)
+                if db.engine.dialect.name == "sqlite"
+                else func.greatest(ThreadRead.last_read_number, up_to),
+                updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        with db.session.begin_nested():
+            db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, last_read_number=up_to))
+
+
+def first_unread_number(user, thread: Thread) -> int | None:
+    """The first visible post after the marker, or None when all is read."""
+    marker = last_read(user, thread) or 0
+    return db.session.execute(
+        select(func.min(Post.number)).where(Post.thread_id == thread.id, Post.number > marker,
+                                            Post.deleted_at.is_(None))
+    ).scalar_one_or_none()
+
+
+def unread_counts(user, thread_ids: list[int]) -> dict[int, int]:
+    """New visible posts per thread for this member, in one query.
+
+    Threads never opened count all their posts as new.
+    """
+    if not _is_member(user) or not thread_ids:
+        return {}
+    marker = func.coalesce(ThreadRead.last_read_number, 0)
+    rows = db.session.execute(
+        select(Post.thread_id, func.count(Post.id))
+        .outerjoin(ThreadRead, (ThreadRead.thread_id == Post.thread_id) & (ThreadRead.user_id == user.id))
+        .where(Post.thread_id.in_(thread_ids), Post.deleted_at.is_(None), Post.number > marker)
+        .group_by(Post.thread_id)
+    ).all()
+    return dict(rows)

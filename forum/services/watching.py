@@ -1,0 +1,55 @@
+"""Watching threads and forums: who is told about new posts."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Forum, Thread, User, Watch
+from forum.policy import can
+from forum.services import DomainError
+
+
+def _watch_row(user: User, target: Thread | Forum) -> Watch | None:
+    column = Watch.thread_id if isinstance(target, Thread) else Watch.forum_id
+    return db.session.execute(select(Watch).where(Watch.user_id == user.id, column == target.id)).scalar_one_or_none()
+
+
+def is_watching(user, target: Thread | Forum) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    row = _watch_row(user, target)
+    return row is not None and row.level == "watching"
+
+
+def set_watch(user: User, target: Thread | Forum, watching: bool) -> None:
+    action = "thread.view" if isinstance(target, Thread) else "forum.view"
+    if not can(user, action, target):
+        raise DomainError(_l("You cannot watch this."))
+    row = _watch_row(user, target)
+    level = "watching" if watching else "off"
+    if row is None:
+        key = {"thread_id": target.id} if isinstance(target, Thread) else {"forum_id": target.id}
+        db.session.add(Watch(user_id=user.id, level=level, **key))
+    else:
+        row.level = level
+    db.session.commit()
+
+
+def auto_watch(user: User, thread: Thread) -> None:
+    """Replying watches the thread, unless the member chose to stop watching it. No commit."""
+    if _watch_row(user, thread) is None:
+        with db.session.begin_nested():
+            db.session.add(Watch(user_id=user.id, thread_id=thread.id, level="watching"))
+
+
+def watchers(thread: Thread) -> tuple[set[int], set[int]]:
+    """(watchers of the thread, watchers of its forum), without those who turned it off."""
+    rows = db.session.execute(
+        select(Watch.user_id, Watch.thread_id, Watch.level).where(
+            (Watch.thread_id == thread.id) | (Watch.forum_id == thread.forum_id))
+    ).all()
+    off = {r.user_id for r in rows if r.thread_id == thread.id and r.level == "off"}
+    of_thread = {r.user_id for r in rows if r.thread_id == thread.id and r.level == "watching"}
+    of_forum = {r.user_id for r in rows if r.thread_id is None and r.level == "watching"} - off
+    return of_thread, of_forum

@@ -1,0 +1,101 @@
+"""One post: its permalink, editing, deleting, marking useful, earlier revisions."""
+from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.forms import EditPostForm
+from forum.markup import render
+from forum.models import Post, Revision
+from forum.policy import can
+from forum.services import DomainError, posting
+from forum.services.posting import render_post
+from forum.views.forums import thread_url
+from forum.views.util import form_error, require, use_community_timezone
+
+bp = Blueprint("posts", __name__, url_prefix="/posts")
+
+
+def post_or_404(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    require(current_user, "thread.view", post.thread)
+    use_community_timezone(post.thread.forum.community)
+    return post
+
+
+def post_url(post: Post) -> str:
+    return thread_url(post.thread, page=posting.page_of(post.number), _anchor=f"post-{post.id}")
+
+
+@bp.get("/<int:post_id>")
+def permalink(post_id: int):
+    """A stable address for a post: it finds the page the post is on."""
+    return redirect(post_url(post_or_404(post_id)))
+
+
+@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    post = post_or_404(post_id)
+    reason = posting.edit_block_reason(current_user, post)
+    if reason is not None:
+        flash(str(reason), "error")
+        return redirect(post_url(post))
+    form = EditPostForm(body=post.body_md) if request.method == "GET" else EditPostForm()
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("preview"):
+            preview = render_post(form.body.data or "")[0]
+        else:
+            try:
+                posting.edit_post(current_user, post, form.body.data)
+            except DomainError as error:
+                form_error(form, error)
+            else:
+                flash(_("Your post is updated."), "success")
+                return redirect(post_url(post))
+    status = 400 if request.method == "POST" and preview is None else 200
+    return render_template("posts/edit.html", post=post, form=form, preview=preview), status
+
+
+@bp.post("/<int:post_id>/delete")
+@login_required
+def delete(post_id: int):
+    post = post_or_404(post_id)
+    try:
+        posting.delete_post(current_user, post)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Your post is deleted."), "success")
+    return redirect(post_url(post))
+
+
+@bp.post("/<int:post_id>/useful")
+@login_required
+def useful(post_id: int):
+    post = post_or_404(post_id)
+    try:
+        posting.toggle_useful(current_user, post)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    return redirect(post_url(post))
+
+
+@bp.get("/<int:post_id>/revisions")
+@login_required
+def revisions(post_id: int):
+    post = post_or_404(post_id)
+    if not can(current_user, "post.view_revisions", post):
+        abort(403)
+    rows = db.session.execute(
+        select(Revision).where(Revision.post_id == post.id).order_by(Revision.created_at.desc())
+    ).scalars().all()
+    # Earlier bodies are rendered through the same sanitiser as posts.
+    earlier = [(r, render(r.body_md)) for r in rows]
+    return render_template("posts/revisions.html", post=post, earlier=earlier)
+
+

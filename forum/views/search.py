@@ -1,0 +1,53 @@
+"""Search everything the person may read."""
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, render_template, request
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Community
+from forum.policy import readable_communities_clause
+from forum.services import search as search_service
+from forum.views.util import page_arg
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+
+def _day(value: str, errors: list, label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append(_("%(field)s is not a date (use YYYY-MM-DD).", field=label))
+        return None
+
+
+@bp.get("/")
+def index():
+    args = request.args
+    query = (args.get("q") or "").strip()[:search_service.MAX_QUERY]
+    errors: list[str] = []
+    tz = ZoneInfo(str(get_timezone()))
+    start = _day(args.get("from", ""), errors, _("From"))
+    end = _day(args.get("to", ""), errors, _("To"))
+    filters = search_service.Filters(
+        community=args.get("community") or None,
+        forum_id=int(args["forum"]) if args.get("forum", "").isdigit() else None,
+        author=(args.get("author") or "").strip() or None,
+        date_from=datetime.combine(start, time.min, tz) if start else None,
+        date_to=datetime.combine(end + timedelta(days=1), time.min, tz) if end else None,
+    )
+    page = page_arg()
+    hits, total = ([], 0) if errors else search_service.search(current_user, query, filters, page)
+    communities = db.session.execute(
+        select(Community).where(readable_communities_clause(current_user)).order_by(Community.slug)
+    ).scalars().all()
+    pages = max((total + search_service.PER_PAGE - 1) // search_service.PER_PAGE, 1)
+    return render_template("search/index.html", query=query, hits=hits, total=total, page=page,
+                           pages=pages, communities=communities, errors=errors, args=args,
+                           page_args={k: v for k, v in args.items() if k != "page"})

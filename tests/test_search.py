@@ -1,0 +1,126 @@
+"""Search: both languages, highlighted and escaped snippets, filters, privacy, freshness."""
+from datetime import timedelta
+
+import pytest
+
+from forum.models import Post, Thread, utcnow
+from forum.services import posting
+from tests.conftest import forum_of, thread_url
+
+
+@pytest.fixture
+def world(db, make_user, make_community, make_pair):
+    ana = make_user("Ana Morales", handle="ana")
+    ben = make_user("Ben Joseph", handle="ben")
+    community = make_community("red", members={ana: "member", ben: "member"})
+    pair = make_pair(community)
+    es, en = forum_of(pair, "es"), forum_of(pair, "en")
+    q_es = db.session.execute(db.select(Thread).filter_by(forum_id=es.id, position=1)).scalar_one()
+    q_en = db.session.execute(db.select(Thread).filter_by(forum_id=en.id, position=1)).scalar_one()
+    posting.add_post(q_es, ana, "La gestión del agua en los Andes exige coordinación entre municipios.")
+    posting.add_post(q_en, ben, "Water management in the Caribbean needs regional coordination.")
+    posting.add_post(q_es, ben, "La planificación prospectiva ayuda a anticipar riesgos.")
+    db.session.commit()
+    return {"ana": ana, "ben": ben, "community": community, "es": es, "en": en, "q_es": q_es, "q_en": q_en}
+
+
+def results(client, **params) -> str:
+    response = client.get("/search/", query_string=params)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_finds_posts_in_both_language_forums_with_highlighted_snippets(client, world):
+    page = results(client, q="coordinación")
+    assert "1 resultado" in page
+    assert "<mark>coordinación</mark>" in page
+    page = results(client, q="coordination")
+    assert "<mark>coordination</mark>" in page and "Caribbean" in page
+    page = results(client, q="agua")
+    assert "Andes" in page
+
+
+def test_accents_and_stems_are_forgiven(client, world, db):
+    page = results(client, q="gestion")  # without the accent
+    assert "Andes" in page
+    page = results(client, q="planificacion")
+    assert "prospectiva" in page
+
+
+def test_snippets_escape_post_content(client, db, world):
+    posting.add_post(world["q_es"], world["ana"], "Resiliencia <img src=x onerror=alert(1)> &lt;script&gt;alert(2)&lt;/script&gt;")
+    db.session.commit()
+    page = results(client, q="resiliencia")
+    snippet = page[page.index('class="snippet"'):]
+    snippet = snippet[:snippet.index("</p>")]
+    assert "<mark>" in snippet
+    assert "<script" not in snippet and "<img" not in snippet and "onerror" not in snippet
+
+
+def test_filters_by_community_forum_author_and_date(client, db, world, make_community, make_pair, make_user):
+    other = make_community("otra")
+    other_q = db.session.execute(db.select(Thread).filter_by(forum_id=forum_of(make_pair(other), "es").id)).scalars().first()
+    posting.add_post(other_q, world["ana"], "Coordinación en otra comunidad")
+    db.session.commit()
+    assert "2 resultados" in results(client, q="coordinación")
+    assert "1 resultado" in results(client, q="coordinación", community="red")
+    assert "1 resultado" in results(client, q="coordinación", forum=str(world["es"].id))
+    assert "0 resultados" in results(client, q="coordination", author="ana")
+    assert "1 resultado" in results(client, q="coordination", author="@ben")
+    today = utcnow().date()
+    assert "0 resultados" in results(client, q="agua", to=str(today - timedelta(days=3)))
+    assert "1 resultado" in results(client, q="agua", **{"from": str(today - timedelta(days=1))})
+
+
+def test_bad_dates_are_explained_not_crashed(client, world):
+    page = results(client, q="agua", **{"from": "ayer"})
+    assert "Desde no es una fecha (usa AAAA-MM-DD)." in page
+
+
+def test_private_content_stays_out_of_search(client, db, login, make_user, make_community, make_pair, world):
+    insider = make_user(handle="insider")
+    secret = make_community("secreta", visibility="private", members={insider: "member"})
+    thread = db.session.execute(db.select(Thread).filter_by(forum_id=forum_of(make_pair(secret), "es").id)).scalars().first()
+    posting.add_post(thread, insider, "Presupuesto confidencial del comité")
+    db.session.commit()
+    assert "0 resultados" in results(client, q="confidencial")
+    assert "secreta" not in results(client, q="x")
+    login(world["ana"])
+    assert "0 resultados" in results(client, q="confidencial")
+    client.post("/auth/logout")
+    login(insider)
+    assert "1 resultado" in results(client, q="confidencial")
+
+
+def test_index_follows_edits_and_deletions(client, db, login, world):
+    ana = world["ana"]
+    login(ana)
+    client.post(thread_url(world["q_es"]), data={"body": "Palabra original mariposa"})
+    post = db.session.execute(db.select(Post).order_by(Post.id.desc())).scalars().first()
+    assert "1 resultado" in results(client, q="mariposa")
+    client.post(f"/posts/{post.id}/edit", data={"body": "Palabra nueva colibrí"})
+    assert "0 resultados" in results(client, q="mariposa")
+    assert "1 resultado" in results(client, q="colibrí")
+    client.post(f"/posts/{post.id}/delete")
+    assert "0 resultados" in results(client, q="colibrí")
+
+
+def test_thread_titles_are_searchable(client, world):
+    page = results(client, q="question")
+    assert "<mark>" in page
+
+
+def test_search_issues_a_fixed_number_of_queries(client, db, count_queries, world):
+    with count_queries() as few:
+        results(client, q="coordinación")
+    for i in range(15):
+        posting.add_post(world["q_es"], world["ben"], f"Más coordinación número {i}")
+    db.session.commit()
+    with count_queries() as many:
+        results(client, q="coordinación")
+    assert len(many) == len(few)
+
+
+def test_empty_and_symbol_only_queries_show_no_results_and_no_error(client, world):
+    for q in ("", "   ", '"*()^', "a" * 500):
+        assert client.get("/search/", query_string={"q": q}).status_code == 200
