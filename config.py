@@ -40,6 +40,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
+    # How many reverse proxies (nginx...) stand in front of the app: their
+    # X-Forwarded-* headers are then trusted for the client's address (rate limits).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
@@ -104,6 +108,7 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "1"))
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

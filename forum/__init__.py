@@ -23,6 +23,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
             "SECRET_KEY must be set outside development (see README, Configuration)."
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from forum import cli, i18n, security
     from forum.database import init_database

@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from forum.i18n import GENDER_LABELS, SECTOR_LABELS, LANGUAGE_NAMES
 
 
-def _password_field(label):
-    return PasswordField(label, validators=[
+def _password_field(label, description=None):
+    return PasswordField(label, description=description, validators=[
         DataRequired(_l("Choose a password.")),
         Length(min=10, message=_l("Use at least %(min)d characters for your password.")),
     ])
@@ -23,7 +23,7 @@ class RegisterForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
                                                Email(_l("Enter a valid email address."))])
-    password = _password_field(_l("Password"))
+    password = _password_field(_l("Password"), description=_l("At least 10 characters."))
     confirm = _repeat_password_field()
 
 
@@ -54,7 +54,7 @@ class ProfileForm(FlaskForm):
                          choices=[("", "—")] + list(SECTOR_LABELS.items()))
     gender = SelectField(_l("Sex/gender (optional)"), validators=[Optional()], validate_choice=False,
                          choices=[("", "—")] + list(GENDER_LABELS.items()),
-                         description=_l("Optional. Used only for aggregated participation statistics, "
+                         description=_l("Used only for aggregated participation statistics, "
                                         "never shown on your profile."))
     locale = SelectField(_l("Preferred language"), validate_choice=False,
                          choices=list(LANGUAGE_NAMES.items()))

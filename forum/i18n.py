@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import pycountry
 from babel import Locale
+from babel.dates import get_timezone_location
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
@@ -127,12 +128,23 @@ def is_country(code: str | None) -> bool:
 
 def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
     """All countries, Latin America and the Caribbean first, in the UI language."""
-    names = _country_names(locale or locale_code())
+    lac, rest = _country_groups(locale or locale_code())
+    return lac + rest
+
+
+def country_groups(locale: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """The same, as two labelled groups for a <select> with optgroups."""
+    lac, rest = _country_groups(locale or locale_code())
+    return {str(_l("Latin America and the Caribbean")): lac, str(_l("Other countries")): rest}
+
+
+def _country_groups(locale: str) -> tuple[list, list]:
+    names = _country_names(locale)
     lac = sorted(((c, names[c]) for c in LAC_COUNTRIES if c in names), key=lambda x: _sort_key(x[1]))
     rest = sorted(
         ((c, n) for c, n in names.items() if c not in LAC_COUNTRIES), key=lambda x: _sort_key(x[1])
     )
-    return lac + rest
+    return lac, rest
 
 
 def _sort_key(name: str) -> str:
@@ -143,18 +155,62 @@ def _sort_key(name: str) -> str:
     )
 
 
-LAC_TIMEZONE_PREFIXES = ("America/",)
+# Time zones of Latin America and the Caribbean, listed first in profile forms.
+LAC_TIMEZONES = (
+    "America/Mexico_City", "America/Cancun", "America/Monterrey", "America/Tijuana",
+    "America/Guatemala", "America/Belize", "America/El_Salvador", "America/Tegucigalpa",
+    "America/Managua", "America/Costa_Rica", "America/Panama", "America/Havana",
+    "America/Jamaica", "America/Port-au-Prince", "America/Santo_Domingo", "America/Puerto_Rico",
+    "America/Nassau", "America/Barbados", "America/Port_of_Spain", "America/Martinique",
+    "America/Guadeloupe", "America/Curacao", "America/Aruba", "America/St_Lucia",
+    "America/St_Vincent", "America/Grenada", "America/Dominica", "America/Antigua",
+    "America/St_Kitts", "America/Bogota", "America/Caracas", "America/Guyana",
+    "America/Paramaribo", "America/Cayenne", "America/Guayaquil", "Pacific/Galapagos",
+    "America/Lima", "America/La_Paz", "America/Santiago", "America/Punta_Arenas",
+    "Pacific/Easter", "America/Argentina/Buenos_Aires", "America/Argentina/Cordoba",
+    "America/Asuncion", "America/Montevideo", "America/Sao_Paulo", "America/Manaus",
+    "America/Fortaleza", "America/Recife", "America/Belem", "America/Cuiaba",
+    "America/Rio_Branco", "America/Noronha",
+)
+_CANONICAL_AREAS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/",
+                    "Europe/", "Indian/", "Pacific/")
 
 
 @lru_cache(maxsize=1)
 def timezone_names() -> list[str]:
-    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/")))
-    americas = [z for z in zones if z.startswith(LAC_TIMEZONE_PREFIXES)]
-    return americas + [z for z in zones if not z.startswith(LAC_TIMEZONE_PREFIXES)] + ["UTC"]
+    """The zones people may choose: the region's first, then every canonical Area/City zone."""
+    available = zoneinfo.available_timezones()
+    lac = [z for z in LAC_TIMEZONES if z in available]
+    rest = sorted(z for z in available if z.startswith(_CANONICAL_AREAS) and z not in lac)
+    return lac + rest + ["UTC"]
+
+
+def timezone_label(name: str, locale: str | None = None) -> str:
+    """A zone as people say it: "hora de Chile (Santiago de Chile)"."""
+    try:
+        return get_timezone_location(name, locale=locale or locale_code())
+    except (LookupError, ValueError):
+        return name.replace("_", " ")
+
+
+@lru_cache(maxsize=4)
+def timezone_choices(locale: str) -> dict[str, list[tuple[str, str]]]:
+    names = timezone_names()
+    lac = set(LAC_TIMEZONES)
+    labelled = [(z, f"{timezone_label(z, locale)} · {z.replace('_', ' ')}") for z in names]
+    return {
+        str(_l("Latin America and the Caribbean")): [z for z in labelled if z[0] in lac],
+        str(_l("Other time zones")): [z for z in labelled if z[0] not in lac],
+    }
 
 
 def is_timezone(name: str | None) -> bool:
-    return bool(name) and name in set(timezone_names())
+    return bool(name) and name in _timezone_set()
+
+
+@lru_cache(maxsize=1)
+def _timezone_set() -> frozenset[str]:
+    return frozenset(timezone_names())
 
 
 def sector_label(code: str | None) -> str:
@@ -199,4 +255,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_i18n():
-        return {"current_locale": locale_code(), "current_timezone": str(get_timezone())}
+        zone = str(get_timezone())
+        return {"current_locale": locale_code(), "current_timezone": zone,
+                "current_timezone_label": timezone_label(zone)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -37,9 +38,16 @@ def configure(scheduler, app: Flask):
     return scheduler
 
 
+def _is_dev_server_process() -> bool:
+    """The process that serves `flask run`: the reloader's child, or the only one without it."""
+    if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+        return True
+    return "run" in sys.argv[1:4] and "--no-reload" in sys.argv
+
+
 def start_in_process_scheduler(app: Flask) -> None:
-    """Only in the dev server's serving process (the reloader's child), never elsewhere."""
-    if app.testing or os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+    """Only in the dev server's serving process, never in CLI commands or web workers."""
+    if app.testing or not _is_dev_server_process():
         return
     scheduler = configure(BackgroundScheduler(timezone="UTC"), app)
     scheduler.start()

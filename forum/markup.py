@@ -5,6 +5,7 @@ Posts are rendered once, on save; pages show the stored HTML.
 from __future__ import annotations
 
 import re
+import unicodedata
 from html import unescape
 import xml.etree.ElementTree as etree
 
@@ -110,3 +111,17 @@ def plain_text(html: str) -> str:
 def excerpt(html: str, length: int = 200) -> str:
     text = " ".join(plain_text(html).split())
     return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+def strip_invisible(text: str) -> str:
+    """Drop control and format characters (zero-width spaces, bidi overrides) from a one-line text."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
+def visible_text(text: str) -> str:
+    """Text without invisible characters (format controls, zero-width spaces, any whitespace)."""
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
+def has_visible_text(html: str) -> bool:
+    return bool(visible_text(plain_text(html)))

@@ -118,8 +118,11 @@ def test_password_reset_by_email_link_works_once(client, db, smtp, make_user):
     assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 400
     assert client.post("/auth/login", data={"email": user.email, "password": "otra clave segura"}).status_code == 302
     client.post("/auth/logout")
-    again = client.post(path, data={"password": "tercera clave segura", "confirm": "tercera clave segura"})
+    again = client.post(path, data={"password": "tercera clave segura", "confirm": "tercera clave segura"},
+                        follow_redirects=True)
     assert "ya se usó" in again.get_data(as_text=True)
+    # A used link says so at once, before anyone types a new password.
+    assert "ya se usó" in client.get(path, follow_redirects=True).get_data(as_text=True)
 
 
 def test_reset_request_does_not_reveal_whether_an_account_exists(client, smtp):
@@ -134,7 +137,8 @@ def test_profile_edit_saves_every_field(client, db, login, make_user):
     page = client.get("/auth/profile").get_data(as_text=True)
     # Latin America and the Caribbean come first, names in the UI language.
     assert page.index(">Antigua y Barbuda<") < page.index(">Afganistán<")
-    assert "solo para estadísticas agregadas" in page
+    assert "Solo para estadísticas agregadas" in page
+    assert "América Latina y el Caribe" in page  # countries and zones are grouped
     response = client.post("/auth/profile", data={
         "display_name": "Pedro Pablo", "handle": "pedro_p", "country": "PE",
         "institution": "Gobierno Regional de Cusco", "sector": "subnational_government",
@@ -178,3 +182,13 @@ def test_profile_requires_sign_in(client):
     response = client.get("/auth/profile")
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
+
+
+def test_names_made_of_invisible_or_direction_characters_are_refused_or_cleaned(client, db, login, make_user):
+    response = register(client, name="\u200b\u200b")
+    assert response.status_code == 400 and "Escribe tu nombre." in response.get_data(as_text=True)
+    user = make_user()
+    login(user)
+    client.post("/auth/profile", data={"display_name": "\u202eevil\u200b name", "handle": user.handle, "locale": "es"})
+    db.session.refresh(user)
+    assert user.display_name == "evil name"

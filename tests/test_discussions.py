@@ -343,3 +343,51 @@ def test_bad_page_numbers_fall_back_gracefully(client, world):
     for value in ("abc", "-3", "0", "999999"):
         assert client.get(thread_url(q1) + f"?page={value}").status_code == 200
     assert client.get(forum_url(world["forum"]) + "?page=abc").status_code == 200
+
+
+@pytest.mark.parametrize("body", ["<img src=x>", "<!-- hidden -->", "<div></div>", "&nbsp;", "\u200b\u200b",
+                                  "[](http://x)", "<style>p{}</style>"])
+def test_replies_that_would_show_nothing_are_refused(client, db, login, world, body):
+    login(world["ana"])
+    response = client.post(thread_url(world["q1"]), data={"body": body})
+    assert response.status_code == 400
+    assert "Escribe algo antes de publicar." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("suffix", ["threads/99999999999999999999999", "threads/9223372036854775808",
+                                    "threads/2147483648", "threads/0", "threads/-1", "threads/abc"])
+def test_impossible_ids_are_not_found(client, world, suffix):
+    assert client.get(forum_url(world["forum"]) + "/" + suffix).status_code == 404
+
+
+def test_impossible_ids_in_query_and_form_values_are_ignored(client, login, world):
+    q1 = world["q1"]
+    assert client.get("/posts/99999999999999999999").status_code == 404
+    assert client.get(thread_url(q1) + "?reply_to=99999999999999999999&quote=1").status_code == 200
+    assert client.get(thread_url(q1) + "?reply_to=²").status_code == 200
+    assert client.get("/search/?q=agua&forum=99999999999999999999").status_code == 200
+    assert client.get(forum_url(world["forum"]) + "?page=" + "9" * 30).status_code == 200
+    login(world["ana"])
+    response = client.post(thread_url(q1), data={"body": "hola", "reply_to": "9" * 25})
+    assert response.status_code == 302
+
+
+def test_a_failed_reply_stays_on_the_same_page(client, db, login, world):
+    q1 = world["q1"]
+    for i in range(35):
+        posting.add_post(q1, world["ben"], f"p{i}")
+    db.session.commit()
+    login(world["ana"])
+    page = client.get(thread_url(q1) + "?page=2").get_data(as_text=True)
+    assert f'action="{thread_url(q1)}?page=2#reply"' in page
+
+
+def test_outsiders_can_join_from_the_thread_and_come_back_to_it(client, db, login, world, make_user):
+    outsider = make_user()
+    q1 = world["q1"]
+    login(outsider)
+    page = client.get(thread_url(q1)).get_data(as_text=True)
+    assert f"Unirse a {world['community'].name_es}" in page
+    response = client.post(f"/c/{world['community'].slug}/join", data={"next": thread_url(q1)})
+    assert response.headers["Location"] == thread_url(q1)
+    assert client.post(thread_url(q1), data={"body": "¡Ya estoy!"}).status_code == 302

@@ -119,3 +119,10 @@ def test_spanish_translations_keep_their_placeholders():
         for s in strings:
             assert set(re.findall(r"%\(\w+\)[sd]", s)) <= wanted | {"%(num)d"}, (msgid, s)
             assert wanted - {"%(num)d"} <= set(re.findall(r"%\(\w+\)[sd]", s)), (msgid, s)
+
+
+def test_a_visitors_language_choice_survives_signing_in(client, login, make_user):
+    user = make_user(locale="es")
+    client.post("/language", data={"lang": "en", "next": "/"})
+    login(user)
+    assert "Open forums" in client.get("/").get_data(as_text=True)

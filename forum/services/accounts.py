@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.mail import queue_email
+from forum.markup import strip_invisible, visible_text
 from forum.models import GENDERS, SECTORS, User, utcnow
 from forum.models.user import EMAIL_NOTIFICATION_CHOICES
 from forum.services import DomainError, tokens
@@ -51,6 +52,14 @@ def suggest_handle(name: str) -> str:
     return f"{base}{n}"
 
 
+def clean_display_name(name: str | None) -> str:
+    """A name people can see: no invisible or direction-changing characters, at most 120."""
+    name = " ".join(strip_invisible(name or "").split())
+    if not visible_text(name):
+        raise DomainError(_l("Enter your name."), field="display_name")
+    return name[:120]
+
+
 def get_by_email(address: str) -> User | None:
     try:
         email = normalise_email(address)
@@ -61,16 +70,14 @@ def get_by_email(address: str) -> User | None:
 
 def register(*, email: str, password: str, display_name: str, locale: str) -> User:
     email = normalise_email(email)
-    display_name = (display_name or "").strip()
-    if not display_name:
-        raise DomainError(_l("Enter your name."), field="display_name")
+    display_name = clean_display_name(display_name)
     check_password_strength(password)
     if db.session.execute(db.select(User.id).filter_by(email=email)).first():
         raise DomainError(
             _l("An account with this email already exists. Sign in or reset your password."),
             field="email",
         )
-    user = User(email=email, display_name=display_name[:120], handle=suggest_handle(display_name),
+    user = User(email=email, display_name=display_name, handle=suggest_handle(display_name),
                 locale=locale if locale in current_app.config["LANGUAGES"] else "es")
     user.set_password(password)
     db.session.add(user)
@@ -131,7 +138,8 @@ def request_password_reset(email: str) -> None:
     db.session.commit()
 
 
-def reset_password(token: str, password: str) -> User:
+def check_reset_token(token: str) -> User:
+    """The account a reset link is for, or DomainError if the link is bad, old or used."""
     data = tokens.load(
         "reset-password", token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"],
         expired=_l("This reset link has expired. Ask for a new one."),
@@ -140,6 +148,11 @@ def reset_password(token: str, password: str) -> User:
     user = db.session.get(User, data.get("id"))
     if user is None or not user.is_active or data.get("fp") != _reset_fingerprint(user):
         raise DomainError(_l("This reset link is not valid or was already used."))
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = check_reset_token(token)
     check_password_strength(password)
     user.set_password(password)
     if not user.is_confirmed:  # the link proved they own the address
@@ -152,9 +165,7 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
                    institution: str | None, sector: str | None, gender: str | None,
                    locale: str | None, timezone: str | None,
                    email_notifications: str | None = None) -> User:
-    display_name = (display_name or "").strip()
-    if not display_name:
-        raise DomainError(_l("Enter your name."), field="display_name")
+    display_name = clean_display_name(display_name)
     handle = (handle or "").strip().lstrip("@").lower()
     if not HANDLE_RE.match(handle):
         raise DomainError(
@@ -176,10 +187,10 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
         raise DomainError(_l("Choose a time zone from the list."), field="timezone")
     if email_notifications and email_notifications not in EMAIL_NOTIFICATION_CHOICES:
         raise DomainError(_l("Choose an option from the list."), field="email_notifications")
-    user.display_name = display_name[:120]
+    user.display_name = display_name
     user.handle = handle
     user.country = country or None
-    user.institution = (institution or "").strip()[:200] or None
+    user.institution = " ".join(strip_invisible(institution or "").split())[:200] or None
     user.sector = sector or None
     user.gender = gender or None
     user.locale = locale or user.locale

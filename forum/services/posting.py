@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, update
 
 from forum.extensions import db
-from forum.markup import mentioned_handles, render
+from forum.markup import has_visible_text, mentioned_handles, render, strip_invisible, visible_text
 from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, search
@@ -21,7 +21,7 @@ MAX_TITLE = 300
 
 def clean_body(body: str | None) -> str:
     body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
+    if not body or not has_visible_text(render(body)):
         raise DomainError(_l("Write something before posting."), field="body")
     limit = current_app.config["POST_MAX_LENGTH"]
     if len(body) > limit:
@@ -34,8 +34,8 @@ def clean_body(body: str | None) -> str:
 
 
 def clean_title(title: str | None) -> str:
-    title = " ".join((title or "").split())
-    if not title:
+    title = " ".join(strip_invisible(title or "").split())
+    if not visible_text(title):
         raise DomainError(_l("Give the thread a title."), field="title")
     if len(title) > MAX_TITLE:
         raise DomainError(_l("A title can be at most %(n)d characters.", n=MAX_TITLE), field="title")

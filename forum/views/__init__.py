@@ -5,6 +5,10 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from flask_login import current_user
 
+    from forum.views.util import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
+
     # Macros are imported without the template's context: give them the viewer.
     app.jinja_env.globals["current_user"] = current_user
 

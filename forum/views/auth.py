@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.extensions import db, limiter, login_manager
 from forum.forms import LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
-from forum.i18n import LANG_COOKIE, country_choices, locale_code, timezone_names
+from forum.i18n import LANG_COOKIE, country_groups, locale_code, timezone_choices
 from forum.models import User
 from forum.services import DomainError, accounts
 from forum.views.util import form_error, safe_next
@@ -85,9 +85,7 @@ def login():
             form_error(form, error)
         else:
             login_user(user, remember=form.remember.data)
-            response = make_response(redirect(safe_next(form.next.data, url_for("main.home"))))
-            response.delete_cookie(LANG_COOKIE)  # the member's preference now decides
-            return response
+            return redirect(safe_next(form.next.data, url_for("main.home")))
     return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
 
 
@@ -111,6 +109,11 @@ def reset_request():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
+    try:
+        accounts.check_reset_token(token)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("auth.reset_request"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -128,8 +131,13 @@ def reset_password(token: str):
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
-    form.country.choices = [("", "—")] + country_choices()
-    form.timezone.choices = [("", _("Community's time zone"))] + [(z, z.replace("_", " ")) for z in timezone_names()]
+    countries = country_groups()
+    first = next(iter(countries))
+    form.country.choices = {first: [("", "—")] + countries[first], **{k: v for k, v in countries.items() if k != first}}
+    zones = timezone_choices(locale_code())
+    first = next(iter(zones))
+    form.timezone.choices = {first: [("", _("The community's time zone"))] + zones[first],
+                             **{k: v for k, v in zones.items() if k != first}}
     if form.validate_on_submit():
         try:
             accounts.update_profile(

@@ -1,5 +1,5 @@
 """Communities: list, page, join, leave."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -8,7 +8,7 @@ from forum.i18n import localized
 from forum.models import Community, ForumPair, utcnow
 from forum.policy import can, listed_communities_clause, role_in
 from forum.services import DomainError, membership
-from forum.views.util import require, use_community_timezone
+from forum.views.util import require, safe_next, use_community_timezone
 
 bp = Blueprint("communities", __name__, url_prefix="/c")
 
@@ -56,8 +56,9 @@ def join(slug: str):
     except DomainError as error:
         flash(str(error.message), "error")
     else:
-        flash(_("Welcome to %(community)s.", community=localized(community, "name")), "success")
-    return redirect(url_for("communities.show", slug=slug))
+        flash(_("You are now a member of the community “%(community)s”.",
+                community=localized(community, "name")), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("communities.show", slug=slug)))
 
 
 @bp.post("/<slug>/leave")

@@ -11,7 +11,7 @@ from forum.models import Community, Forum, ForumPair, Post, PostUseful, Thread, 
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, feeds, notifications, posting, reading, watching
 from forum.services.posting import render_post
-from forum.views.util import form_error, page_arg, require, use_community_timezone
+from forum.views.util import form_error, page_arg, parse_id, require, use_community_timezone
 
 bp = Blueprint("forums", __name__, url_prefix="/c/<community_slug>/f")
 
@@ -93,7 +93,7 @@ def new_thread(community_slug: str, forum_slug: str):
     return render_template("forums/new_thread.html", forum=forum, form=form, preview=preview), status
 
 
-@bp.route("/<forum_slug>/threads/<int:thread_id>", methods=["GET", "POST"])
+@bp.route("/<forum_slug>/threads/<id:thread_id>", methods=["GET", "POST"])
 def thread(community_slug: str, forum_slug: str, thread_id: int):
     forum = forum_or_404(community_slug, forum_slug)
     thread = thread_or_404(forum, thread_id)
@@ -105,8 +105,8 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
             preview = render_post(form.body.data or "")[0]
         elif form.validate_on_submit():
             try:
-                reply_to = int(form.reply_to.data) if (form.reply_to.data or "").isdigit() else None
-                post = posting.reply(current_user, thread, form.body.data, reply_to_id=reply_to)
+                post = posting.reply(current_user, thread, form.body.data,
+                                     reply_to_id=parse_id(form.reply_to.data))
             except DomainError as error:
                 form_error(form, error)
                 status = 400
@@ -144,11 +144,9 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
     if current_user.is_authenticated and posts:
         useful = set(db.session.execute(select(PostUseful.post_id).where(
             PostUseful.user_id == current_user.id, PostUseful.post_id.in_([p.id for p in posts]))).scalars())
-    replying_to = None
-    if form.reply_to.data and form.reply_to.data.isdigit():
-        replying_to = db.session.get(Post, int(form.reply_to.data))
-        if replying_to is None or replying_to.thread_id != thread.id:
-            replying_to = None
+    replying_to = db.session.get(Post, parse_id(form.reply_to.data)) if parse_id(form.reply_to.data) else None
+    if replying_to is not None and replying_to.thread_id != thread.id:
+        replying_to = None
     return render_template(
         "forums/thread.html", forum=forum, thread=thread, posts=posts, page=page, pages=pages,
         form=form, preview=preview, replying_to=replying_to, useful=useful, now=utcnow(),
@@ -160,10 +158,10 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
 
 def _prefill_reply(form: ReplyForm, thread: Thread) -> None:
     """`?reply_to=<post>` answers a post; `&quote=1` starts the reply with a quote of it."""
-    target = request.args.get("reply_to", "")
-    if not target.isdigit():
+    target = parse_id(request.args.get("reply_to"))
+    if target is None:
         return
-    post = db.session.get(Post, int(target))
+    post = db.session.get(Post, target)
     if post is None or post.thread_id != thread.id or post.is_deleted:
         return
     form.reply_to.data = str(post.id)
@@ -173,7 +171,7 @@ def _prefill_reply(form: ReplyForm, thread: Thread) -> None:
         form.body.data = f"{quoted}\n>\n> — {name}\n\n"
 
 
-@bp.post("/<forum_slug>/threads/<int:thread_id>/watch")
+@bp.post("/<forum_slug>/threads/<id:thread_id>/watch")
 @login_required
 def watch_thread(community_slug: str, forum_slug: str, thread_id: int):
     forum = forum_or_404(community_slug, forum_slug)

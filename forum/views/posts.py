@@ -30,13 +30,13 @@ def post_url(post: Post) -> str:
     return thread_url(post.thread, page=posting.page_of(post.number), _anchor=f"post-{post.id}")
 
 
-@bp.get("/<int:post_id>")
+@bp.get("/<id:post_id>")
 def permalink(post_id: int):
     """A stable address for a post: it finds the page the post is on."""
     return redirect(post_url(post_or_404(post_id)))
 
 
-@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(post_id: int):
     post = post_or_404(post_id)
@@ -61,7 +61,7 @@ def edit(post_id: int):
     return render_template("posts/edit.html", post=post, form=form, preview=preview), status
 
 
-@bp.post("/<int:post_id>/delete")
+@bp.post("/<id:post_id>/delete")
 @login_required
 def delete(post_id: int):
     post = post_or_404(post_id)
@@ -74,7 +74,7 @@ def delete(post_id: int):
     return redirect(post_url(post))
 
 
-@bp.post("/<int:post_id>/useful")
+@bp.post("/<id:post_id>/useful")
 @login_required
 def useful(post_id: int):
     post = post_or_404(post_id)
@@ -85,7 +85,7 @@ def useful(post_id: int):
     return redirect(post_url(post))
 
 
-@bp.get("/<int:post_id>/revisions")
+@bp.get("/<id:post_id>/revisions")
 @login_required
 def revisions(post_id: int):
     post = post_or_404(post_id)

@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import Community
 from forum.policy import readable_communities_clause
 from forum.services import search as search_service
-from forum.views.util import page_arg
+from forum.views.util import page_arg, parse_id
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -37,7 +37,7 @@ def index():
     end = _day(args.get("to", ""), errors, _("To"))
     filters = search_service.Filters(
         community=args.get("community") or None,
-        forum_id=int(args["forum"]) if args.get("forum", "").isdigit() else None,
+        forum_id=parse_id(args.get("forum")),
         author=(args.get("author") or "").strip() or None,
         date_from=datetime.combine(start, time.min, tz) if start else None,
         date_to=datetime.combine(end + timedelta(days=1), time.min, tz) if end else None,

@@ -1,12 +1,35 @@
 """Small request-side helpers shared by the blueprints."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import abort, flash, g, request
+from werkzeug.routing import IntegerConverter
 
 from forum.extensions import db
 from forum.policy import can
+
+
+DIGITS = re.compile(r"[0-9]+")
+MAX_ID = 2**31 - 1  # PostgreSQL integer: larger ids cannot exist
+MAX_PAGE = 100_000
+
+
+class IdConverter(IntegerConverter):
+    """`<id:thread_id>`: a positive database id; anything else is a 404, not a 500."""
+
+    def __init__(self, map):
+        super().__init__(map, min=1, max=MAX_ID)
+
+
+def parse_id(value) -> int | None:
+    """A form or query value as a database id, or None."""
+    value = str(value or "").strip()
+    if not DIGITS.fullmatch(value) or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -46,7 +69,7 @@ def use_community_timezone(community) -> None:
 
 
 def page_arg() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
+    value = request.args.get("page", "1")
+    if not DIGITS.fullmatch(value) or len(value) > 6:
         return 1
+    return min(max(int(value), 1), MAX_PAGE)

@@ -41,7 +41,7 @@ def test_visitor_registers_confirms_joins_and_replies(live_server, new_page):
 
     page.goto(f"{live_server}/c/red-planificacion")
     page.get_by_role("button", name="Join this community").click()
-    assert "Welcome to Planning Network" in page.content()
+    assert "You are now a member of the community “Planning Network”" in page.content()
 
     page.get_by_role("link", name="Territorial resilience").first.click()
     assert page.get_by_role("link", name="Resiliencia territorial").count() >= 1
