@@ -346,7 +346,7 @@ def test_bad_page_numbers_fall_back_gracefully(client, world):
 
 
 @pytest.mark.parametrize("body", ["<img src=x>", "<!-- hidden -->", "<div></div>", "&nbsp;", "\u200b\u200b",
-                                  "[](http://x)", "<style>p{}</style>"])
+                                  "[](http://x)", "<b> </b>"])
 def test_replies_that_would_show_nothing_are_refused(client, db, login, world, body):
     login(world["ana"])
     response = client.post(thread_url(world["q1"]), data={"body": body})
