@@ -41,15 +41,26 @@
 
   var replyArea = document.querySelector(".reply-form textarea");
   var replyTo = document.querySelector(".reply-form input[name=reply_to]");
+
+  /* The passage selected inside a given post, if any. */
+  function selectedIn(postId) {
+    var selection = window.getSelection ? window.getSelection() : null;
+    var text = selection ? String(selection).trim() : "";
+    var body = document.querySelector('.post-body[data-post-id="' + postId + '"]');
+    if (!text || !body || !selection.anchorNode || !body.contains(selection.anchorNode)) { return ""; }
+    return text;
+  }
+
   document.querySelectorAll("a.quote-link").forEach(function (link) {
+    var pending = "";
+    /* A mouse press on the link clears the selection: read it just before. */
+    link.addEventListener("mousedown", function () { pending = selectedIn(link.dataset.postId); });
     link.addEventListener("click", function (event) {
-      if (!replyArea) { return; }
-      var selection = window.getSelection ? String(window.getSelection()).trim() : "";
-      var body = document.querySelector('.post-body[data-post-id="' + link.dataset.postId + '"]');
-      var inside = selection && body && window.getSelection().anchorNode && body.contains(window.getSelection().anchorNode);
-      if (!inside) { return; } /* no selection in this post: the link quotes the whole post */
+      var passage = pending || selectedIn(link.dataset.postId);
+      pending = "";
+      if (!replyArea || !passage) { return; } /* no selection: the link quotes the whole post */
       event.preventDefault();
-      var quoted = selection.split(/\n/).map(function (line) { return "> " + line; }).join("\n");
+      var quoted = passage.split(/\n/).map(function (line) { return "> " + line; }).join("\n");
       var prefix = replyArea.value && !/\n\n$/.test(replyArea.value) ? "\n\n" : "";
       replyArea.value += prefix + quoted + "\n>\n> — " + link.dataset.author + "\n\n";
       if (replyTo) { replyTo.value = link.dataset.postId; }
