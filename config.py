@@ -79,6 +79,9 @@ class Config:
     OUTBOX_INTERVAL_SECONDS = int(os.environ.get("OUTBOX_INTERVAL_SECONDS", "60"))
 
     CONFIRM_TOKEN_MAX_AGE = 2 * 24 * 3600
+    INVITATION_MAX_AGE = 14 * 24 * 3600  # community invitations and "choose your password" links
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "20"))
     RESET_TOKEN_MAX_AGE = 2 * 3600
     POSTS_PER_PAGE = 30
     POST_MAX_LENGTH = 20_000

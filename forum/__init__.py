@@ -23,6 +23,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
             "SECRET_KEY must be set outside development (see README, Configuration)."
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    # Room for one upload plus the form around it; larger requests get a 413.
+    app.config.setdefault("MAX_CONTENT_LENGTH", (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask_babel import force_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler)
     app.cli.add_command(mail_group)
     app.cli.add_command(translate)
+    app.cli.add_command(members_group)
 
 
 @click.command("seed-demo")
@@ -84,3 +86,45 @@ def update():
 def compile():
     """Compile the catalogs (.po -> .mo)."""
     _pybabel("compile", "-d", "translations")
+
+
+@click.group("members")
+def members_group():
+    """Members of communities."""
+
+
+@members_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--community", "slug", required=True, help="Slug of the community to add them to.")
+def members_import(csv_file: str, slug: str):
+    """Import members from CSV: email, name, country, institution, sector, language."""
+    from forum.extensions import db
+    from forum.models import Community
+    from forum.services import DomainError
+    from forum.services.imports import import_members
+
+    community = db.session.execute(db.select(Community).filter_by(slug=slug)).scalar_one_or_none()
+    if community is None:
+        raise click.ClickException(f"No community with slug {slug!r}.")
+    data = Path(csv_file).read_bytes()
+    state = {"bar": None}
+
+    def progress(done: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label="Importing", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(1)
+
+    try:
+        with force_locale("en"):  # operators read the command's report in English
+            report = import_members(community, data, progress=progress)
+            refused = [(line, str(reason)) for line, reason in report.refused]
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+    for line, reason in refused:
+        click.echo(f"line {line}: refused: {reason}")
+    click.echo(f"created {report.created}, added {report.added}, unchanged {report.unchanged}, "
+               f"refused {len(report.refused)} (of {report.total} rows)")

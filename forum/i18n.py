@@ -12,7 +12,7 @@ from functools import lru_cache
 import pycountry
 from babel import Locale
 from babel.dates import get_timezone_location
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -63,6 +63,8 @@ def role_label(code: str | None) -> str:
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs: the site default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen
@@ -73,6 +75,8 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """Viewer's profile, else the community being viewed, else the site default."""
+    if not has_request_context():
+        return current_app.config["DEFAULT_TIMEZONE"]
     if current_user and current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     community_tz = g.get("community_timezone")
@@ -217,6 +221,18 @@ def sector_label(code: str | None) -> str:
     return str(SECTOR_LABELS.get(code, "")) if code else ""
 
 
+def file_size(n: int | None) -> str:
+    """A byte count as people read it, in the UI language (Babel's number format)."""
+    from flask_babel import format_decimal
+
+    if not n:
+        return ""
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= size:
+            return f"{format_decimal(round(n / size, 1))} {unit}"
+    return f"{n} B"
+
+
 def display_name(user) -> str:
     """A member's name, or "Former member" once the account is deleted."""
     if user is None or user.deleted_at is not None:
@@ -226,7 +242,11 @@ def display_name(user) -> str:
 
 def localized(obj, field: str) -> str:
     """The `field_es` or `field_en` attribute of a bilingual object, by UI language."""
-    lang = locale_code()
+    return localized_in(obj, field, locale_code())
+
+
+def localized_in(obj, field: str, lang: str) -> str:
+    """The same in a given language (emails go out in the recipient's)."""
     value = getattr(obj, f"{field}_{lang}", None)
     return value or getattr(obj, f"{field}_es", "") or ""
 
@@ -242,6 +262,7 @@ def init_app(app: Flask) -> None:
         can=can,
         excerpt=excerpt,
         display_name=display_name,
+        file_size=file_size,
         language_names=LANGUAGE_NAMES,
         language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
         format_dt=format_dt,
@@ -251,6 +272,7 @@ def init_app(app: Flask) -> None:
         sector_label=sector_label,
         role_label=role_label,
         localized=localized,
+        localized_in=localized_in,
     )
 
     @app.context_processor

@@ -86,6 +86,33 @@ def _join_community(user, community: Community) -> bool:
     return community.join_policy == "open" or user.is_admin
 
 
+def _request_join(user, community: Community) -> bool:
+    if not _is_user(user) or not _view_community(user, community) or community.join_policy != "approval":
+        return False
+    if user.is_admin:  # admins join directly
+        return False
+    m = membership(user, community)
+    return m is None or m.state == "declined"
+
+
+def _view_directory(user, community: Community) -> bool:
+    return _is_user(user) and has_role(user, community, "member")
+
+
+def _add_resource(user, community: Community) -> bool:
+    return _is_user(user) and user.is_confirmed and has_role(user, community, "member")
+
+
+def _delete_resource(user, resource) -> bool:
+    if not _is_user(user):
+        return False
+    return resource.added_by_id == user.id or has_role(user, resource.community, "moderator")
+
+
+def _admin(user, _obj=None) -> bool:
+    return _is_user(user) and user.is_admin
+
+
 def _leave_community(user, community: Community) -> bool:
     m = membership(user, community)
     return m is not None and m.is_active
@@ -167,6 +194,13 @@ RULES = {
     "community.read": _read_community,
     "community.join": _join_community,
     "community.leave": _leave_community,
+    "community.request_join": _request_join,
+    "community.view_directory": _view_directory,
+    "community.manage_members": lambda user, obj: _organize(user, obj),
+    "resource.add": _add_resource,
+    "resource.view": lambda user, resource: _read_community(user, resource.community),
+    "resource.delete": _delete_resource,
+    "site.admin": _admin,
     "forum.view": _view_forum,
     "thread.view": _view_thread,
     "thread.reply": _reply,

@@ -36,6 +36,10 @@ EXPECTED = {
         "private": {"member", "moderator", "organizer", "admin"},
     },
     "community.moderate": {v: {"moderator", "organizer", "admin"} for v in ("public", "members", "private")},
+    "community.view_directory": {v: {"member", "moderator", "organizer", "admin"} for v in ("public", "members", "private")},
+    "community.manage_members": {v: {"organizer", "admin"} for v in ("public", "members", "private")},
+    "resource.add": {v: {"member", "moderator", "organizer", "admin"} for v in ("public", "members", "private")},
+    "community.request_join": {v: set() for v in ("public", "members", "private")},  # open communities
     "community.organize": {v: {"organizer", "admin"} for v in ("public", "members", "private")},
 }
 
@@ -89,3 +93,26 @@ def test_deleted_accounts_can_do_nothing(make_community, make_pair, people, app)
     people["member"].deleted_at = utcnow()
     with app.test_request_context():
         assert not can(people["member"], "thread.reply", thread)
+
+
+@pytest.mark.parametrize("visibility,allowed", [
+    ("public", {"outsider"}), ("members", {"outsider"}), ("private", set()),
+])
+def test_only_outsiders_who_can_see_an_approval_community_may_ask_to_join(make_community, people, app, visibility, allowed):
+    community = make_community(visibility=visibility, join_policy="approval", members={
+        people["member"]: "member", people["moderator"]: "moderator", people["organizer"]: "organizer"})
+    for role in ROLES:
+        with app.test_request_context():
+            assert can(people[role], "community.request_join", community) == (role in allowed), role
+
+
+def test_suspended_members_can_do_nothing(make_community, make_pair, people, app):
+    from datetime import timedelta
+
+    from forum.models import utcnow
+
+    _, thread = _world(make_community, make_pair, people, "public")
+    people["moderator"].suspended_until = utcnow() + timedelta(days=1)
+    with app.test_request_context():
+        assert not can(people["moderator"], "thread.reply", thread)
+        assert not can(people["moderator"], "community.moderate", thread.forum.community)

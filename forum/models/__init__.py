@@ -1,5 +1,7 @@
 """All models, importable from one place: `from forum.models import User, Post`."""
-from forum.models.community import JOIN_POLICIES, ROLES, VISIBILITIES, Community, Membership
+from forum.models.community import (
+    JOIN_POLICIES, MEMBERSHIP_STATES, ROLES, VISIBILITIES, Community, Invitation, Membership, Resource,
+)
 from forum.models.forum import THREAD_KINDS, Forum, ForumPair, Post, Revision, Thread
 from forum.models.discussion import NOTIFICATION_KINDS, WATCH_LEVELS, Notification, PostUseful, ThreadRead, Watch
 from forum.models.outbox import OutboxMessage
@@ -8,7 +10,7 @@ from forum.models.types import utcnow
 from forum.models.user import GENDERS, SECTORS, User
 
 __all__ = [
-    "Community", "Forum", "ForumPair", "GENDERS", "JOIN_POLICIES", "Membership",
+    "Community", "Forum", "Invitation", "MEMBERSHIP_STATES", "Resource", "ForumPair", "GENDERS", "JOIN_POLICIES", "Membership",
     "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",
     "Revision", "SECTORS", "SearchDocument", "THREAD_KINDS", "Thread", "ThreadRead", "User",
     "VISIBILITIES", "WATCH_LEVELS", "Watch", "utcnow",

@@ -41,6 +41,9 @@ class Community(db.Model):
         return self.description_en if locale == "en" else self.description_es
 
 
+MEMBERSHIP_STATES = ("active", "pending", "declined")
+
+
 class Membership(db.Model):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("user_id", "community_id"),)
@@ -51,10 +54,61 @@ class Membership(db.Model):
     role: Mapped[str] = mapped_column(String(12), default="member")
     state: Mapped[str] = mapped_column(String(12), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A request to join (approval communities) and its decision.
+    request_message: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
     community: Mapped[Community] = relationship()
 
     @property
     def is_active(self) -> bool:
         return self.state == "active"
+
+
+class Invitation(db.Model):
+    """An emailed invitation to join a community (invite-only ones, and imports)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("community_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(12), default="member")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    community: Mapped[Community] = relationship()
+
+
+class Resource(db.Model):
+    """A shared document or link: experiences, case studies, methodologies."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(5))
+    tags: Mapped[str] = mapped_column(String(500), default="")  # ", "-joined, lowercase
+    url: Mapped[str | None] = mapped_column(String(1000))
+    file_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_type: Mapped[str | None] = mapped_column(String(120))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    community: Mapped[Community] = relationship()
+    added_by: Mapped[User | None] = relationship()
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in (self.tags or "").split(", ") if t]

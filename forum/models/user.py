@@ -45,8 +45,15 @@ class User(UserMixin, db.Model):
     # Kept by the notifications service, so the bell costs no query.
     unread_notification_count: Mapped[int] = mapped_column(Integer, default=0)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the profile shows (the email is hidden unless the member shows it).
+    show_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    show_country: Mapped[bool] = mapped_column(Boolean, default=True)
+    show_institution: Mapped[bool] = mapped_column(Boolean, default=True)
+    show_sector: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard KDF.
@@ -56,8 +63,21 @@ class User(UserMixin, db.Model):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # Flask-Login: deleted accounts cannot sign in
-        return self.deleted_at is None
+    def is_active(self) -> bool:
+        """Flask-Login and the policy: deleted or suspended accounts can do nothing."""
+        return self.deleted_at is None and not self.is_suspended
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > utcnow()
+
+    @property
+    def public_country(self) -> str | None:
+        return self.country if self.show_country else None
+
+    @property
+    def public_institution(self) -> str | None:
+        return self.institution if self.show_institution else None
 
     @property
     def is_confirmed(self) -> bool:

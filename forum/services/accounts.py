@@ -6,12 +6,15 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.mail import queue_email
 from forum.markup import strip_invisible, visible_text
+from sqlalchemy import func
+
 from forum.models import GENDERS, SECTORS, User, utcnow
 from forum.models.user import EMAIL_NOTIFICATION_CHOICES
 from forum.services import DomainError, tokens
@@ -117,8 +120,12 @@ def confirm_email(token: str) -> User:
 
 def authenticate(email: str, password: str) -> User:
     user = get_by_email(email)
-    if user is None or not user.is_active or not user.check_password(password):
+    if user is None or user.deleted_at is not None or not user.check_password(password):
         raise DomainError(_l("Wrong email or password."))
+    if user.is_suspended:
+        raise DomainError(_l("Your account is suspended until %(date)s. Reason: %(reason)s",
+                             date=format_date(user.suspended_until, "long"),
+                             reason=user.suspension_reason or "—"))
     return user
 
 
@@ -164,7 +171,7 @@ def reset_password(token: str, password: str) -> User:
 def update_profile(user: User, *, display_name: str, handle: str, country: str | None,
                    institution: str | None, sector: str | None, gender: str | None,
                    locale: str | None, timezone: str | None,
-                   email_notifications: str | None = None) -> User:
+                   email_notifications: str | None = None, visibility: dict | None = None) -> User:
     display_name = clean_display_name(display_name)
     handle = (handle or "").strip().lstrip("@").lower()
     if not HANDLE_RE.match(handle):
@@ -196,6 +203,9 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
     user.locale = locale or user.locale
     user.timezone = timezone or None
     user.email_notifications = email_notifications or user.email_notifications
+    for key, value in (visibility or {}).items():
+        if key in ("show_email", "show_country", "show_institution", "show_sector"):
+            setattr(user, key, bool(value))
     db.session.commit()
     return user
 
@@ -204,3 +214,149 @@ def set_locale(user: User, locale: str) -> None:
     if locale in current_app.config["LANGUAGES"] and user.locale != locale:
         user.locale = locale
         db.session.commit()
+
+
+# --- accounts created by an import: "choose your password" ---------------------
+
+WELCOME_PURPOSE = "welcome"
+
+
+def send_welcome(user: User, community, dedupe_key: str | None = None) -> None:
+    """Invite someone added by an organizer to choose a password (no commit)."""
+    from forum.mail import absolute_url
+
+    token = tokens.make(WELCOME_PURPOSE, {"id": user.id, "fp": _reset_fingerprint(user)})
+    queue_email(to=user, template="welcome_invitation", dedupe_key=dedupe_key or f"welcome:{user.id}",
+                community=community, welcome_url=absolute_url("auth.welcome", token=token))
+
+
+def check_welcome_token(token: str) -> User:
+    data = tokens.load(
+        WELCOME_PURPOSE, token, max_age=current_app.config["INVITATION_MAX_AGE"],
+        expired=_l("This link has expired. Use “Forgot your password?” to get a new one."),
+        invalid=_l("This link is not valid."),
+    )
+    user = db.session.get(User, data.get("id"))
+    if user is None or user.deleted_at is not None or data.get("fp") != _reset_fingerprint(user):
+        raise DomainError(_l("This link is not valid or was already used."))
+    return user
+
+
+def accept_welcome(token: str, password: str) -> User:
+    user = check_welcome_token(token)
+    check_password_strength(password)
+    user.set_password(password)
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    db.session.commit()
+    return user
+
+
+# --- the member's own data -----------------------------------------------------
+
+def export_data(user: User) -> dict:
+    """Everything the platform holds about this member, as plain JSON-able data."""
+    from sqlalchemy import select
+
+    from forum.models import Community, Forum, Membership, Notification, Post, PostUseful, Resource, Thread, Watch
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    memberships = db.session.execute(
+        select(Membership, Community.slug).join(Community, Community.id == Membership.community_id)
+        .where(Membership.user_id == user.id)).all()
+    posts = db.session.execute(
+        select(Post, Thread.title, Forum.slug, Forum.language)
+        .join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
+        .where(Post.author_id == user.id).order_by(Post.created_at)).all()
+    return {
+        "format": "forum-member-data/1",
+        "exported_at": iso(utcnow()),
+        "profile": {
+            "email": user.email, "display_name": user.display_name, "handle": user.handle,
+            "country": user.country, "institution": user.institution, "sector": user.sector,
+            "gender": user.gender, "locale": user.locale, "timezone": user.timezone,
+            "email_notifications": user.email_notifications,
+            "show_email": user.show_email, "show_country": user.show_country,
+            "show_institution": user.show_institution, "show_sector": user.show_sector,
+            "created_at": iso(user.created_at), "email_confirmed_at": iso(user.email_confirmed_at),
+        },
+        "memberships": [{"community": slug, "role": m.role, "state": m.state, "since": iso(m.created_at)}
+                        for m, slug in memberships],
+        "posts": [{"id": p.id, "thread": title, "forum": fslug, "language": lang, "number": p.number,
+                   "created_at": iso(p.created_at), "edited_at": iso(p.edited_at),
+                   "deleted_at": iso(p.deleted_at), "body_markdown": p.body_md}
+                  for p, title, fslug, lang in posts],
+        "useful_marks": [pid for pid in db.session.execute(
+            select(PostUseful.post_id).where(PostUseful.user_id == user.id)).scalars()],
+        "watches": [{"thread_id": w.thread_id, "forum_id": w.forum_id, "level": w.level}
+                    for w in db.session.execute(select(Watch).where(Watch.user_id == user.id)).scalars()],
+        "notifications": db.session.execute(
+            select(func.count(Notification.id)).where(Notification.user_id == user.id)).scalar_one(),
+        "resources": [{"id": r.id, "title": r.title, "created_at": iso(r.created_at)}
+                      for r in db.session.execute(select(Resource).where(Resource.added_by_id == user.id)).scalars()],
+    }
+
+
+def delete_account(user: User, password: str) -> None:
+    """Anonymise: the conversation stays ("former member"), the person's data goes."""
+    from sqlalchemy import delete, select, update
+
+    from forum.models import Community, Membership, Notification, OutboxMessage, PostUseful, ThreadRead, Watch
+
+    if not user.check_password(password or ""):
+        raise DomainError(_l("The password is not right."), field="password")
+    communities = list(db.session.execute(
+        select(Membership.community_id).where(Membership.user_id == user.id, Membership.state == "active")).scalars())
+    for community_id in communities:
+        db.session.execute(update(Community).where(Community.id == community_id)
+                           .values(member_count=Community.member_count - 1)
+                           .execution_options(synchronize_session=False))
+    for model in (Membership, Watch, ThreadRead, Notification):
+        db.session.execute(delete(model).where(model.user_id == user.id))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address == user.email,
+                                                   OutboxMessage.status == "queued"))
+    from forum.models import Post
+
+    marked = select(PostUseful.post_id).where(PostUseful.user_id == user.id)
+    db.session.execute(update(Post).where(Post.id.in_(marked)).values(useful_count=Post.useful_count - 1)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(PostUseful).where(PostUseful.user_id == user.id))
+    user.email = None
+    user.password_hash = None
+    user.display_name = ""
+    user.handle = f"former_{user.id}"
+    user.country = user.institution = user.sector = user.gender = user.timezone = user.bio = None
+    user.show_email = False
+    user.email_notifications = "off"
+    user.deleted_at = utcnow()
+    db.session.commit()
+
+
+# --- site-wide suspension (admins) -------------------------------------------
+
+def suspend(admin: User, user: User, until, reason: str) -> User:
+    from forum.policy import can
+
+    if not can(admin, "site.admin"):
+        raise DomainError(_l("Only site administrators can suspend accounts."))
+    if user.id == admin.id:
+        raise DomainError(_l("You cannot suspend yourself."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Say why the account is suspended."), field="reason")
+    if until is None or until <= utcnow():
+        raise DomainError(_l("Choose a date in the future."), field="until")
+    user.suspended_until, user.suspension_reason = until, reason[:500]
+    db.session.commit()
+    return user
+
+
+def lift_suspension(admin: User, user: User) -> User:
+    from forum.policy import can
+
+    if not can(admin, "site.admin"):
+        raise DomainError(_l("Only site administrators can lift suspensions."))
+    user.suspended_until = user.suspension_reason = None
+    db.session.commit()
+    return user

@@ -1,13 +1,20 @@
-"""Joining and leaving communities; the member counter is kept here and only here."""
+"""Belonging to communities: joining, requests and decisions, invitations, roles, leaving.
+
+The member counter of a community is kept here and only here.
+"""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from forum.extensions import db
-from forum.models import Community, Membership, User
+from forum.mail import absolute_url, queue_email
+from forum.models import ROLES, Community, Invitation, Membership, User, utcnow
 from forum.policy import can, membership
-from forum.services import DomainError
+from forum.services import DomainError, tokens
+
+INVITATION_PURPOSE = "community-invitation"
 
 
 def _bump_member_count(community: Community, delta: int) -> None:
@@ -18,28 +25,100 @@ def _bump_member_count(community: Community, delta: int) -> None:
     )
 
 
-def add_member(user: User, community: Community, role: str = "member") -> Membership:
-    """Make `user` an active member (idempotent); used by joins, seeds and imports."""
-    existing = db.session.execute(
-        db.select(Membership).filter_by(user_id=user.id, community_id=community.id)
+def _row(user: User, community: Community) -> Membership | None:
+    return db.session.execute(
+        select(Membership).filter_by(user_id=user.id, community_id=community.id)
     ).scalar_one_or_none()
+
+
+def add_member(user: User, community: Community, role: str = "member") -> tuple[Membership, bool]:
+    """Make `user` an active member (idempotent; no commit). Returns (membership, changed)."""
+    existing = _row(user, community)
     if existing is not None:
-        if not existing.is_active:
-            existing.state = "active"
-            _bump_member_count(community, 1)
-        return existing
+        if existing.is_active:
+            return existing, False
+        existing.state = "active"
+        existing.role = role
+        _bump_member_count(community, 1)
+        return existing, True
     m = Membership(user_id=user.id, community_id=community.id, role=role, state="active")
     db.session.add(m)
     _bump_member_count(community, 1)
-    return m
+    return m, True
 
 
 def join(user: User, community: Community) -> Membership:
-    if membership(user, community) is not None:
+    if membership(user, community) is not None and membership(user, community).is_active:
         raise DomainError(_l("You are already a member of this community."))
     if not can(user, "community.join", community):
         raise DomainError(_l("This community cannot be joined directly."))
-    m = add_member(user, community)
+    m, _ = add_member(user, community)
+    db.session.commit()
+    return m
+
+
+def request_to_join(user: User, community: Community, message: str | None = None) -> Membership:
+    if not can(user, "community.request_join", community):
+        raise DomainError(_l("You cannot ask to join this community."))
+    m = _row(user, community)
+    text = (message or "").strip()[:2000] or None
+    if m is None:
+        m = Membership(user_id=user.id, community_id=community.id, role="member", state="pending",
+                       request_message=text)
+        db.session.add(m)
+    else:  # asking again after a decline
+        m.state, m.request_message = "pending", text
+        m.decided_at = m.decided_by_id = m.decision_reason = None
+        m.created_at = utcnow()
+    db.session.commit()
+    return m
+
+
+def pending_requests(community: Community, page: int = 1, per_page: int = 50) -> list[Membership]:
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.execute(
+        select(Membership).where(Membership.community_id == community.id, Membership.state == "pending")
+        .order_by(Membership.created_at).limit(per_page).offset((page - 1) * per_page)
+        .options(joinedload(Membership.user))
+    ).scalars())
+
+
+def pending_count(community: Community) -> int:
+    return db.session.execute(select(func.count(Membership.id)).where(
+        Membership.community_id == community.id, Membership.state == "pending")).scalar_one()
+
+
+def _pending(community: Community, membership_id: int) -> Membership:
+    m = db.session.get(Membership, membership_id)
+    if m is None or m.community_id != community.id or m.state != "pending":
+        raise DomainError(_l("This request was already decided or does not exist."))
+    return m
+
+
+def approve(moderator: User, community: Community, membership_id: int) -> Membership:
+    if not can(moderator, "community.moderate", community):
+        raise DomainError(_l("Only moderators can decide on requests."))
+    m = _pending(community, membership_id)
+    m.state, m.decided_by_id, m.decided_at = "active", moderator.id, utcnow()
+    _bump_member_count(community, 1)
+    queue_email(to=m.user, template="join_approved", dedupe_key=f"join-decision:{m.id}:{m.decided_at.isoformat()}",
+                community=community,
+                community_url=absolute_url("communities.show", slug=community.slug))
+    db.session.commit()
+    return m
+
+
+def decline(moderator: User, community: Community, membership_id: int, reason: str) -> Membership:
+    if not can(moderator, "community.moderate", community):
+        raise DomainError(_l("Only moderators can decide on requests."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Say why, so the person understands."), field="reason")
+    m = _pending(community, membership_id)
+    m.state, m.decided_by_id, m.decided_at, m.decision_reason = "declined", moderator.id, utcnow(), reason[:2000]
+    queue_email(to=m.user, template="join_declined", dedupe_key=f"join-decision:{m.id}:{m.decided_at.isoformat()}",
+                community=community, reason=m.decision_reason)
     db.session.commit()
     return m
 
@@ -48,6 +127,96 @@ def leave(user: User, community: Community) -> None:
     m = membership(user, community)
     if m is None or not m.is_active:
         raise DomainError(_l("You are not a member of this community."))
+    if m.role == "organizer" and _organizer_count(community) <= 1:
+        raise DomainError(_l("You are the last organizer: name another organizer before leaving."))
     db.session.delete(m)
     _bump_member_count(community, -1)
     db.session.commit()
+
+
+def _organizer_count(community: Community) -> int:
+    return db.session.execute(select(func.count(Membership.id)).where(
+        Membership.community_id == community.id, Membership.state == "active",
+        Membership.role == "organizer")).scalar_one()
+
+
+def set_role(organizer: User, community: Community, user_id: int, role: str) -> Membership:
+    if not can(organizer, "community.manage_members", community):
+        raise DomainError(_l("Only organizers can change roles."))
+    if role not in ROLES:
+        raise DomainError(_l("Choose a role from the list."))
+    m = db.session.execute(select(Membership).filter_by(
+        community_id=community.id, user_id=user_id, state="active")).scalar_one_or_none()
+    if m is None:
+        raise DomainError(_l("This person is not a member of the community."))
+    if m.role == "organizer" and role != "organizer" and _organizer_count(community) <= 1:
+        raise DomainError(_l("A community needs at least one organizer."))
+    m.role = role
+    db.session.commit()
+    return m
+
+
+def remove_member(organizer: User, community: Community, user_id: int) -> None:
+    if not can(organizer, "community.manage_members", community):
+        raise DomainError(_l("Only organizers can remove members."))
+    m = db.session.execute(select(Membership).filter_by(
+        community_id=community.id, user_id=user_id, state="active")).scalar_one_or_none()
+    if m is None:
+        raise DomainError(_l("This person is not a member of the community."))
+    if m.role == "organizer" and _organizer_count(community) <= 1:
+        raise DomainError(_l("A community needs at least one organizer."))
+    db.session.delete(m)
+    _bump_member_count(community, -1)
+    db.session.commit()
+
+
+# --- invitations ---------------------------------------------------------------
+
+def invite(organizer: User, community: Community, email: str, role: str = "member",
+           locale: str = "es", commit: bool = True) -> Invitation | None:
+    """Invite an address (idempotent: one invitation per address and community)."""
+    from forum.services.accounts import normalise_email
+
+    if not can(organizer, "community.manage_members", community):
+        raise DomainError(_l("Only organizers can invite."))
+    email = normalise_email(email)
+    existing = db.session.execute(select(Invitation).filter_by(community_id=community.id, email=email)).scalar_one_or_none()
+    if existing is not None:
+        return None
+    invitation = Invitation(community_id=community.id, email=email, role=role if role in ROLES else "member",
+                            invited_by_id=organizer.id)
+    db.session.add(invitation)
+    db.session.flush()
+    user = db.session.execute(select(User).filter_by(email=email)).scalar_one_or_none()
+    token = tokens.make(INVITATION_PURPOSE, {"i": invitation.id, "e": email})
+    queue_email(to=user or email, locale=(user.locale if user else None) or locale,
+                template="community_invitation", dedupe_key=f"invitation:{invitation.id}",
+                community=community, inviter=organizer,
+                accept_url=absolute_url("communities.accept_invitation", token=token))
+    if commit:
+        db.session.commit()
+    return invitation
+
+
+def invitation_from_token(token: str) -> Invitation:
+    data = tokens.load(INVITATION_PURPOSE, token,
+                       max_age=current_app.config["INVITATION_MAX_AGE"],
+                       expired=_l("This invitation has expired. Ask the organizers for a new one."),
+                       invalid=_l("This invitation link is not valid."))
+    invitation = db.session.get(Invitation, data.get("i"))
+    if invitation is None or invitation.email != data.get("e"):
+        raise DomainError(_l("This invitation link is not valid."))
+    return invitation
+
+
+def accept_invitation(user: User, token: str) -> Membership:
+    invitation = invitation_from_token(token)
+    if user.email != invitation.email:
+        raise DomainError(_l("This invitation was sent to another address. Sign in with that address to accept it."))
+    m, _ = add_member(user, invitation.community, role=invitation.role)
+    if invitation.accepted_at is None:
+        invitation.accepted_at, invitation.accepted_by_id = utcnow(), user.id
+    if not user.is_confirmed:  # the link proved they own the address
+        user.email_confirmed_at = utcnow()
+    db.session.commit()
+    return m

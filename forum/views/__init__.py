@@ -12,8 +12,11 @@ def register_blueprints(app: Flask) -> None:
     # Macros are imported without the template's context: give them the viewer.
     app.jinja_env.globals["current_user"] = current_user
 
-    from forum.views import auth, communities, errors, forums, main, notifications, posts, profiles, search
+    from forum.views import (
+        admin, auth, communities, errors, forums, main, members, notifications, posts, profiles, resources, search,
+    )
 
-    for module in (main, auth, communities, forums, posts, notifications, search, profiles):
+    for module in (main, auth, communities, members, resources, forums, posts, notifications, search, profiles,
+                   admin):
         app.register_blueprint(module.bp)
     errors.init_app(app)

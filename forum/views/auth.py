@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.extensions import db, limiter, login_manager
-from forum.forms import LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from forum.forms import DeleteAccountForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from forum.i18n import LANG_COOKIE, country_groups, locale_code, timezone_choices
 from forum.models import User
 from forum.services import DomainError, accounts
@@ -15,7 +15,9 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # A suspended or deleted account is signed out at its next request.
+    return user if user is not None and user.is_active else None
 
 
 login_manager.login_view = "auth.login"
@@ -31,6 +33,8 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"][:254]  # from an invitation
     if form.validate_on_submit():
         try:
             user = accounts.register(email=form.email.data, password=form.password.data,
@@ -40,7 +44,7 @@ def register():
         else:
             login_user(user)
             flash(_("Welcome! We sent you an email: follow its link to confirm your address."), "success")
-            return redirect(url_for("auth.unconfirmed"))
+            return redirect(safe_next(request.args.get("next"), url_for("auth.unconfirmed")))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
@@ -145,6 +149,8 @@ def profile():
                 country=form.country.data, institution=form.institution.data,
                 sector=form.sector.data, gender=form.gender.data, locale=form.locale.data,
                 timezone=form.timezone.data, email_notifications=form.email_notifications.data,
+                visibility={key: getattr(form, key).data for key in
+                            ("show_email", "show_country", "show_institution", "show_sector")},
             )
         except DomainError as error:
             form_error(form, error)
@@ -154,3 +160,53 @@ def profile():
             response.delete_cookie(LANG_COOKIE)  # the saved preference now decides
             return response
     return render_template("auth/profile.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def welcome(token: str):
+    """Someone added by an organizer chooses a password, and is in."""
+    try:
+        user = accounts.check_welcome_token(token)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_welcome(token, form.password.data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            login_user(user)
+            flash(_("Welcome! Your password is set."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/welcome.html", form=form, person=user), 400 if form.errors else 200
+
+
+@bp.get("/account/data")
+@login_required
+def download_data():
+    """Everything we hold about the member, as a JSON file."""
+    import json
+
+    body = json.dumps(accounts.export_data(current_user), ensure_ascii=False, indent=2)
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="my-data-{current_user.handle}.json"'
+    return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.delete_account(current_user, form.password.data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            logout_user()
+            flash(_("Your account is deleted. Your posts remain, signed “former member”."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/delete_account.html", form=form), 400 if form.errors else 200

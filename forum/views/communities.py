@@ -1,12 +1,15 @@
-"""Communities: list, page, join, leave."""
+"""Communities: list, page, join or ask to join, accept an invitation, leave."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from forum.extensions import db
+from forum.forms import RequestJoinForm
 from forum.i18n import localized
-from forum.models import Community, ForumPair, utcnow
-from forum.policy import can, listed_communities_clause, role_in
+from forum.models import Community, ForumPair, Resource, utcnow
+from forum.policy import can, listed_communities_clause, membership as membership_of, role_in
 from forum.services import DomainError, membership
 from forum.views.util import require, safe_next, use_community_timezone
 
@@ -14,7 +17,7 @@ bp = Blueprint("communities", __name__, url_prefix="/c")
 
 
 def community_or_404(slug: str) -> Community:
-    community = db.session.execute(db.select(Community).filter_by(slug=slug)).scalar_one_or_none()
+    community = db.session.execute(select(Community).filter_by(slug=slug)).scalar_one_or_none()
     if community is None:
         abort(404)
     require(current_user, "community.view", community)
@@ -25,7 +28,7 @@ def community_or_404(slug: str) -> Community:
 @bp.get("/")
 def index():
     communities = db.session.execute(
-        db.select(Community).where(listed_communities_clause(current_user))
+        select(Community).where(listed_communities_clause(current_user))
         .order_by(Community.member_count.desc(), Community.id)
     ).scalars().all()
     return render_template("communities/index.html", communities=communities)
@@ -33,18 +36,27 @@ def index():
 
 @bp.get("/<slug>")
 def show(slug: str):
-    from sqlalchemy.orm import selectinload
-
     community = community_or_404(slug)
     can_read = can(current_user, "community.read", community)
-    pairs = [] if not can_read else db.session.execute(
-        db.select(ForumPair).filter_by(community_id=community.id)
-        .order_by(ForumPair.opens_at.desc()).options(selectinload(ForumPair.forums))
-    ).scalars().all()
-    return render_template("communities/show.html", community=community, pairs=pairs,
-                           can_read=can_read,
-                           role=role_in(current_user, community),
-                           can_join=can(current_user, "community.join", community), now=utcnow())
+    pairs, resources = [], []
+    if can_read:
+        pairs = db.session.execute(
+            select(ForumPair).filter_by(community_id=community.id)
+            .order_by(ForumPair.opens_at.desc()).options(selectinload(ForumPair.forums))
+        ).scalars().all()
+        resources = db.session.execute(
+            select(Resource).where(Resource.community_id == community.id, Resource.deleted_at.is_(None))
+            .order_by(Resource.created_at.desc()).limit(5)
+        ).scalars().all()
+    moderator = can(current_user, "community.moderate", community)
+    return render_template(
+        "communities/show.html", community=community, pairs=pairs, resources=resources, can_read=can_read,
+        role=role_in(current_user, community), my_membership=membership_of(current_user, community),
+        can_join=can(current_user, "community.join", community),
+        can_request=can(current_user, "community.request_join", community),
+        pending=membership.pending_count(community) if moderator else 0,
+        form=RequestJoinForm(), now=utcnow(),
+    )
 
 
 @bp.post("/<slug>/join")
@@ -61,6 +73,20 @@ def join(slug: str):
     return redirect(safe_next(request.form.get("next"), url_for("communities.show", slug=slug)))
 
 
+@bp.post("/<slug>/request")
+@login_required
+def request_to_join(slug: str):
+    community = community_or_404(slug)
+    form = RequestJoinForm()
+    try:
+        membership.request_to_join(current_user, community, form.message.data if form.validate() else None)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Your request is sent. The moderators will answer by email."), "success")
+    return redirect(url_for("communities.show", slug=slug))
+
+
 @bp.post("/<slug>/leave")
 @login_required
 def leave(slug: str):
@@ -72,3 +98,27 @@ def leave(slug: str):
     else:
         flash(_("You have left this community."), "success")
     return redirect(url_for("communities.show", slug=slug))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        invitation = membership.invitation_from_token(token)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("main.home"))
+    community = invitation.community
+    if request.method == "POST" and current_user.is_authenticated:
+        try:
+            membership.accept_invitation(current_user, token)
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("You are now a member of the community “%(community)s”.",
+                    community=localized(community, "name")), "success")
+            return redirect(url_for("communities.show", slug=community.slug))
+    already = current_user.is_authenticated and role_in(current_user, community) is not None
+    return render_template("communities/invitation.html", invitation=invitation, community=community,
+                           already=already, token=token)
+
+

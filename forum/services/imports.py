@@ -1,0 +1,207 @@
+"""Importing members from a spreadsheet (CSV): idempotent, row by row, with a report.
+
+Columns (English or Spanish headers): email, name, country, institution,
+sector, language. UTF-8 or Latin-1; comma or semicolon. New people get an
+account without a password and an email to choose one, in their language;
+people already registered are added to the community; a second run of the
+same file changes nothing. Each bad row is reported with its line number
+while the good rows go in.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.i18n import SECTOR_LABELS, _country_names
+from forum.models import Community, Membership, User
+from forum.services import DomainError
+from forum.services.accounts import send_welcome
+from forum.services.membership import add_member
+
+HEADERS = {
+    "email": {"email", "e-mail", "correo", "correo electronico", "mail"},
+    "name": {"name", "nombre", "full name", "nombre completo"},
+    "country": {"country", "pais"},
+    "institution": {"institution", "institucion", "organization", "organizacion"},
+    "sector": {"sector"},
+    "language": {"language", "idioma", "lang", "lengua"},
+}
+LANGUAGES = {"es": "es", "spanish": "es", "espanol": "es", "castellano": "es",
+             "en": "en", "english": "en", "ingles": "en"}
+COMMIT_EVERY = 200
+
+
+def fold(text: str) -> str:
+    """Lowercase, no accents, single spaces: how headers and values are compared."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().replace("_", " ").split())
+
+
+def _country_lookup() -> dict[str, str]:
+    lookup = {}
+    for locale in ("en", "es"):
+        for code, name in _country_names(locale).items():
+            lookup[fold(name)] = code
+            lookup[fold(code)] = code
+    return lookup
+
+
+def _sector_lookup() -> dict[str, str]:
+    from flask_babel import force_locale
+
+    lookup = {fold(code): code for code in SECTOR_LABELS}
+    for locale in ("en", "es"):
+        with force_locale(locale):
+            for code, label in SECTOR_LABELS.items():
+                lookup[fold(str(label))] = code
+    return lookup
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    added: int = 0
+    unchanged: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.added + self.unchanged + len(self.refused)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) if it is; otherwise Latin-1 (Windows-1252), as Excel writes."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+    """(column -> index, [(line number, cells)]) from CSV text, comma or semicolon."""
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DomainError(_l("The file is empty.")) from None
+    columns = {}
+    for index, name in enumerate(header):
+        key = fold(name)
+        for column, names in HEADERS.items():
+            if key in names and column not in columns:
+                columns[column] = index
+    if "email" not in columns:
+        raise DomainError(_l("The first line must name the columns, with at least “email”."))
+    rows = []
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            rows.append((reader.line_num, cells))
+    return columns, rows
+
+
+def import_members(community: Community, data: bytes, *, organizer: User | None = None,
+                   progress=None) -> ImportReport:
+    """Import the file into the community; `progress(done, total)` is called as rows go in."""
+    text = decode(data)
+    columns, rows = read_rows(text)
+    countries, sectors = _country_lookup(), _sector_lookup()
+    report = ImportReport()
+
+    def cell(cells, column):
+        index = columns.get(column)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    # One query each for what already exists, instead of one per row.
+    emails = []
+    for _, cells in rows:
+        try:
+            emails.append(validate_email(cell(cells, "email"), check_deliverability=False).normalized.lower())
+        except EmailNotValidError:
+            pass
+    existing = {u.email: u for u in db.session.execute(select(User).where(User.email.in_(emails))).scalars()} if emails else {}
+    members = set(db.session.execute(select(Membership.user_id).where(
+        Membership.community_id == community.id, Membership.state == "active")).scalars())
+    handles = set(db.session.execute(select(User.handle)).scalars())
+    seen: dict[str, int] = {}
+
+    for done, (line, cells) in enumerate(rows, start=1):
+        try:
+            outcome = _import_row(community, cells, cell, countries, sectors, existing, members, handles, seen, line)
+        except DomainError as error:
+            report.refused.append((line, str(error.message)))
+        else:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        if done % COMMIT_EVERY == 0:
+            db.session.commit()
+        if progress:
+            progress(done, len(rows))
+    db.session.commit()
+    return report
+
+
+def _import_row(community, cells, cell, countries, sectors, existing, members, handles, seen, line) -> str:
+    raw_email = cell(cells, "email")
+    try:
+        email = validate_email(raw_email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise DomainError(_l("invalid email address “%(value)s”", value=raw_email[:80])) from None
+    if email in seen:
+        raise DomainError(_l("duplicate of line %(line)d (%(email)s)", line=seen[email], email=email))
+    seen[email] = line
+    country_raw = cell(cells, "country")
+    country = countries.get(fold(country_raw)) if country_raw else None
+    if country_raw and country is None:
+        raise DomainError(_l("unknown country “%(value)s”", value=country_raw[:80]))
+    sector_raw = cell(cells, "sector")
+    sector = sectors.get(fold(sector_raw)) if sector_raw else None
+    if sector_raw and sector is None:
+        raise DomainError(_l("unknown sector “%(value)s”", value=sector_raw[:80]))
+    language_raw = cell(cells, "language")
+    language = LANGUAGES.get(fold(language_raw), None) if language_raw else "es"
+    if language is None:
+        raise DomainError(_l("unknown language “%(value)s” (use es or en)", value=language_raw[:40]))
+    name = " ".join(cell(cells, "name").split())[:120] or email.split("@")[0]
+
+    user = existing.get(email)
+    if user is None:
+        user = User(email=email, display_name=name, handle=_free_handle(name, handles), country=country,
+                    institution=cell(cells, "institution")[:200] or None, sector=sector, locale=language)
+        db.session.add(user)
+        db.session.flush()
+        existing[email] = user
+        add_member(user, community)
+        members.add(user.id)
+        send_welcome(user, community, dedupe_key=f"welcome:{user.id}")
+        return "created"
+    if user.deleted_at is not None:
+        raise DomainError(_l("this person deleted their account"))
+    if user.id in members:
+        return "unchanged"
+    add_member(user, community)
+    members.add(user.id)
+    return "added"
+
+
+def _free_handle(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")[:24] or "member"
+    if len(base) < 3:
+        base = f"{base}_member"[:24]
+    handle, n = base, 2
+    while handle in taken:
+        handle, n = f"{base}{n}", n + 1
+    taken.add(handle)
+    return handle

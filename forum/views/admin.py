@@ -1,0 +1,63 @@
+"""Site administration: find people, suspend and lift suspensions."""
+from datetime import datetime, time, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from forum.extensions import db
+from forum.forms import SuspendForm
+from forum.models import User
+from forum.policy import can
+from forum.services import DomainError, accounts
+from forum.views.util import form_error, get_or_404, page_arg
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def only_admins():
+    if not can(current_user, "site.admin"):
+        abort(403)
+
+
+@bp.get("/users")
+def users():
+    query = (request.args.get("q") or "").strip()[:100]
+    conditions = [User.deleted_at.is_(None)]
+    if query:
+        like = f"%{query.lower()}%"
+        conditions.append(or_(func.lower(User.display_name).like(like), func.lower(User.email).like(like),
+                              func.lower(User.handle).like(like)))
+    page = page_arg()
+    rows = db.session.execute(select(User).where(*conditions).order_by(User.display_name, User.id)
+                              .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars().all()
+    return render_template("admin/users.html", rows=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE, page=page,
+                           query=query)
+
+
+@bp.route("/users/<id:user_id>/suspend", methods=["GET", "POST"])
+def suspend(user_id: int):
+    person = get_or_404(User, user_id)
+    form = SuspendForm()
+    if form.validate_on_submit():
+        until = datetime.combine(form.until.data, time.max, timezone.utc) if form.until.data else None
+        try:
+            accounts.suspend(current_user, person, until, form.reason.data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            flash(_("%(name)s is suspended.", name=person.display_name), "success")
+            return redirect(url_for("admin.users", q=person.email))
+    return render_template("admin/suspend.html", person=person, form=form), 400 if form.errors else 200
+
+
+@bp.post("/users/<id:user_id>/lift")
+def lift(user_id: int):
+    person = get_or_404(User, user_id)
+    accounts.lift_suspension(current_user, person)
+    flash(_("The suspension of %(name)s is lifted.", name=person.display_name), "success")
+    return redirect(url_for("admin.users", q=person.email))

@@ -1,0 +1,161 @@
+"""The people of a community: directory, roles, join requests, invitations, CSV import."""
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from forum.extensions import db
+from forum.forms import DecisionForm, ImportForm, InviteForm
+from forum.i18n import country_choices
+from forum.models import SECTORS, Membership, User
+from forum.policy import can
+from forum.services import DomainError, imports, membership
+from forum.views.communities import community_or_404
+from forum.views.util import page_arg
+
+bp = Blueprint("members", __name__, url_prefix="/c/<slug>/members")
+PER_PAGE = 30
+
+
+def _require(community, action):
+    if not can(current_user, action, community):
+        abort(403)
+
+
+@bp.get("/")
+@login_required
+def directory(slug: str):
+    community = community_or_404(slug)
+    _require(community, "community.view_directory")
+    args = request.args
+    conditions = [Membership.community_id == community.id, Membership.state == "active",
+                  User.deleted_at.is_(None)]
+    for word in (args.get("q") or "").split()[:5]:
+        like = f"%{word.lower()}%"
+        conditions.append(or_(func.lower(User.display_name).like(like), func.lower(User.handle).like(like)))
+    if args.get("country"):
+        conditions += [User.country == args["country"], User.show_country.is_(True)]
+    if args.get("sector") in SECTORS:
+        conditions += [User.sector == args["sector"], User.show_sector.is_(True)]
+    if args.get("institution"):
+        conditions += [func.lower(User.institution).like(f"%{args['institution'].lower()[:100]}%"),
+                       User.show_institution.is_(True)]
+    page = page_arg()
+    rows = db.session.execute(
+        select(User, Membership).join(Membership, Membership.user_id == User.id).where(*conditions)
+        .order_by(User.display_name, User.id).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "members/directory.html", community=community, rows=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE,
+        page=page, args=args, countries=country_choices(), sectors=SECTORS,
+        can_manage=can(current_user, "community.manage_members", community),
+        page_args={k: v for k, v in args.items() if k != "page"},
+    )
+
+
+@bp.post("/<id:user_id>/role")
+@login_required
+def set_role(slug: str, user_id: int):
+    community = community_or_404(slug)
+    try:
+        membership.set_role(current_user, community, user_id, request.form.get("role", ""))
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("The role is changed."), "success")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("members.directory", slug=slug))
+
+
+@bp.post("/<id:user_id>/remove")
+@login_required
+def remove(slug: str, user_id: int):
+    community = community_or_404(slug)
+    try:
+        membership.remove_member(current_user, community, user_id)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("The person is no longer a member."), "success")
+    return redirect(url_for("members.directory", slug=slug))
+
+
+def _same_site(url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    return bool(url) and urlsplit(url).netloc == request.host
+
+
+@bp.get("/requests")
+@login_required
+def requests(slug: str):
+    community = community_or_404(slug)
+    _require(community, "community.moderate")
+    return render_template("members/requests.html", community=community,
+                           pending=membership.pending_requests(community, page_arg()), form=DecisionForm())
+
+
+@bp.post("/requests/<id:membership_id>")
+@login_required
+def decide(slug: str, membership_id: int):
+    community = community_or_404(slug)
+    _require(community, "community.moderate")
+    form = DecisionForm()
+    try:
+        if request.form.get("decision") == "approve":
+            m = membership.approve(current_user, community, membership_id)
+            flash(_("%(name)s is now a member.", name=m.user.display_name), "success")
+        else:
+            m = membership.decline(current_user, community, membership_id, form.reason.data)
+            flash(_("The request of %(name)s is declined; they were told why.", name=m.user.display_name), "success")
+    except DomainError as error:
+        flash(str(error.message), "error")
+    return redirect(url_for("members.requests", slug=slug))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@login_required
+def invite(slug: str):
+    community = community_or_404(slug)
+    _require(community, "community.manage_members")
+    form = InviteForm()
+    results = None
+    if form.validate_on_submit():
+        addresses = [a for a in re.split(r"[\s,;]+", form.emails.data or "") if a][:500]
+        if not addresses:
+            form.emails.errors = [_("Write at least one email address.")]
+        else:
+            results = {"sent": [], "already": [], "refused": []}
+            for address in addresses:
+                try:
+                    invitation = membership.invite(current_user, community, address, form.role.data,
+                                                   locale=form.language.data, commit=False)
+                except DomainError as error:
+                    results["refused"].append((address, str(error.message)))
+                else:
+                    results["sent" if invitation else "already"].append(address)
+            db.session.commit()
+    return render_template("members/invite.html", community=community, form=form, results=results)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_csv(slug: str):
+    community = community_or_404(slug)
+    _require(community, "community.manage_members")
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        if not upload or not upload.filename:
+            form.file.errors = [_("Choose a CSV file.")]
+        else:
+            try:
+                report = imports.import_members(community, upload.read(), organizer=current_user)
+            except DomainError as error:
+                form.file.errors = [str(error.message)]
+    return render_template("members/import.html", community=community, form=form, report=report), \
+        400 if form.errors else 200
+
+

@@ -1,0 +1,98 @@
+"""A community's shared resources: browse, search, add, download, remove."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from forum.extensions import db
+from forum.forms import ResourceForm
+from forum.i18n import locale_code
+from forum.models import Resource
+from forum.policy import can
+from forum.services import DomainError, resources
+from forum.views.communities import community_or_404
+from forum.views.util import form_error, page_arg
+
+bp = Blueprint("resources", __name__, url_prefix="/c/<slug>/resources")
+
+
+def _readable(slug: str):
+    community = community_or_404(slug)
+    if not can(current_user, "community.read", community):
+        abort(404)
+    return community
+
+
+def resource_or_404(community, resource_id: int) -> Resource:
+    resource = db.session.get(Resource, resource_id)
+    if resource is None or resource.community_id != community.id or resource.deleted_at is not None:
+        abort(404)
+    return resource
+
+
+@bp.get("/")
+def index(slug: str):
+    community = _readable(slug)
+    args = request.args
+    page = page_arg()
+    rows, has_next = resources.browse(community, query=args.get("q", "")[:200], tag=args.get("tag", "")[:40],
+                                      language=args.get("language", ""), page=page)
+    return render_template("resources/index.html", community=community, rows=rows, has_next=has_next, page=page,
+                           args=args, can_add=can(current_user, "resource.add", community),
+                           page_args={k: v for k, v in args.items() if k != "page"})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new(slug: str):
+    community = _readable(slug)
+    if not can(current_user, "resource.add", community):
+        abort(403)
+    form = ResourceForm(language=locale_code()) if request.method == "GET" else ResourceForm()
+    if form.validate_on_submit():
+        try:
+            resource = resources.add_resource(
+                current_user, community, title=form.title.data, summary=form.summary.data,
+                language=form.language.data, tags=form.tags.data, url=form.url.data, upload=form.upload.data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            flash(_("The resource is shared."), "success")
+            return redirect(url_for("resources.show", slug=slug, resource_id=resource.id))
+    return render_template("resources/new.html", community=community, form=form), 400 if form.errors else 200
+
+
+@bp.get("/<id:resource_id>")
+def show(slug: str, resource_id: int):
+    community = _readable(slug)
+    resource = resource_or_404(community, resource_id)
+    return render_template("resources/show.html", community=community, resource=resource,
+                           can_delete=can(current_user, "resource.delete", resource))
+
+
+@bp.get("/<id:resource_id>/download")
+def download(slug: str, resource_id: int):
+    """Always a download, never rendered in the page: safe headers whatever the file holds."""
+    community = _readable(slug)
+    resource = resource_or_404(community, resource_id)
+    if not resource.file_key:
+        abort(404)
+    response = send_file(resources.path_of(resource), mimetype=resource.file_type, as_attachment=True,
+                         download_name=resource.file_name, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store" if community.visibility != "public" else "public, max-age=3600"
+    return response
+
+
+@bp.post("/<id:resource_id>/delete")
+@login_required
+def delete(slug: str, resource_id: int):
+    community = _readable(slug)
+    resource = resource_or_404(community, resource_id)
+    try:
+        resources.delete_resource(current_user, resource)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("resources.show", slug=slug, resource_id=resource_id))
+    flash(_("The resource is removed."), "success")
+    return redirect(url_for("resources.index", slug=slug))
