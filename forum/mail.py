@@ -88,10 +88,10 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     mime["Date"] = formatdate(localtime=False)
     domain = config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ") or "localhost"
     mime["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=domain)
-    mime["Content-Language"] = message.locale
     mime.set_content(message.body_text)
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")
+    mime["Content-Language"] = message.locale  # after set_content, which clears Content-* headers
     return mime
 
 

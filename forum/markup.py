@@ -15,6 +15,9 @@ from bleach.linkifier import LinkifyFilter
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 
+# Direction overrides and isolates can disguise text; our forums are in left-to-right languages.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "strong", "em", "b", "i", "del", "s", "sub", "sup",
     "a", "ul", "ol", "li", "blockquote", "code", "pre",
@@ -37,15 +40,25 @@ LINK_REL = "nofollow ugc noopener"
 MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
 
 
-MENTION_RE = r"(?<![\w@.])@([a-z0-9_]{3,30})\b"
+# "@handle", not inside a word, an email address or a URL path ("/@handle").
+MENTION_RE = r"(?i)(?<![\w@./])@([a-z0-9_]{3,30})\b"
+_MENTION_LINK = re.compile(r'<a class="mention" href="[^"]*/u/([a-z0-9_]+)"')
+_BLOCKQUOTE = re.compile(r"<blockquote>.*?</blockquote>", re.DOTALL)
 
 
 def mentioned_handles(source: str) -> set[str]:
-    """Handles written as @handle (outside code it is the renderer that decides)."""
-    return {h.lower() for h in re.findall(MENTION_RE, source or "", flags=re.IGNORECASE)}
+    """Candidates written as @handle; the renderer decides which really are mentions."""
+    return {h.lower() for h in re.findall(MENTION_RE, source or "")}
+
+
+def rendered_mentions(html: str) -> set[str]:
+    """The handles a rendered post mentions in its own words (not inside quotes of others)."""
+    return set(_MENTION_LINK.findall(_BLOCKQUOTE.sub("", html or "")))
 
 
 class _MentionProcessor(InlineProcessor):
+    ANCESTOR_EXCLUDES = ("a",)  # never a mention inside a link's text
+
     def __init__(self, pattern, md, handles: set[str], profile_url):
         super().__init__(pattern, md)
         self.handles = handles
@@ -70,7 +83,8 @@ class _MentionExtension(Extension):
 
     def extendMarkdown(self, md):
         md.inlinePatterns.register(
-            _MentionProcessor(MENTION_RE, md, self.handles, self.profile_url), "mention", 175
+            # After links (160) and autolinks (120), so URLs stay whole.
+            _MentionProcessor(MENTION_RE, md, self.handles, self.profile_url), "mention", 100
         )
 
 
@@ -94,10 +108,11 @@ def render(source: str, mentions: set[str] | None = None, profile_url=None) -> s
 
     `mentions` are the @handles that exist: they become links to profiles.
     """
+    source = (source or "").translate(BIDI_CONTROLS)
     extensions = list(MARKDOWN_EXTENSIONS)
     if mentions:
         extensions.append(_MentionExtension(mentions, profile_url or (lambda h: f"/u/{h}")))
-    html = markdown.markdown(source or "", extensions=extensions, output_format="html")
+    html = markdown.markdown(source, extensions=extensions, output_format="html")
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return _cleaner.clean(html)
 

@@ -391,3 +391,91 @@ def test_outsiders_can_join_from_the_thread_and_come_back_to_it(client, db, logi
     response = client.post(f"/c/{world['community'].slug}/join", data={"next": thread_url(q1)})
     assert response.headers["Location"] == thread_url(q1)
     assert client.post(thread_url(q1), data={"body": "¡Ya estoy!"}).status_code == 302
+
+
+def test_two_deletes_of_one_post_move_the_counters_once(app, client, db, world):
+    import threading
+
+    from forum.models import User
+
+    q1, ana = world["q1"], world["ana"]
+    post = posting.add_post(q1, ana, "borrar dos veces")
+    db.session.commit()
+    post_id, ana_id = post.id, ana.id
+    stale = db.session.get(Post, post_id)
+    assert stale.deleted_at is None  # this request loaded it before the other one deleted it
+
+    def other_request():
+        with app.app_context():
+            posting.delete_post(db.session.get(User, ana_id), db.session.get(Post, post_id))
+            db.session.remove()
+
+    worker = threading.Thread(target=other_request)
+    worker.start()
+    worker.join()
+    posting.delete_post(ana, stale)
+    db.session.expire_all()
+    q1 = db.session.get(Thread, q1.id)
+    assert (q1.post_count, q1.participant_count) == (1, 1)
+
+
+def test_last_activity_falls_back_after_a_deletion(client, db, world):
+    q1, ana = world["q1"], world["ana"]
+    first = posting.add_post(q1, ana, "primero")
+    db.session.commit()
+    late = posting.add_post(q1, world["ben"], "tarde")
+    late.created_at = first.created_at + __import__("datetime").timedelta(hours=2)
+    db.session.commit()
+    posting.delete_post(world["ben"], late)
+    db.session.refresh(q1)
+    assert q1.last_post_at == first.created_at
+
+
+def test_an_identical_second_post_is_refused(client, db, login, world):
+    login(world["ana"])
+    client.post(thread_url(world["q1"]), data={"body": "Mismo texto"})
+    response = client.post(thread_url(world["q1"]), data={"body": "Mismo texto"})
+    assert response.status_code == 400 and "Ya publicaste este texto en este hilo." in response.get_data(as_text=True)
+
+
+def test_replying_to_a_post_deleted_meanwhile_keeps_the_text_and_drops_the_target(client, db, login, world):
+    q1, ana, ben = world["q1"], world["ana"], world["ben"]
+    target = posting.add_post(q1, ben, "lo borraré")
+    db.session.commit()
+    posting.delete_post(ben, target)
+    login(ana)
+    response = client.post(thread_url(q1), data={"body": "Mi respuesta", "reply_to": str(target.id)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "La publicación a la que respondes ya no está." in page
+    assert "Mi respuesta</textarea>" in page
+    assert 'name="reply_to" type="hidden" value=""' in page
+    assert 'class="replying-to"' not in page
+
+
+def test_preview_explains_what_would_be_refused(client, login, world):
+    login(world["ana"])
+    page = client.post(thread_url(world["q1"]), data={"body": "x" * 20_001, "preview": "1"}).get_data(as_text=True)
+    assert "como máximo 20.000 caracteres" in page and 'id="preview-heading"' not in page
+    page = client.post(thread_url(world["q1"]), data={"body": "  ", "preview": "1"}).get_data(as_text=True)
+    assert "Escribe algo antes de publicar." in page
+
+
+def test_deleting_asks_first(client, db, login, world):
+    login(world["ana"])
+    client.post(thread_url(world["q1"]), data={"body": "quizá lo borre"})
+    post = last_post(db)
+    page = client.get(f"/posts/{post.id}/delete").get_data(as_text=True)
+    assert "¿Eliminar esta publicación?" in page and "quizá lo borre" in page
+    db.session.refresh(post)
+    assert post.deleted_at is None
+
+
+def test_a_permalink_to_a_private_post_asks_visitors_to_sign_in(client, db, make_user, make_community, make_pair):
+    insider = make_user()
+    community = make_community(visibility="private", members={insider: "member"})
+    thread = question(db, forum_of(make_pair(community), "es"))
+    post = posting.add_post(thread, insider, "privado")
+    db.session.commit()
+    response = client.get(f"/posts/{post.id}")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]

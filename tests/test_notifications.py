@@ -168,3 +168,49 @@ def test_outsiders_cannot_watch_private_threads(client, db, login, make_user, ma
     login(outsider)
     assert client.post(thread_url(thread) + "/watch", data={"watch": "1"}).status_code == 404
     assert db.session.execute(db.select(Watch)).first() is None
+
+
+def test_only_real_mentions_notify(client, db, login, world, make_user):
+    ana, ben, q1 = world["ana"], world["ben"], world["q1"]
+    body = ("`@ana` in code, [@ana](https://evil.example) in a link, https://mastodon.social/@ana in a URL,\n\n"
+            "> quoting @ana\n\nand nothing else")
+    reply_as(client, login, ben, q1, body)
+    assert notifications_of(db, ana) == []
+    reply_as(client, login, ben, q1, "Now really: @ANA")
+    [n] = notifications_of(db, ana)
+    assert n.kind == "mention"
+    post = db.session.execute(db.select(Post).order_by(Post.id.desc())).scalars().first()
+    assert '<a class="mention" href="/u/ana"' in post.body_html
+
+
+def test_editing_a_post_to_add_a_mention_notifies_the_new_one(client, db, login, world):
+    ana, ben, q1 = world["ana"], world["ben"], world["q1"]
+    login(ben)
+    client.post(thread_url(q1), data={"body": "Before"})
+    post = db.session.execute(db.select(Post).filter_by(author_id=ben.id)).scalar_one()
+    client.post(f"/posts/{post.id}/edit", data={"body": "Before, and @ana"})
+    [n] = notifications_of(db, ana)
+    assert n.kind == "mention" and n.post_id == post.id
+    client.post(f"/posts/{post.id}/edit", data={"body": "Before, and @ana!"})
+    assert len(notifications_of(db, ana)) == 1
+
+
+def test_deleting_a_post_withdraws_its_notifications_and_unsent_emails(client, db, login, world):
+    ana, ben, q1 = world["ana"], world["ben"], world["q1"]
+    login(ben)
+    client.post(thread_url(q1), data={"body": "Hola @ana"})
+    post = db.session.execute(db.select(Post).filter_by(author_id=ben.id)).scalar_one()
+    db.session.refresh(ana)
+    assert ana.unread_notification_count == 1 and len(outbox("notification")) == 1
+    client.post(f"/posts/{post.id}/delete")
+    db.session.refresh(ana)
+    assert ana.unread_notification_count == 0
+    assert notifications_of(db, ana) == [] and outbox("notification") == []
+
+
+def test_notification_email_says_its_language(client, db, login, world, smtp):
+    ana, ben, q1 = world["ana"], world["ben"], world["q1"]
+    reply_as(client, login, ana, q1, "Hola @ben")
+    deliver_due()
+    [message] = smtp.to("ben@example.org")
+    assert message["Content-Language"] == "en"

@@ -124,3 +124,13 @@ def test_search_issues_a_fixed_number_of_queries(client, db, count_queries, worl
 def test_empty_and_symbol_only_queries_show_no_results_and_no_error(client, world):
     for q in ("", "   ", '"*()^', "a" * 500):
         assert client.get("/search/", query_string={"q": q}).status_code == 200
+
+
+def test_far_dates_and_foreign_parameters_do_not_break_search(client, db, world):
+    for i in range(25):
+        posting.add_post(world["q_es"], world["ana"], f"relleno número {i}")
+    db.session.commit()
+    assert client.get("/search/", query_string={"q": "relleno", "to": "9999-12-31"}).status_code == 200
+    page = client.get("/search/", query_string={"q": "relleno", "endpoint": "x", "_external": "1",
+                                                "_method": "POST"}).get_data(as_text=True)
+    assert "page=2" in page and "endpoint" not in page[page.index('class="pagination"'):]

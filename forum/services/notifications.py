@@ -6,16 +6,15 @@ those who may read it. The unread counter on each user is kept here.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
-from forum.markup import excerpt
-from forum.models import Forum, Notification, Post, Thread, User, utcnow
+from forum.markup import excerpt, rendered_mentions
+from forum.models import Forum, Notification, OutboxMessage, Post, Thread, User, utcnow
 from forum.policy import readers_among
 from forum.services import tokens
-from forum.services.posting import mentioned_users
 from forum.services.watching import watchers
 
 PER_PAGE = 30
@@ -29,8 +28,8 @@ def recipients_for(post: Post) -> dict[int, str]:
     watched_kind = "watched_thread" if post.number == 1 else "watched_post"
     for uid in of_forum | of_thread:
         kinds[uid] = watched_kind
-    for user in mentioned_users(post.body_md):
-        kinds[user.id] = "mention"
+    for uid in _users_by_handle(rendered_mentions(post.body_html)):
+        kinds[uid] = "mention"
     if post.reply_to is not None and post.reply_to.author_id:
         kinds[post.reply_to.author_id] = "reply"
     kinds.pop(post.author_id, None)
@@ -38,9 +37,41 @@ def recipients_for(post: Post) -> dict[int, str]:
     return {uid: kind for uid, kind in kinds.items() if uid in allowed}
 
 
+def _users_by_handle(handles) -> list[int]:
+    if not handles:
+        return []
+    return list(db.session.execute(select(User.id).where(User.handle.in_(handles), User.deleted_at.is_(None))).scalars())
+
+
 def notify_new_post(post: Post) -> list[Notification]:
     """Create the notifications of a new post and queue their emails (no commit)."""
-    kinds = recipients_for(post)
+    return _notify(post, recipients_for(post))
+
+
+def notify_new_mentions(post: Post, handles: set[str]) -> list[Notification]:
+    """An edit that adds @mentions tells the newly mentioned (no commit)."""
+    ids = set(_users_by_handle(handles)) - {post.author_id}
+    allowed = readers_among(ids, post.thread.forum.community)
+    return _notify(post, {uid: "mention" for uid in ids if uid in allowed})
+
+
+def withdraw_for_post(post: Post) -> None:
+    """A deleted post no longer calls anyone: its notifications and unsent emails go (no commit)."""
+    rows = list(db.session.execute(select(Notification).where(Notification.post_id == post.id)).scalars())
+    unread = [n.user_id for n in rows if n.read_at is None]
+    if unread:
+        db.session.execute(update(User).where(User.id.in_(unread))
+                           .values(unread_notification_count=User.unread_notification_count - 1)
+                           .execution_options(synchronize_session=False))
+    keys = [f"notification:{n.id}" for n in rows]
+    if keys:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.dedupe_key.in_(keys),
+                                                       OutboxMessage.status == "queued"))
+    for n in rows:
+        db.session.delete(n)
+
+
+def _notify(post: Post, kinds: dict[int, str]) -> list[Notification]:
     if not kinds:
         return []
     already = set(db.session.execute(

@@ -6,12 +6,13 @@ the search index are kept here, and only here.
 from __future__ import annotations
 
 from flask import current_app, url_for
+from sqlalchemy.exc import IntegrityError
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, update
+from sqlalchemy import delete, exists, func, select, update
 
 from forum.extensions import db
-from forum.markup import has_visible_text, mentioned_handles, render, strip_invisible, visible_text
+from forum.markup import BIDI_CONTROLS, has_visible_text, mentioned_handles, render, rendered_mentions, strip_invisible, visible_text
 from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, search
@@ -20,7 +21,7 @@ MAX_TITLE = 300
 
 
 def clean_body(body: str | None) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
+    body = (body or "").replace("\r\n", "\n").translate(BIDI_CONTROLS).strip()
     if not body or not has_visible_text(render(body)):
         raise DomainError(_l("Write something before posting."), field="body")
     limit = current_app.config["POST_MAX_LENGTH"]
@@ -58,9 +59,11 @@ def _profile_url(handle: str) -> str:
         return f"/u/{handle}"
 
 
-def render_post(body: str) -> tuple[str, list[User]]:
-    users = mentioned_users(body)
-    return render(body, {u.handle for u in users}, _profile_url), users
+def render_post(body: str) -> tuple[str, set[str]]:
+    """(sanitised HTML, handles it really mentions: not in code, links or quotes)."""
+    candidates = {u.handle for u in mentioned_users(body)}
+    html = render(body, candidates, _profile_url)
+    return html, rendered_mentions(html)
 
 
 def _has_other_visible_post(thread_id: int, author_id: int, post_id: int) -> bool:
@@ -155,13 +158,24 @@ def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None)
     if reply_to_id:
         reply_to = db.session.get(Post, reply_to_id)
         if reply_to is None or reply_to.thread_id != thread.id or reply_to.is_deleted:
-            raise DomainError(_l("The post you are replying to is no longer there."))
+            raise DomainError(_l("The post you are replying to is no longer there. Your text is kept: "
+                                 "post it as a reply to the thread."), field="reply_to")
+    if _already_posted(thread, user, body):
+        raise DomainError(_l("You already posted this text in this thread."), field="body")
     post = add_post(thread, user, body, reply_to=reply_to)
     watching.auto_watch(user, thread)
     reading.mark_read(user, thread, post.number)
     notifications.notify_new_post(post)
     db.session.commit()
     return post
+
+
+def _already_posted(thread: Thread, user: User, body: str) -> bool:
+    """An identical visible post by the same person in the same thread (double submits, spam)."""
+    return db.session.execute(db.select(exists().where(
+        Post.thread_id == thread.id, Post.author_id == user.id, Post.body_md == body,
+        Post.deleted_at.is_(None),
+    ))).scalar()
 
 
 def edit_block_reason(user: User, post: Post):
@@ -180,12 +194,16 @@ def edit_post(user: User, post: Post, body: str) -> Post:
     body = clean_body(body)
     if body == post.body_md:
         return post
+    from forum.services import notifications
+
     db.session.add(Revision(post_id=post.id, editor_id=user.id, body_md=post.body_md,
                             created_at=utcnow()))
+    before = rendered_mentions(post.body_html)
     post.body_md = body
-    post.body_html, _ = render_post(body)
+    post.body_html, after = render_post(body)
     post.edited_at = utcnow()
     search.index_post(post, post.thread)
+    notifications.notify_new_mentions(post, after - before)
     db.session.commit()
     return post
 
@@ -198,9 +216,19 @@ def delete_post(user: User, post: Post, reason: str | None = None) -> Post:
         raise DomainError(_l("You can delete your own posts while the forum is open."))
     if post.number == 1:
         raise DomainError(_l("The opening post of a thread cannot be deleted; ask a moderator."))
-    post.deleted_at = utcnow()
-    post.deleted_by_id = user.id
-    post.delete_reason = (reason or "").strip()[:500] or None
+    from forum.services import notifications
+
+    now = utcnow()
+    # Conditional: of two deletes at once, only the first moves the counters.
+    claimed = db.session.execute(
+        update(Post).where(Post.id == post.id, Post.deleted_at.is_(None))
+        .values(deleted_at=now, deleted_by_id=user.id, delete_reason=(reason or "").strip()[:500] or None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return post
+    db.session.expire(post)
     thread = post.thread
     db.session.execute(update(Thread).where(Thread.id == thread.id)
                        .values(post_count=Thread.post_count - 1)
@@ -210,9 +238,23 @@ def delete_post(user: User, post: Post, reason: str | None = None) -> Post:
                        .execution_options(synchronize_session=False))
     if post.author_id and not _has_other_visible_post(thread.id, post.author_id, post.id):
         _bump_participants(thread, -1)
+    _recompute_last_activity(thread)
     search.unindex_post(post)
+    notifications.withdraw_for_post(post)
     db.session.commit()
     return post
+
+
+def _recompute_last_activity(thread: Thread) -> None:
+    """After a deletion, "last activity" is the newest visible post again."""
+    last = db.session.execute(select(func.max(Post.created_at)).where(
+        Post.thread_id == thread.id, Post.deleted_at.is_(None))).scalar()
+    db.session.execute(update(Thread).where(Thread.id == thread.id).values(last_post_at=last)
+                       .execution_options(synchronize_session=False))
+    forum_last = db.session.execute(select(func.max(Thread.last_post_at)).where(
+        Thread.forum_id == thread.forum_id)).scalar()
+    db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(last_post_at=forum_last)
+                       .execution_options(synchronize_session=False))
 
 
 def toggle_useful(user: User, post: Post) -> bool:
@@ -225,7 +267,12 @@ def toggle_useful(user: User, post: Post) -> bool:
     if deleted:
         delta, marked = -1, False
     else:
-        db.session.add(PostUseful(post_id=post.id, user_id=user.id))
+        try:
+            with db.session.begin_nested():
+                db.session.add(PostUseful(post_id=post.id, user_id=user.id))
+        except IntegrityError:  # a double click: the first one counted
+            db.session.rollback()
+            return True
         delta, marked = 1, True
     db.session.execute(update(Post).where(Post.id == post.id)
                        .values(useful_count=Post.useful_count + delta)

@@ -81,13 +81,14 @@ def new_thread(community_slug: str, forum_slug: str):
     preview = None
     if form.validate_on_submit():
         if request.form.get("preview"):
-            preview = render_post(form.body.data or "")[0]
+            preview = preview_or_error(form)
         else:
             try:
                 thread = posting.start_thread(current_user, forum, title=form.title.data, body=form.body.data)
             except DomainError as error:
                 form_error(form, error)
             else:
+                flash(draft_key("thread", forum.id), "clear-draft")
                 return redirect(thread_url(thread))
     status = 400 if request.method == "POST" and preview is None else 200
     return render_template("forums/new_thread.html", forum=forum, form=form, preview=preview), status
@@ -102,15 +103,20 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit() and request.form.get("preview"):
-            preview = render_post(form.body.data or "")[0]
+            preview = preview_or_error(form)
+            status = 200 if preview is not None else 400
         elif form.validate_on_submit():
             try:
                 post = posting.reply(current_user, thread, form.body.data,
                                      reply_to_id=parse_id(form.reply_to.data))
             except DomainError as error:
+                if error.field == "reply_to":  # answer the thread instead; the text stays
+                    form.reply_to.data = ""
+                    error.field = "body"
                 form_error(form, error)
                 status = 400
             else:
+                flash(draft_key("reply", thread.id), "clear-draft")  # the draft became a post
                 return redirect(thread_url(thread, page=posting.page_of(post.number), _anchor=f"post-{post.id}"))
         else:
             status = 400
@@ -154,6 +160,20 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
         reply_blocked=reply_block_reason(current_user, thread),
         watching=watching.is_watching(current_user, thread),
     ), status
+
+
+def draft_key(kind: str, ident: int) -> str:
+    """Where the browser keeps a draft: per person, so a shared computer keeps them apart."""
+    return f"{kind}-{ident}-u{current_user.id}"
+
+
+def preview_or_error(form) -> str | None:
+    """The rendered preview, or None with the reason next to the field (too long, empty...)."""
+    try:
+        return render_post(posting.clean_body(form.body.data))[0]
+    except DomainError as error:
+        form_error(form, error)
+        return None
 
 
 def _prefill_reply(form: ReplyForm, thread: Thread) -> None:

@@ -13,7 +13,7 @@ from forum.models import SECTORS, Membership, User
 from forum.policy import can
 from forum.services import DomainError, imports, membership
 from forum.views.communities import community_or_404
-from forum.views.util import page_arg
+from forum.views.util import page_arg, pager_args
 
 bp = Blueprint("members", __name__, url_prefix="/c/<slug>/members")
 PER_PAGE = 30
@@ -51,7 +51,7 @@ def directory(slug: str):
         "members/directory.html", community=community, rows=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE,
         page=page, args=args, countries=country_choices(), sectors=SECTORS,
         can_manage=can(current_user, "community.manage_members", community),
-        page_args={k: v for k, v in args.items() if k != "page"},
+        page_args=pager_args(args, ("q", "country", "sector", "institution")),
     )
 
 

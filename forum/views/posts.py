@@ -1,5 +1,5 @@
 """One post: its permalink, editing, deleting, marking useful, earlier revisions."""
-from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -21,6 +21,8 @@ def post_or_404(post_id: int) -> Post:
     post = db.session.get(Post, post_id)
     if post is None:
         abort(404)
+    if not current_user.is_authenticated and not can(current_user, "thread.view", post.thread):
+        abort(redirect(url_for("auth.login", next=request.full_path)))  # e.g. a link from an email
     require(current_user, "thread.view", post.thread)
     use_community_timezone(post.thread.forum.community)
     return post
@@ -61,10 +63,14 @@ def edit(post_id: int):
     return render_template("posts/edit.html", post=post, form=form, preview=preview), status
 
 
-@bp.post("/<id:post_id>/delete")
+@bp.route("/<id:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int):
     post = post_or_404(post_id)
+    if request.method == "GET":  # ask first: deleting is one click away otherwise
+        if not can(current_user, "post.delete", post):
+            abort(403)
+        return render_template("posts/delete.html", post=post)
     try:
         posting.delete_post(current_user, post)
     except DomainError as error:

@@ -10,7 +10,7 @@ from forum.models import Resource
 from forum.policy import can
 from forum.services import DomainError, resources
 from forum.views.communities import community_or_404
-from forum.views.util import form_error, page_arg
+from forum.views.util import form_error, page_arg, pager_args
 
 bp = Blueprint("resources", __name__, url_prefix="/c/<slug>/resources")
 
@@ -38,7 +38,7 @@ def index(slug: str):
                                       language=args.get("language", ""), page=page)
     return render_template("resources/index.html", community=community, rows=rows, has_next=has_next, page=page,
                            args=args, can_add=can(current_user, "resource.add", community),
-                           page_args={k: v for k, v in args.items() if k != "page"})
+                           page_args=pager_args(args, ("q", "tag", "language")))
 
 
 @bp.route("/new", methods=["GET", "POST"])

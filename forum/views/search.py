@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import Community
 from forum.policy import readable_communities_clause
 from forum.services import search as search_service
-from forum.views.util import page_arg, parse_id
+from forum.views.util import page_arg, pager_args, parse_id
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -35,6 +35,8 @@ def index():
     tz = ZoneInfo(str(get_timezone()))
     start = _day(args.get("from", ""), errors, _("From"))
     end = _day(args.get("to", ""), errors, _("To"))
+    if end is not None and end >= date.max - timedelta(days=1):
+        end = None  # "until the end of time"
     filters = search_service.Filters(
         community=args.get("community") or None,
         forum_id=parse_id(args.get("forum")),
@@ -50,4 +52,4 @@ def index():
     pages = max((total + search_service.PER_PAGE - 1) // search_service.PER_PAGE, 1)
     return render_template("search/index.html", query=query, hits=hits, total=total, page=page,
                            pages=pages, communities=communities, errors=errors, args=args,
-                           page_args={k: v for k, v in args.items() if k != "page"})
+                           page_args=pager_args(args, ("q", "community", "forum", "author", "from", "to")))

@@ -73,3 +73,8 @@ def page_arg() -> int:
     if not DIGITS.fullmatch(value) or len(value) > 6:
         return 1
     return min(max(int(value), 1), MAX_PAGE)
+
+
+def pager_args(args, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query parameters a pager may carry over: only the page's own filters."""
+    return {key: args[key] for key in allowed if args.get(key)}

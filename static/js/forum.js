@@ -1,5 +1,6 @@
-/* Small, optional helpers for the thread page; everything works without them.
-   - Drafts: what you type in a reply survives a reload (kept in this browser).
+/* Small, optional helpers; every page works without them.
+   - Drafts: what you type in a reply or a new thread survives a reload or a
+     failed submit (kept in this browser, per person, until it is posted).
    - Quote: select a passage of a post, then "Quote" quotes just that passage. */
 (function () {
   "use strict";
@@ -7,40 +8,51 @@
   function storage() {
     try { return window.localStorage; } catch (e) { return null; }
   }
+  var store = storage();
 
-  document.querySelectorAll("textarea[data-draft-key]").forEach(function (area) {
-    var store = storage();
-    if (!store) { return; }
-    var key = "draft:" + area.dataset.draftKey;
-    var sentKey = key + ":sent";
-    var form = area.form;
-    var hasError = form && form.querySelector(".has-error");
-    if (store.getItem(sentKey) && !hasError) {
-      /* The last submit went through: the draft is now a post. */
-      store.removeItem(key);
-      store.removeItem(sentKey);
-    }
-    store.removeItem(sentKey);
-    var saved = store.getItem(key);
-    if (saved && !area.value.trim()) { area.value = saved; }
-    var timer = null;
-    area.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        if (area.value.trim()) { store.setItem(key, area.value); } else { store.removeItem(key); }
-      }, 400);
-    });
-    if (form) {
-      form.addEventListener("submit", function (event) {
-        var submitter = event.submitter;
-        if (area.value.trim()) { store.setItem(key, area.value); }
-        if (!submitter || submitter.name !== "preview") { store.setItem(sentKey, "1"); }
+  /* The server says which draft just became a post. */
+  var posted = document.body.dataset.clearDraft;
+  if (store && posted) { store.removeItem("draft:" + posted); }
+
+  /* Signing out forgets this person's drafts on a shared computer. */
+  document.querySelectorAll("form[data-clears-drafts]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      if (!store) { return; }
+      Object.keys(store).forEach(function (key) {
+        if (key.indexOf("draft:") === 0) { store.removeItem(key); }
       });
-    }
+    });
   });
 
-  var replyArea = document.querySelector(".reply-form textarea");
-  var replyTo = document.querySelector(".reply-form input[name=reply_to]");
+  document.querySelectorAll("textarea[data-draft-key]").forEach(function (area) {
+    if (!store) { return; }
+    var key = "draft:" + area.dataset.draftKey;
+    var saved = store.getItem(key);
+    if (saved && saved.trim()) {
+      var current = area.value.trim();
+      if (!current) {
+        area.value = saved;
+      } else if (area.dataset.prefilled && saved.indexOf(current) === -1) {
+        /* A quote was prefilled: keep what was being written, then the quote. */
+        area.value = saved.replace(/\s+$/, "") + "\n\n" + area.value;
+      }
+    }
+    var timer = null;
+    function save() {
+      if (area.value.trim()) { store.setItem(key, area.value); } else { store.removeItem(key); }
+    }
+    area.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(save, 400);
+    });
+    if (area.form) { area.form.addEventListener("submit", save); }
+    window.addEventListener("pagehide", save);
+    if (area.value.trim()) { save(); }
+  });
+
+  var replyForm = document.querySelector(".reply-form");
+  var replyArea = replyForm && replyForm.querySelector("textarea");
+  var replyTo = replyForm && replyForm.querySelector("input[name=reply_to]");
 
   /* The passage selected inside a given post, if any. */
   function selectedIn(postId) {
@@ -49,6 +61,17 @@
     var body = document.querySelector('.post-body[data-post-id="' + postId + '"]');
     if (!text || !body || !selection.anchorNode || !body.contains(selection.anchorNode)) { return ""; }
     return text;
+  }
+
+  function showReplyingTo(name) {
+    var note = document.querySelector(".replying-to");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "replying-to";
+      note.setAttribute("role", "status");
+      replyForm.parentNode.insertBefore(note, replyForm);
+    }
+    note.textContent = (replyForm.dataset.replyingLabel || "→ NAME").replace("NAME", name);
   }
 
   document.querySelectorAll("a.quote-link").forEach(function (link) {
@@ -64,6 +87,7 @@
       var prefix = replyArea.value && !/\n\n$/.test(replyArea.value) ? "\n\n" : "";
       replyArea.value += prefix + quoted + "\n>\n> — " + link.dataset.author + "\n\n";
       if (replyTo) { replyTo.value = link.dataset.postId; }
+      showReplyingTo(link.dataset.author);
       replyArea.dispatchEvent(new Event("input"));
       replyArea.focus();
       replyArea.scrollIntoView({ block: "center" });

@@ -101,3 +101,21 @@ def test_thread_and_search_pages_have_no_serious_accessibility_violations(live_s
                 f"{live_server}/search/?q=resiliencia", f"{live_server}/u/ana_morales",
                 f"{live_server}/c/red-planificacion/f/{thread.forum.slug}/participants"):
         assert axe_scan(url, locale=locale) == [], url
+
+
+def test_drafts_belong_to_one_person_and_leave_with_them(live_server, new_page):
+    seed_demo()
+    thread = db.session.execute(db.select(Thread).filter_by(position=1)).scalars().first()
+    url = f"{live_server}/c/red-planificacion/f/{thread.forum.slug}/threads/{thread.id}"
+    page = new_page(locale="es-ES")
+    sign_in(page, live_server, "miembro@demo.example.org", "demo-miembro-2026")
+    page.goto(url)
+    page.locator("#body").fill("Un borrador a medias")
+    page.wait_for_timeout(600)
+    keys = page.evaluate("Object.keys(localStorage)")
+    assert any(k.startswith(f"draft:reply-{thread.id}-u") for k in keys)
+    page.get_by_role("button", name="Cerrar sesión").click()
+    assert not any(k.startswith("draft:") for k in page.evaluate("Object.keys(localStorage)"))
+    sign_in(page, live_server, "moderador@demo.example.org", "demo-moderador-2026")
+    page.goto(url)
+    assert page.locator("#body").input_value() == ""
