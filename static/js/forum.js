@@ -9,6 +9,7 @@
     try { return window.localStorage; } catch (e) { return null; }
   }
   var store = storage();
+  var signingOut = false;
 
   /* The server says which draft just became a post. */
   var posted = document.body.dataset.clearDraft;
@@ -17,6 +18,7 @@
   /* Signing out forgets this person's drafts on a shared computer. */
   document.querySelectorAll("form[data-clears-drafts]").forEach(function (form) {
     form.addEventListener("submit", function () {
+      signingOut = true; /* no draft is saved again while the page unloads */
       if (!store) { return; }
       Object.keys(store).forEach(function (key) {
         if (key.indexOf("draft:") === 0) { store.removeItem(key); }
@@ -39,6 +41,7 @@
     }
     var timer = null;
     function save() {
+      if (signingOut) { return; }
       if (area.value.trim()) { store.setItem(key, area.value); } else { store.removeItem(key); }
     }
     area.addEventListener("input", function () {
