@@ -127,3 +127,12 @@ def test_cli_import_shows_progress_and_a_summary(runner, db, setting, tmp_path):
     assert "line 5: refused:" in result.output
     result = runner.invoke(args=["members", "import", str(path), "--community", "nope"])
     assert result.exit_code != 0 and "No community" in result.output
+
+
+@pytest.mark.parametrize("written,code", [("Trinidad and Tobago", "TT"), ("Trinidad y Tobago", "TT"),
+                                          ("MÉXICO", "MX"), ("bra", "BR"), ("Perú", "PE"), ("Saint Lucia", "LC")])
+def test_country_names_are_read_as_spreadsheets_write_them(db, setting, written, code):
+    community, _, _ = setting
+    report = import_members(community, f"email,country\nx@example.org,{written}\n".encode("utf-8"))
+    assert report.created == 1, report.refused
+    assert db.session.execute(db.select(User.country).filter_by(email="x@example.org")).scalar() == code

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -47,10 +48,17 @@ def fold(text: str) -> str:
 
 
 def _country_lookup() -> dict[str, str]:
+    """Country names as spreadsheets write them: Spanish or English (CLDR and ISO), or codes."""
     lookup = {}
+    for country in pycountry.countries:
+        for name in (country.name, getattr(country, "official_name", None), getattr(country, "common_name", None),
+                     country.alpha_3):
+            if name:
+                lookup[fold(name)] = country.alpha_2
     for locale in ("en", "es"):
         for code, name in _country_names(locale).items():
             lookup[fold(name)] = code
+            lookup[fold(name.replace("&", "y" if locale == "es" else "and"))] = code
             lookup[fold(code)] = code
     return lookup
 

@@ -64,11 +64,15 @@ def new_page(browser):
 @pytest.fixture
 def axe_scan(browser):
     """Run axe-core on a URL in a context that bypasses CSP (only the scanner does)."""
-    def scan(url: str, locale: str = "es-ES", cookies: list | None = None) -> list[dict]:
+    def scan(url: str, locale: str = "es-ES", login: tuple[str, str] | None = None) -> list[dict]:
         context = browser.new_context(locale=locale, bypass_csp=True)
-        if cookies:
-            context.add_cookies(cookies)
         page = context.new_page()
+        if login:
+            base = url.split("/", 3)
+            page.goto("/".join(base[:3]) + "/auth/login")
+            page.locator("#email").fill(login[0])
+            page.locator("#password").fill(login[1])
+            page.locator("main form button[type=submit]").click()
         page.goto(url)
         page.add_script_tag(path=str(AXE_JS))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
