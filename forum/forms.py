@@ -1,6 +1,7 @@
 """Flask-WTF forms: they parse and check shape; rules live in the services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, FieldList, Form, FormField, IntegerField
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -125,3 +126,66 @@ class DeleteAccountForm(FlaskForm):
 class SuspendForm(FlaskForm):
     until = DateField(_l("Suspended until"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class QuestionForm(Form):
+    """One guiding question, in both languages (matched across the pair by position)."""
+
+    title_es = StringField(_l("Question in Spanish"), validators=[Length(max=300)])
+    body_es = TextAreaField(_l("Invitation to answer, in Spanish (optional)"), validators=[Length(max=5000)])
+    title_en = StringField(_l("Question in English"), validators=[Length(max=300)])
+    body_en = TextAreaField(_l("Invitation to answer, in English (optional)"), validators=[Length(max=5000)])
+    thread_es = HiddenField()
+    thread_en = HiddenField()
+    hidden = BooleanField(_l("Hidden from members"))
+
+
+PAIR_LANGUAGES = [("es,en", _l("Spanish and English (a forum pair)")), ("es", _l("Spanish only")),
+                  ("en", _l("English only"))]
+PRE_MODERATION_CHOICES = [("off", _l("Off: posts appear at once")),
+                          ("new_members", _l("New members' first posts wait for approval")),
+                          ("all", _l("Every post waits for approval"))]
+
+
+class PairForm(FlaskForm):
+    slug = StringField(_l("Address"), validators=[Length(max=60)],
+                       description=_l("Lowercase letters, digits and hyphens; each forum adds -es or -en."))
+    languages = SelectField(_l("Languages"), choices=PAIR_LANGUAGES, validate_choice=False)
+    opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    title_es = StringField(_l("Title in Spanish"), validators=[Length(max=200)])
+    summary_es = StringField(_l("One-line summary in Spanish"), validators=[Length(max=500)])
+    concept_note_es = TextAreaField(_l("Concept note in Spanish (Markdown)"), validators=[Length(max=100_000)])
+    title_en = StringField(_l("Title in English"), validators=[Length(max=200)])
+    summary_en = StringField(_l("One-line summary in English"), validators=[Length(max=500)])
+    concept_note_en = TextAreaField(_l("Concept note in English (Markdown)"), validators=[Length(max=100_000)])
+    allow_member_threads = BooleanField(_l("Members may open new threads besides the guiding questions"))
+    pre_moderation = SelectField(_l("Pre-moderation"), choices=PRE_MODERATION_CHOICES, validate_choice=False)
+    pre_moderation_count = IntegerField(_l("How many first posts of a new member wait"), default=3,
+                                        validators=[Optional()])
+    themes = TextAreaField(_l("Theme codebook"), validators=[Length(max=10_000)], description=_l(
+        "One theme per line: code | Spanish label | English label. Moderators tag posts with them."))
+    questions = FieldList(FormField(QuestionForm), min_entries=1, max_entries=20)
+
+
+class CommunityForm(FlaskForm):
+    slug = StringField(_l("Address"), validators=[Length(max=80)],
+                       description=_l("Lowercase letters, digits and hyphens."))
+    name_es = StringField(_l("Name in Spanish"), validators=[Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=200)])
+    description_es = TextAreaField(_l("Description in Spanish"), validators=[Length(max=5000)])
+    description_en = TextAreaField(_l("Description in English"), validators=[Length(max=5000)])
+    visibility = SelectField(_l("Who can see it"), validate_choice=False, choices=[
+        ("public", _l("Public: anyone reads it")), ("members", _l("Members only: listed, only members read")),
+        ("private", _l("Private: not listed; only members know it exists"))])
+    join_policy = SelectField(_l("How people join"), validate_choice=False, choices=[
+        ("open", _l("Open: one click")), ("approval", _l("On request, approved by moderators")),
+        ("invite", _l("By invitation only"))])
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    logo = FileField(_l("Logo (optional)"), description=_l("PNG, JPEG, GIF or WebP, up to 2 MB."))
+    organizers = TextAreaField(_l("First organizers"), description=_l(
+        "Email addresses or @handles of registered people, one per line."))
+
+
+class PairWithForm(FlaskForm):
+    other = SelectField(_l("Forum in the other language"), validate_choice=False)

@@ -103,6 +103,23 @@ def format_dt(value: datetime | None, fmt: str = "medium") -> str:
     return locale.datetime_formats[fmt].format(time_part, date_part)
 
 
+def format_local(value: datetime | None, lang: str) -> str:
+    """A naive local date and time (already in the right zone), in a given language."""
+    if value is None:
+        return ""
+    from babel.dates import format_date as babel_date, format_time as babel_time
+
+    locale = Locale.parse(lang)
+    return locale.datetime_formats["long"].format(babel_time(value.time(), "short", locale=locale),
+                                                  babel_date(value.date(), "long", locale=locale))
+
+
+def format_local_day(value: datetime | None, lang: str) -> str:
+    from babel.dates import format_date as babel_date
+
+    return babel_date(value.date(), "long", locale=lang) if value else ""
+
+
 def format_day(value: datetime | None, fmt: str = "long") -> str:
     return format_date(value.astimezone(get_timezone()), fmt) if value else ""
 
@@ -274,6 +291,9 @@ def init_app(app: Flask) -> None:
         localized=localized,
         localized_in=localized_in,
     )
+
+    app.jinja_env.filters["format_local"] = format_local
+    app.jinja_env.filters["format_local_day"] = format_local_day
 
     @app.context_processor
     def inject_i18n():

@@ -29,11 +29,26 @@ def deliver_outbox(app: Flask) -> dict[str, int]:
         return counts
 
 
+def announce_openings(app: Flask) -> int:
+    """Forums open by their dates (computed at read time); this tells the watchers, once."""
+    from forum.services.organizing import announce_openings as run
+
+    with app.app_context():
+        count = run()
+        if count:
+            log.info("job=announce_openings pairs=%d", count)
+        return count
+
+
 def configure(scheduler, app: Flask):
     scheduler.add_job(
         deliver_outbox, "interval", args=[app], id="deliver_outbox",
         seconds=app.config["OUTBOX_INTERVAL_SECONDS"], max_instances=1, coalesce=True,
         replace_existing=True,
+    )
+    scheduler.add_job(
+        announce_openings, "interval", args=[app], id="announce_openings", minutes=1,
+        max_instances=1, coalesce=True, replace_existing=True,
     )
     return scheduler
 

@@ -119,10 +119,14 @@ def _leave_community(user, community: Community) -> bool:
 
 
 def _view_forum(user, forum: Forum) -> bool:
+    if forum.pair.is_draft:  # a draft is for its organizers until published
+        return _is_user(user) and has_role(user, forum.community, "organizer")
     return _read_community(user, forum.community)
 
 
 def _view_thread(user, thread: Thread) -> bool:
+    if thread.is_hidden and not (_is_user(user) and has_role(user, thread.forum.community, "moderator")):
+        return False
     return _view_forum(user, thread.forum)
 
 
@@ -138,6 +142,8 @@ def reply_block_reason(user, thread: Thread):
         return _l("Join the community to take part in this forum.")
     moderator = has_role(user, community, "moderator")
     state = forum.state(utcnow())
+    if state == "draft":
+        return _l("This forum is a draft: it cannot be answered until it is published.")
     if state == "scheduled" and not moderator:
         return _l("This forum has not opened yet.")
     if state == "closed" and not moderator:
@@ -201,6 +207,9 @@ RULES = {
     "resource.view": lambda user, resource: _read_community(user, resource.community),
     "resource.delete": _delete_resource,
     "site.admin": _admin,
+    "community.create": _admin,
+    "community.edit": lambda user, community: _organize(user, community),
+    "pair.manage": lambda user, pair: _is_user(user) and has_role(user, pair.community, "organizer"),
     "forum.view": _view_forum,
     "thread.view": _view_thread,
     "thread.reply": _reply,
@@ -218,6 +227,20 @@ def listed_communities_clause(user):
     """A WHERE clause for listings: the communities this user may see listed."""
     listed = Community.visibility.in_(("public", "members"))
     return _or_mine(user, listed)
+
+
+def published_pairs_clause(user):
+    """A WHERE clause on ForumPair: published ones, and drafts of communities the user organizes."""
+    from forum.models import ForumPair
+
+    published = ForumPair.status == "published"
+    if not _is_user(user):
+        return published
+    if user.is_admin:
+        return ForumPair.id.is_not(None)
+    organized = select(Membership.community_id).where(
+        Membership.user_id == user.id, Membership.state == "active", Membership.role == "organizer")
+    return or_(published, ForumPair.community_id.in_(organized))
 
 
 def readable_communities_clause(user):
@@ -252,5 +275,5 @@ def _or_mine(user, listed):
     return listed
 
 
-__all__ = ["can", "has_role", "listed_communities_clause", "membership",
+__all__ = ["can", "has_role", "listed_communities_clause", "membership", "published_pairs_clause",
            "readable_communities_clause", "reply_block_reason", "role_in", "User"]

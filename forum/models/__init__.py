@@ -2,7 +2,9 @@
 from forum.models.community import (
     JOIN_POLICIES, MEMBERSHIP_STATES, ROLES, VISIBILITIES, Community, Invitation, Membership, Resource,
 )
-from forum.models.forum import THREAD_KINDS, Forum, ForumPair, Post, Revision, Thread
+from forum.models.forum import (
+    PAIR_STATUSES, PRE_MODERATION, THREAD_KINDS, Forum, ForumPair, Post, Revision, TextRevision, Theme, Thread,
+)
 from forum.models.discussion import NOTIFICATION_KINDS, WATCH_LEVELS, Notification, PostUseful, ThreadRead, Watch
 from forum.models.outbox import OutboxMessage
 from forum.models.search import SearchDocument
@@ -12,6 +14,6 @@ from forum.models.user import GENDERS, SECTORS, User
 __all__ = [
     "Community", "Forum", "Invitation", "MEMBERSHIP_STATES", "Resource", "ForumPair", "GENDERS", "JOIN_POLICIES", "Membership",
     "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",
-    "Revision", "SECTORS", "SearchDocument", "THREAD_KINDS", "Thread", "ThreadRead", "User",
+    "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "THREAD_KINDS", "Thread", "ThreadRead", "User",
     "VISIBILITIES", "WATCH_LEVELS", "Watch", "utcnow",
 ]

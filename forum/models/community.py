@@ -27,6 +27,8 @@ class Community(db.Model):
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     join_policy: Mapped[str] = mapped_column(String(10), default="open")
     timezone: Mapped[str | None] = mapped_column(String(64))
+    logo_key: Mapped[str | None] = mapped_column(String(64))
+    logo_type: Mapped[str | None] = mapped_column(String(40))
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

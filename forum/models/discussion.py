@@ -12,7 +12,7 @@ from forum.models.types import UTCDateTime, utcnow
 from forum.models.user import User
 
 WATCH_LEVELS = ("watching", "off")
-NOTIFICATION_KINDS = ("reply", "mention", "watched_post", "watched_thread")
+NOTIFICATION_KINDS = ("reply", "mention", "watched_post", "watched_thread", "forum_opened")
 
 
 class PostUseful(db.Model):
@@ -45,12 +45,15 @@ class Watch(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "thread_id"),
         UniqueConstraint("user_id", "forum_id"),
+        UniqueConstraint("user_id", "community_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"), index=True)
     forum_id: Mapped[int | None] = mapped_column(ForeignKey("forums.id"), index=True)
+    # Watching a community: told when its forums open.
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     level: Mapped[str] = mapped_column(String(10), default="watching")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -60,17 +63,20 @@ class Notification(db.Model):
     __table_args__ = (
         Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
         UniqueConstraint("user_id", "post_id"),  # one notification per person per post
+        UniqueConstraint("user_id", "forum_id"),  # and per forum that opens
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(20))
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    forum_id: Mapped[int | None] = mapped_column(ForeignKey("forums.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    post: Mapped[Post] = relationship()
+    post: Mapped[Post | None] = relationship()
+    forum: Mapped[Forum | None] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 

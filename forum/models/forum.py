@@ -12,6 +12,8 @@ from forum.models.types import UTCDateTime, utcnow
 from forum.models.user import User
 
 THREAD_KINDS = ("guiding_question", "discussion")
+PAIR_STATUSES = ("draft", "published")
+PRE_MODERATION = ("off", "new_members", "all")
 
 
 class ForumPair(db.Model):
@@ -26,15 +28,30 @@ class ForumPair(db.Model):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     allow_member_threads: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="published")
+    # Pre-moderation: off, the first N posts of new members, or every post.
+    pre_moderation: Mapped[str] = mapped_column(String(12), default="off")
+    pre_moderation_count: Mapped[int] = mapped_column(Integer, default=3)
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("forum_pairs.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opening_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     community: Mapped[Community] = relationship(back_populates="forum_pairs")
     forums: Mapped[list["Forum"]] = relationship(
         back_populates="pair", order_by="Forum.language.desc()"
     )
+    themes: Mapped[list["Theme"]] = relationship(back_populates="pair", order_by="Theme.position",
+                                                 cascade="all, delete-orphan")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
 
     def state(self, now: datetime) -> str:
-        """scheduled, open or closed: computed at read time, so never stale."""
+        """draft, scheduled, open or closed: computed at read time, so never stale."""
+        if self.status == "draft":
+            return "draft"
         if now < self.opens_at:
             return "scheduled"
         if now >= self.closes_at:
@@ -97,9 +114,14 @@ class Thread(db.Model):
     next_post_number: Mapped[int] = mapped_column(Integer, default=1)
     last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     forum: Mapped[Forum] = relationship()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
     author: Mapped[User | None] = relationship()
 
     @property
@@ -162,3 +184,35 @@ class Revision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post: Mapped[Post] = relationship()
+
+
+class Theme(db.Model):
+    """A label of a forum pair's codebook (bilingual), put on posts when curating."""
+
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("pair_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("forum_pairs.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    label_es: Mapped[str] = mapped_column(String(120))
+    label_en: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    pair: Mapped[ForumPair] = relationship(back_populates="themes")
+
+
+class TextRevision(db.Model):
+    """An earlier version of an organizer's text: a forum's title and concept note,
+    or a guiding question's title (its body is the first post, with post revisions)."""
+
+    __tablename__ = "text_revisions"
+    __table_args__ = (Index("ix_text_revisions_kind_target_id", "kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # forum | thread
+    target_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    body_md: Mapped[str | None] = mapped_column(Text)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,7 +13,7 @@ from pathlib import Path
 from forum.demo import texts
 from forum.extensions import db
 from forum.markup import render
-from forum.models import Community, Forum, ForumPair, Thread, User, utcnow
+from forum.models import Community, Forum, ForumPair, Theme, Thread, User, utcnow
 from forum.services import posting
 from forum.services.membership import add_member
 
@@ -114,6 +114,11 @@ def seed_demo(now: datetime | None = None) -> dict[str, int]:
                          closes_at=add_months(now, 2), allow_member_threads=False)
         db.session.add(pair)
         db.session.flush()
+
+    if not pair.themes:
+        for position, theme in enumerate(texts.THEMES):
+            pair.themes.append(Theme(code=theme["code"], label_es=theme["es"], label_en=theme["en"],
+                                     position=position))
 
     slugs = {"es": p["slug"], "en": "territorial-resilience"}
     for language in ("es", "en"):

@@ -159,3 +159,38 @@ def mark_read(user: User, post_ids=None) -> int:
 
 
 __all__ = ["mark_read", "notify_new_post", "page_for", "recipients_for"]
+
+
+def notify_forum_opened(pair) -> list[Notification]:
+    """The community's watchers hear that its forum opened, in the forum of their language (no commit)."""
+    from forum.models import Watch
+
+    community = pair.community
+    watchers = set(db.session.execute(select(Watch.user_id).where(
+        Watch.community_id == community.id, Watch.level == "watching")).scalars())
+    allowed = readers_among(watchers, community)
+    if not allowed:
+        return []
+    users = list(db.session.execute(select(User).where(User.id.in_(allowed))).scalars())
+    forums = {f.language: f for f in pair.forums}
+    created = []
+    for user in users:
+        forum = forums.get(user.locale) or next(iter(forums.values()))
+        exists_already = db.session.execute(select(Notification.id).filter_by(user_id=user.id, forum_id=forum.id)).first()
+        if exists_already:
+            continue
+        n = Notification(user_id=user.id, kind="forum_opened", forum_id=forum.id, created_at=utcnow())
+        db.session.add(n)
+        created.append((n, user, forum))
+    db.session.execute(update(User).where(User.id.in_([u.id for _, u, _ in created]))
+                       .values(unread_notification_count=User.unread_notification_count + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
+    for n, user, forum in created:
+        if user.email_notifications != "immediately" or not user.is_confirmed or not user.email:
+            continue
+        queue_email(to=user, template="forum_opened", dedupe_key=f"notification:{n.id}", forum=forum,
+                    community=community, pair=pair,
+                    forum_url=absolute_url("forums.show", community_slug=community.slug, forum_slug=forum.slug),
+                    preferences_url=absolute_url("auth.profile"))
+    return [n for n, _, _ in created]

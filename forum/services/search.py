@@ -17,9 +17,9 @@ from sqlalchemy import and_, case, column, func, literal_column, or_, select, ta
 
 from forum.extensions import db
 from forum.markup import plain_text
-from forum.models import Community, Forum, Post, SearchDocument, Thread, User
+from forum.models import Community, Forum, ForumPair, Post, SearchDocument, Thread, User
 from forum.models.search import TS_CONFIGS
-from forum.policy import readable_communities_clause
+from forum.policy import published_pairs_clause, readable_communities_clause
 
 START, STOP = "\x02", "\x03"
 PER_PAGE = 20
@@ -86,7 +86,8 @@ def search(user, query: str, filters: Filters, page: int = 1) -> tuple[list[Hit]
         return [], 0
     dialect = db.engine.dialect.name
     doc = SearchDocument
-    conditions = [readable_communities_clause(user)]
+    conditions = [readable_communities_clause(user), published_pairs_clause(user),
+                  Thread.hidden_at.is_(None)]
     if filters.community:
         conditions.append(Community.slug == filters.community)
     if filters.forum_id:
@@ -122,7 +123,9 @@ def search(user, query: str, filters: Filters, page: int = 1) -> tuple[list[Hit]
         base = select(doc.post_id).select_from(doc)
         order = rank.desc()
 
-    base = base.join(Community, Community.id == doc.community_id).where(*conditions)
+    base = (base.join(Community, Community.id == doc.community_id)
+            .join(Forum, Forum.id == doc.forum_id).join(ForumPair, ForumPair.id == Forum.pair_id)
+            .join(Thread, Thread.id == doc.thread_id).where(*conditions))
     total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     rows = db.session.execute(
         base.add_columns(snippet.label("snippet"), title.label("title"))

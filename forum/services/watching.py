@@ -10,27 +10,35 @@ from forum.policy import can
 from forum.services import DomainError
 
 
-def _watch_row(user: User, target: Thread | Forum) -> Watch | None:
-    column = Watch.thread_id if isinstance(target, Thread) else Watch.forum_id
+def _column(target):
+    if isinstance(target, Thread):
+        return Watch.thread_id, "thread_id", "thread.view"
+    if isinstance(target, Forum):
+        return Watch.forum_id, "forum_id", "forum.view"
+    return Watch.community_id, "community_id", "community.read"
+
+
+def _watch_row(user: User, target) -> Watch | None:
+    column = _column(target)[0]
     return db.session.execute(select(Watch).where(Watch.user_id == user.id, column == target.id)).scalar_one_or_none()
 
 
-def is_watching(user, target: Thread | Forum) -> bool:
+def is_watching(user, target) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     row = _watch_row(user, target)
     return row is not None and row.level == "watching"
 
 
-def set_watch(user: User, target: Thread | Forum, watching: bool) -> None:
-    action = "thread.view" if isinstance(target, Thread) else "forum.view"
+def set_watch(user: User, target, watching: bool) -> None:
+    """Watch (or stop watching) a thread, a forum, or a community (told when its forums open)."""
+    _, attribute, action = _column(target)
     if not can(user, action, target):
         raise DomainError(_l("You cannot watch this."))
     row = _watch_row(user, target)
     level = "watching" if watching else "off"
     if row is None:
-        key = {"thread_id": target.id} if isinstance(target, Thread) else {"forum_id": target.id}
-        db.session.add(Watch(user_id=user.id, level=level, **key))
+        db.session.add(Watch(user_id=user.id, level=level, **{attribute: target.id}))
     else:
         row.level = level
     db.session.commit()

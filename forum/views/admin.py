@@ -61,3 +61,22 @@ def lift(user_id: int):
     accounts.lift_suspension(current_user, person)
     flash(_("The suspension of %(name)s is lifted.", name=person.display_name), "success")
     return redirect(url_for("admin.users", q=person.email))
+
+
+@bp.route("/communities/new", methods=["GET", "POST"])
+def new_community():
+    from forum.forms import CommunityForm
+    from forum.services import organizing
+    from forum.views.organize import _show_errors, community_form_page, community_input
+
+    form = CommunityForm()
+    if form.validate_on_submit():
+        try:
+            community = organizing.save_community(current_user, community_input(form), logo=form.logo.data)
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            flash(_("The community is created."), "success")
+            return redirect(url_for("communities.show", slug=community.slug))
+    return community_form_page(form, None, 400 if form.errors or form.form_errors else 200)

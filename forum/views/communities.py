@@ -9,8 +9,8 @@ from forum.extensions import db
 from forum.forms import RequestJoinForm
 from forum.i18n import localized
 from forum.models import Community, ForumPair, Resource, utcnow
-from forum.policy import can, listed_communities_clause, membership as membership_of, role_in
-from forum.services import DomainError, membership
+from forum.policy import can, listed_communities_clause, membership as membership_of, published_pairs_clause, role_in
+from forum.services import DomainError, membership, watching
 from forum.views.util import require, safe_next, use_community_timezone
 
 bp = Blueprint("communities", __name__, url_prefix="/c")
@@ -41,7 +41,7 @@ def show(slug: str):
     pairs, resources = [], []
     if can_read:
         pairs = db.session.execute(
-            select(ForumPair).filter_by(community_id=community.id)
+            select(ForumPair).where(ForumPair.community_id == community.id, published_pairs_clause(current_user))
             .order_by(ForumPair.opens_at.desc()).options(selectinload(ForumPair.forums))
         ).scalars().all()
         resources = db.session.execute(
@@ -55,7 +55,7 @@ def show(slug: str):
         can_join=can(current_user, "community.join", community),
         can_request=can(current_user, "community.request_join", community),
         pending=membership.pending_count(community) if moderator else 0,
-        form=RequestJoinForm(), now=utcnow(),
+        form=RequestJoinForm(), now=utcnow(), watching=watching.is_watching(current_user, community),
     )
 
 
@@ -85,6 +85,36 @@ def request_to_join(slug: str):
     else:
         flash(_("Your request is sent. The moderators will answer by email."), "success")
     return redirect(url_for("communities.show", slug=slug))
+
+
+@bp.post("/<slug>/watch")
+@login_required
+def watch(slug: str):
+    community = community_or_404(slug)
+    on = request.form.get("watch") == "1"
+    try:
+        watching.set_watch(current_user, community, on)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("You will be told when this community's forums open.") if on
+              else _("You stopped watching this community."), "success")
+    return redirect(url_for("communities.show", slug=slug))
+
+
+@bp.get("/<slug>/logo")
+def logo(slug: str):
+    from pathlib import Path
+
+    from flask import current_app, send_file
+
+    community = community_or_404(slug)
+    if not community.logo_key:
+        abort(404)
+    response = send_file(Path(current_app.config["UPLOAD_DIR"]) / community.logo_key,
+                         mimetype=community.logo_type, max_age=3600)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.post("/<slug>/leave")

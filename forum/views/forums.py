@@ -35,7 +35,7 @@ def forum_or_404(community_slug: str, forum_slug: str) -> Forum:
 
 def thread_or_404(forum: Forum, thread_id: int) -> Thread:
     thread = db.session.get(Thread, thread_id)
-    if thread is None or thread.forum_id != forum.id:
+    if thread is None or thread.forum_id != forum.id or not can(current_user, "thread.view", thread):
         abort(404)
     return thread
 
@@ -49,13 +49,14 @@ def thread_url(thread: Thread, **values) -> str:
 @bp.get("/<forum_slug>")
 def show(community_slug: str, forum_slug: str):
     forum = forum_or_404(community_slug, forum_slug)
+    visible = [] if can(current_user, "community.moderate", forum.community) else [Thread.hidden_at.is_(None)]
     questions = db.session.execute(
-        select(Thread).where(Thread.forum_id == forum.id, Thread.kind == "guiding_question")
+        select(Thread).where(Thread.forum_id == forum.id, Thread.kind == "guiding_question", *visible)
         .order_by(Thread.position)
     ).scalars().all()
     page = page_arg()
     discussions = db.session.execute(
-        select(Thread).where(Thread.forum_id == forum.id, Thread.kind != "guiding_question")
+        select(Thread).where(Thread.forum_id == forum.id, Thread.kind != "guiding_question", *visible)
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
         .limit(THREADS_PER_PAGE + 1).offset((page - 1) * THREADS_PER_PAGE)
         .options(joinedload(Thread.author))

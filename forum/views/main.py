@@ -25,7 +25,7 @@ def home():
         db.select(Forum).join(ForumPair, Forum.pair_id == ForumPair.id)
         .join(Community, Forum.community_id == Community.id)
         .where(readable_communities_clause(current_user),
-               ForumPair.opens_at <= now, ForumPair.closes_at > now)
+               ForumPair.status == "published", ForumPair.opens_at <= now, ForumPair.closes_at > now)
         .order_by(ForumPair.closes_at, Forum.id).limit(50)
         .options(contains_eager(Forum.pair), contains_eager(Forum.community))
     ).scalars().all()

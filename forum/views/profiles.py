@@ -5,8 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Community, Forum, Post, Thread, User
-from forum.policy import readable_communities_clause
+from forum.models import Community, Forum, ForumPair, Post, Thread, User
+from forum.policy import published_pairs_clause, readable_communities_clause
 from forum.views.util import page_arg
 
 bp = Blueprint("profiles", __name__, url_prefix="/u")
@@ -21,9 +21,9 @@ def show(handle: str):
     page = page_arg()
     posts = db.session.execute(
         select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
-        .join(Community, Community.id == Forum.community_id)
-        .where(Post.author_id == user.id, Post.deleted_at.is_(None),
-               readable_communities_clause(current_user))
+        .join(Community, Community.id == Forum.community_id).join(ForumPair, ForumPair.id == Forum.pair_id)
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Thread.hidden_at.is_(None),
+               readable_communities_clause(current_user), published_pairs_clause(current_user))
         .order_by(Post.created_at.desc()).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
         .options(joinedload(Post.thread).joinedload(Thread.forum).joinedload(Forum.community))
     ).scalars().all()

@@ -1,0 +1,522 @@
+"""Organizers set up communities and forum pairs: texts, questions, schedule, settings.
+
+A forum pair is saved as a draft (seen only by its organizers, on the real
+forum pages), then published: it opens and closes by itself at its dates
+(the state is computed at read time), and a job tells the community's
+watchers when it opens. Published texts keep revisions; a guiding question
+that has replies is hidden, never deleted.
+"""
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+
+from forum.extensions import db
+from forum.markup import render
+from forum.models import (
+    PRE_MODERATION, Community, Forum, ForumPair, Post, Revision, SearchDocument, TextRevision, Theme, Thread,
+    User, utcnow,
+)
+from forum.policy import can
+from forum.services import DomainError, posting
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGES = ("es", "en")
+
+
+class ValidationErrors(DomainError):
+    """Several fields are wrong at once: `errors` maps each to its message."""
+
+    def __init__(self, errors: dict[str, object]):
+        super().__init__(next(iter(errors.values())), field=next(iter(errors)))
+        self.errors = errors
+
+
+@dataclass
+class QuestionInput:
+    title_es: str = ""
+    body_es: str = ""
+    title_en: str = ""
+    body_en: str = ""
+    thread_es: int | None = None
+    thread_en: int | None = None
+    hidden: bool = False
+
+    def title(self, lang: str) -> str:
+        return " ".join((getattr(self, f"title_{lang}") or "").split())
+
+    def body(self, lang: str) -> str:
+        return (getattr(self, f"body_{lang}") or "").strip()
+
+
+@dataclass
+class PairInput:
+    slug: str = ""
+    languages: tuple[str, ...] = LANGUAGES
+    opens_at: datetime | None = None  # naive, in the community's time zone
+    closes_at: datetime | None = None
+    title_es: str = ""
+    title_en: str = ""
+    summary_es: str = ""
+    summary_en: str = ""
+    concept_note_es: str = ""
+    concept_note_en: str = ""
+    allow_member_threads: bool = False
+    pre_moderation: str = "off"
+    pre_moderation_count: int = 3
+    themes: str = ""
+    questions: list[QuestionInput] = field(default_factory=list)
+
+
+def community_zone(community: Community) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(community.timezone or current_app.config["DEFAULT_TIMEZONE"])
+
+
+def to_utc(local: datetime, community: Community) -> datetime:
+    return local.replace(tzinfo=community_zone(community)).astimezone(zoneinfo.ZoneInfo("UTC"))
+
+
+def to_local(moment: datetime, community: Community) -> datetime:
+    return moment.astimezone(community_zone(community)).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    import calendar
+
+    month = moment.month - 1 + months
+    year = moment.year + month // 12
+    month = month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def blank_input(community: Community, questions: int = 3) -> PairInput:
+    """A new pair: opens tomorrow at 9:00 in the community's zone, for two months."""
+    start = datetime.combine(to_local(utcnow(), community).date() + timedelta(days=1), time(9, 0))
+    return PairInput(opens_at=start, closes_at=add_months(start, 2),
+                     questions=[QuestionInput() for _ in range(questions)])
+
+
+def parse_themes(text: str) -> list[tuple[str, str, str]]:
+    """Codebook lines "code | etiqueta | label" (or two labels, the code made from the English one)."""
+    themes, seen = [], set()
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        parts = [p.strip() for p in line.split("|")]
+        if not any(parts):
+            continue
+        if len(parts) == 2:
+            parts = [re.sub(r"[^a-z0-9]+", "-", parts[1].lower()).strip("-"), parts[0], parts[1]]
+        if len(parts) != 3 or not all(parts):
+            raise ValidationErrors({"themes": _l("Line %(n)d of the codebook: write “code | Spanish label | "
+                                                 "English label”.", n=number)})
+        code = re.sub(r"[^a-z0-9]+", "-", parts[0].lower()).strip("-")[:40]
+        if not code or code in seen:
+            raise ValidationErrors({"themes": _l("Line %(n)d of the codebook repeats a code.", n=number)})
+        seen.add(code)
+        themes.append((code, parts[1][:120], parts[2][:120]))
+    return themes
+
+
+def validate(data: PairInput, community: Community, pair: ForumPair | None = None) -> None:
+    errors: dict[str, object] = {}
+    languages = [lang for lang in LANGUAGES if lang in data.languages]
+    if not languages:
+        errors["languages"] = _l("Choose at least one language.")
+    if pair is None:
+        if not SLUG_RE.match(data.slug or "") or len(data.slug) > 60:
+            errors["slug"] = _l("Use lowercase letters, digits and hyphens, like “territorial-resilience”.")
+        elif db.session.execute(select(ForumPair.id).filter_by(community_id=community.id, slug=data.slug)).first() \
+                or db.session.execute(select(Forum.id).where(
+                    Forum.community_id == community.id,
+                    Forum.slug.in_([data.slug] + [f"{data.slug}-{lang}" for lang in LANGUAGES]))).first():
+            errors["slug"] = _l("This community already has a forum with this address.")
+    if data.opens_at is None:
+        errors["opens_at"] = _l("Enter the opening date and time.")
+    if data.closes_at is None:
+        errors["closes_at"] = _l("Enter the closing date and time.")
+    elif data.opens_at is not None and data.closes_at <= data.opens_at:
+        errors["closes_at"] = _l("The forum must close after it opens.")
+    for lang in languages:
+        if not " ".join((getattr(data, f"title_{lang}") or "").split()):
+            errors[f"title_{lang}"] = _l("Give the forum a title in this language.")
+        elif len(getattr(data, f"title_{lang}")) > 200:
+            errors[f"title_{lang}"] = _l("A title can be at most %(n)d characters.", n=200)
+    if data.pre_moderation not in PRE_MODERATION:
+        errors["pre_moderation"] = _l("Choose an option from the list.")
+    if not 1 <= (data.pre_moderation_count or 0) <= 100:
+        errors["pre_moderation_count"] = _l("Use a number from 1 to 100.")
+    active = [q for q in data.questions if any(q.title(lang) for lang in languages)]
+    if not active:
+        errors["questions"] = _l("Write at least one guiding question.")
+    for index, question in enumerate(data.questions):
+        written = [lang for lang in languages if question.title(lang)]
+        if written and len(written) != len(languages):
+            errors["questions"] = _l("Question %(n)d needs its text in every language of the pair.", n=index + 1)
+            break
+        if any(len(question.title(lang)) > 300 for lang in languages):
+            errors["questions"] = _l("Question %(n)d is longer than 300 characters.", n=index + 1)
+            break
+    try:
+        parse_themes(data.themes)
+    except ValidationErrors as error:
+        errors.update(error.errors)
+    if errors:
+        raise ValidationErrors(errors)
+
+
+def _check(user: User, community: Community) -> None:
+    if not can(user, "community.edit", community):
+        raise DomainError(_l("Only the community's organizers can do this."))
+
+
+def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair | None = None,
+              publish: bool = False) -> ForumPair:
+    """Create or update a pair and its forums and questions; a draft unless `publish`."""
+    _check(user, community)
+    validate(data, community, pair)
+    languages = [lang for lang in LANGUAGES if lang in data.languages]
+    if pair is None:
+        pair = ForumPair(community_id=community.id, slug=data.slug, status="draft", created_by_id=user.id)
+        db.session.add(pair)
+    pair.opens_at = to_utc(data.opens_at, community)
+    pair.closes_at = to_utc(data.closes_at, community)
+    pair.allow_member_threads = bool(data.allow_member_threads)
+    pair.pre_moderation = data.pre_moderation
+    pair.pre_moderation_count = data.pre_moderation_count
+    if publish:
+        pair.status = "published"
+    db.session.flush()
+    _save_themes(pair, parse_themes(data.themes))
+    forums = {f.language: f for f in db.session.execute(select(Forum).filter_by(pair_id=pair.id)).scalars()}
+    for lang in languages:
+        forum = forums.get(lang)
+        title = " ".join(getattr(data, f"title_{lang}").split())
+        note = (getattr(data, f"concept_note_{lang}") or "").strip()
+        summary = (getattr(data, f"summary_{lang}") or "").strip()[:500]
+        if forum is None:
+            forum = Forum(pair_id=pair.id, community_id=community.id, language=lang,
+                          slug=f"{pair.slug}-{lang}", title=title, summary=summary,
+                          concept_note_md=note, concept_note_html=render(note))
+            db.session.add(forum)
+            db.session.flush()
+            forums[lang] = forum
+        elif (forum.title, forum.concept_note_md) != (title, note):
+            db.session.add(TextRevision(kind="forum", target_id=forum.id, title=forum.title,
+                                        body_md=forum.concept_note_md, editor_id=user.id))
+            forum.title, forum.concept_note_md, forum.concept_note_html = title, note, render(note)
+        forum.summary = summary
+    _save_questions(user, pair, forums, languages, data.questions)
+    db.session.commit()
+    return pair
+
+
+def _save_themes(pair: ForumPair, themes: list[tuple[str, str, str]]) -> None:
+    existing = {t.code: t for t in pair.themes}
+    for position, (code, es, en) in enumerate(themes):
+        theme = existing.pop(code, None)
+        if theme is None:
+            pair.themes.append(Theme(code=code, label_es=es, label_en=en, position=position))
+        else:
+            theme.label_es, theme.label_en, theme.position = es, en, position
+    for theme in existing.values():
+        pair.themes.remove(theme)
+
+
+def _save_questions(user: User, pair: ForumPair, forums: dict[str, Forum], languages: list[str],
+                    questions: list[QuestionInput]) -> None:
+    opened = pair.status == "published" and pair.opens_at <= utcnow()
+    kept: dict[str, set[int]] = {lang: set() for lang in languages}
+    position = 0
+    for question in questions:
+        if not any(question.title(lang) for lang in languages):
+            continue
+        position += 1
+        for lang in languages:
+            forum = forums[lang]
+            thread_id = getattr(question, f"thread_{lang}")
+            thread = db.session.get(Thread, thread_id) if thread_id else None
+            if thread is not None and thread.forum_id != forum.id:
+                thread = None
+            title, body = question.title(lang), question.body(lang) or question.title(lang)
+            if thread is None:
+                thread = posting.create_thread(forum, user, title=title, body=body, kind="guiding_question",
+                                               position=position)
+            else:
+                _update_question(user, thread, title, body)
+                if not opened:
+                    thread.position = position
+            thread.hidden_at = (thread.hidden_at or utcnow()) if question.hidden else None
+            kept[lang].add(thread.id)
+    for lang in languages:
+        gone = db.session.execute(select(Thread).where(
+            Thread.forum_id == forums[lang].id, Thread.kind == "guiding_question",
+            Thread.id.not_in(kept[lang] or {0}))).scalars().all()
+        for thread in gone:
+            _remove_question(thread, opened)
+
+
+def _update_question(user: User, thread: Thread, title: str, body: str) -> None:
+    if thread.title != title:
+        db.session.add(TextRevision(kind="thread", target_id=thread.id, title=thread.title, editor_id=user.id))
+        thread.title = title
+    first = db.session.execute(select(Post).filter_by(thread_id=thread.id, number=1)).scalar_one()
+    if first.body_md != body:
+        db.session.add(Revision(post_id=first.id, editor_id=user.id, body_md=first.body_md))
+        first.body_md, first.body_html = body, posting.render_post(body)[0]
+        first.edited_at = utcnow()
+    from forum.services import search
+
+    search.index_post(first, thread)
+
+
+def _remove_question(thread: Thread, opened: bool) -> None:
+    """Before replies, a question can go; after, it can only be hidden."""
+    if thread.reply_count > 0 or opened:
+        raise ValidationErrors({"questions": _l("“%(title)s” already has replies or the forum is open: "
+                                                "hide it instead of removing it.", title=thread.title)})
+    posts = select(Post.id).where(Post.thread_id == thread.id)
+    db.session.execute(delete(SearchDocument).where(SearchDocument.thread_id == thread.id))
+    db.session.execute(delete(Revision).where(Revision.post_id.in_(posts)))
+    from forum.models import Notification, PostUseful, ThreadRead, Watch
+
+    db.session.execute(delete(Notification).where(Notification.post_id.in_(posts)))
+    db.session.execute(delete(PostUseful).where(PostUseful.post_id.in_(posts)))
+    db.session.execute(delete(Watch).where(Watch.thread_id == thread.id))
+    db.session.execute(delete(ThreadRead).where(ThreadRead.thread_id == thread.id))
+    db.session.execute(delete(Post).where(Post.thread_id == thread.id))
+    db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(
+        thread_count=Forum.thread_count - 1, post_count=Forum.post_count - thread.post_count)
+        .execution_options(synchronize_session=False))
+    db.session.delete(thread)
+
+
+def input_from_pair(pair: ForumPair, copy: bool = False) -> PairInput:
+    """A pair's current texts and settings as form input; a copy keeps settings,
+    codebook and questions, not posts, dates or address."""
+    community = pair.community
+    forums = {f.language: f for f in pair.forums}
+    threads = {lang: db.session.execute(
+        select(Thread).where(Thread.forum_id == forum.id, Thread.kind == "guiding_question")
+        .order_by(Thread.position)).scalars().all() for lang, forum in forums.items()}
+    firsts = {p.thread_id: p for p in db.session.execute(select(Post).where(
+        Post.number == 1, Post.thread_id.in_([t.id for ts in threads.values() for t in ts]))).scalars()}
+    count = max((len(ts) for ts in threads.values()), default=0)
+    questions = []
+    for i in range(count):
+        q = QuestionInput()
+        for lang, ts in threads.items():
+            if i < len(ts):
+                thread = ts[i]
+                setattr(q, f"title_{lang}", thread.title)
+                body = firsts[thread.id].body_md if thread.id in firsts else ""
+                setattr(q, f"body_{lang}", "" if body == thread.title else body)
+                if not copy:
+                    setattr(q, f"thread_{lang}", thread.id)
+                    q.hidden = thread.is_hidden
+        questions.append(q)
+    data = PairInput(
+        slug="" if copy else pair.slug, languages=tuple(forums),
+        opens_at=to_local(pair.opens_at, community), closes_at=to_local(pair.closes_at, community),
+        allow_member_threads=pair.allow_member_threads, pre_moderation=pair.pre_moderation,
+        pre_moderation_count=pair.pre_moderation_count,
+        themes="\n".join(f"{t.code} | {t.label_es} | {t.label_en}" for t in pair.themes),
+        questions=questions,
+    )
+    for lang, forum in forums.items():
+        setattr(data, f"title_{lang}", forum.title)
+        setattr(data, f"summary_{lang}", forum.summary)
+        setattr(data, f"concept_note_{lang}", forum.concept_note_md)
+    if copy:
+        fresh = blank_input(community)
+        data.opens_at, data.closes_at = fresh.opens_at, fresh.closes_at
+        for lang in LANGUAGES:
+            setattr(data, f"title_{lang}", "")
+            setattr(data, f"concept_note_{lang}", "")
+            setattr(data, f"summary_{lang}", "")
+    return data
+
+
+def publish(user: User, pair: ForumPair) -> ForumPair:
+    _check(user, pair.community)
+    if not db.session.execute(select(func.count(Thread.id)).join(Forum, Forum.id == Thread.forum_id).where(
+            Forum.pair_id == pair.id, Thread.kind == "guiding_question")).scalar():
+        raise DomainError(_l("Write at least one guiding question."))
+    pair.status = "published"
+    db.session.commit()
+    return pair
+
+
+def join_single_forums(user: User, forum: Forum, other: Forum) -> ForumPair:
+    """Pair a single forum with one in the other language: it joins the other's pair."""
+    _check(user, forum.community)
+    if forum.community_id != other.community_id or forum.id == other.id:
+        raise DomainError(_l("Choose a forum of the same community."))
+    if forum.language == other.language:
+        raise DomainError(_l("Choose a forum in the other language."))
+    if len(forum.pair.forums) > 1 or len(other.pair.forums) > 1:
+        raise DomainError(_l("Both forums must still be single."))
+    old = forum.pair
+    forum.pair = other.pair  # through the relationship, so the old pair's list lets it go
+    db.session.flush()
+    for theme in list(old.themes):
+        old.themes.remove(theme)
+    db.session.delete(old)
+    db.session.commit()
+    return other.pair
+
+
+def announcement(pair: ForumPair) -> dict[str, tuple[str, str]]:
+    """Subject and text, per language, ready to send or copy: dates in the community's zone."""
+    from flask import render_template
+
+    from forum.mail import absolute_url
+
+    community = pair.community
+    result = {}
+    for forum in pair.forums:
+        questions = db.session.execute(
+            select(Thread).where(Thread.forum_id == forum.id, Thread.kind == "guiding_question",
+                                 Thread.hidden_at.is_(None)).order_by(Thread.position)).scalars().all()
+        with force_locale(forum.language):
+            text = render_template(
+                "organize/announcement.txt", forum=forum, pair=pair, community=community, questions=questions,
+                opens=to_local(pair.opens_at, community), closes=to_local(pair.closes_at, community),
+                zone=community.timezone or current_app.config["DEFAULT_TIMEZONE"],
+                link=absolute_url("forums.show", community_slug=community.slug, forum_slug=forum.slug),
+                lang=forum.language,
+            )
+        subject, _, body = text.partition("\n")
+        result[forum.language] = (subject.strip(), body.strip() + "\n")
+    return result
+
+
+def announce_openings(now: datetime | None = None) -> int:
+    """The job: tell each community's watchers once when a forum pair opens. Returns how many pairs."""
+    from forum.services import notifications
+
+    now = now or utcnow()
+    due = db.session.execute(select(ForumPair).where(
+        ForumPair.status == "published", ForumPair.opens_at <= now, ForumPair.closes_at > now,
+        ForumPair.opening_announced_at.is_(None))).scalars().all()
+    for pair in due:
+        claimed = db.session.execute(
+            update(ForumPair).where(ForumPair.id == pair.id, ForumPair.opening_announced_at.is_(None))
+            .values(opening_announced_at=now).execution_options(synchronize_session=False)).rowcount
+        if claimed:
+            notifications.notify_forum_opened(pair)
+        db.session.commit()
+    return len(due)
+
+
+# --- communities -------------------------------------------------------------
+
+COMMUNITY_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LOGO_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class CommunityInput:
+    slug: str = ""
+    name_es: str = ""
+    name_en: str = ""
+    description_es: str = ""
+    description_en: str = ""
+    visibility: str = "public"
+    join_policy: str = "open"
+    timezone: str = ""
+    organizers: str = ""
+
+
+def _validate_community(data: CommunityInput, community: Community | None) -> None:
+    from forum.i18n import is_timezone
+    from forum.models import JOIN_POLICIES, VISIBILITIES
+
+    errors: dict[str, object] = {}
+    if community is None:
+        if not COMMUNITY_SLUG_RE.match(data.slug or "") or len(data.slug) > 80:
+            errors["slug"] = _l("Use lowercase letters, digits and hyphens, like “resilient-cities”.")
+        elif db.session.execute(select(Community.id).filter_by(slug=data.slug)).first():
+            errors["slug"] = _l("This address is taken.")
+    for lang in LANGUAGES:
+        if not " ".join((getattr(data, f"name_{lang}") or "").split()):
+            errors[f"name_{lang}"] = _l("Write the name in this language.")
+    if data.visibility not in VISIBILITIES:
+        errors["visibility"] = _l("Choose an option from the list.")
+    if data.join_policy not in JOIN_POLICIES:
+        errors["join_policy"] = _l("Choose an option from the list.")
+    if data.timezone and not is_timezone(data.timezone):
+        errors["timezone"] = _l("Choose a time zone from the list.")
+    if errors:
+        raise ValidationErrors(errors)
+
+
+def _organizer_users(text: str) -> list[User]:
+    users, missing = [], []
+    for item in re.split(r"[\s,;]+", text or ""):
+        if not item:
+            continue
+        column = User.handle if item.startswith("@") or "@" not in item else User.email
+        value = item.lstrip("@").lower()
+        user = db.session.execute(select(User).where(column == value, User.deleted_at.is_(None))).scalar_one_or_none()
+        (users if user else missing).append(user or item)
+    if missing:
+        raise ValidationErrors({"organizers": _l("Not registered: %(who)s. Invite them first, or name registered "
+                                                 "people.", who=", ".join(missing))})
+    if not users:
+        raise ValidationErrors({"organizers": _l("Name at least one organizer.")})
+    return users
+
+
+def _store_logo(community: Community, upload) -> None:
+    import secrets
+    from pathlib import Path
+
+    import filetype
+
+    data = upload.read(LOGO_MAX_BYTES + 1)
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationErrors({"logo": _l("The file is larger than %(n)d MB.", n=2)})
+    kind = filetype.guess(data) if data else None
+    if kind is None or kind.mime not in LOGO_TYPES:
+        raise ValidationErrors({"logo": _l("Use a PNG, JPEG, GIF or WebP image.")})
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    community.logo_key = secrets.token_hex(16)
+    community.logo_type = kind.mime
+    (folder / community.logo_key).write_bytes(data)
+
+
+def save_community(user: User, data: CommunityInput, community: Community | None = None, logo=None) -> Community:
+    """Admins create a community with its first organizers; organizers edit its profile."""
+    from forum.services.membership import add_member
+
+    if community is None and not can(user, "community.create"):
+        raise DomainError(_l("Only site administrators can create communities."))
+    if community is not None:
+        _check(user, community)
+    _validate_community(data, community)
+    organizers = _organizer_users(data.organizers) if community is None else []
+    if community is None:
+        community = Community(slug=data.slug)
+        db.session.add(community)
+    for attr in ("name_es", "name_en"):
+        setattr(community, attr, " ".join(getattr(data, attr).split())[:200])
+    community.description_es = (data.description_es or "").strip()[:5000]
+    community.description_en = (data.description_en or "").strip()[:5000]
+    community.visibility, community.join_policy = data.visibility, data.join_policy
+    community.timezone = data.timezone or None
+    if logo is not None and getattr(logo, "filename", ""):
+        _store_logo(community, logo)
+    db.session.flush()
+    for organizer in organizers:
+        membership, _ = add_member(organizer, community, role="organizer")
+        membership.role = "organizer"
+    db.session.commit()
+    return community

@@ -1,0 +1,250 @@
+"""Organizers at work: community profile, forum pairs (drafts, schedule, texts, settings), announcements."""
+from dataclasses import asdict
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from forum.extensions import db
+from forum.forms import CommunityForm, PairForm, PairWithForm
+from forum.i18n import locale_code, timezone_choices
+from forum.markup import render
+from forum.models import Forum, ForumPair, utcnow
+from forum.policy import can
+from forum.services import DomainError, organizing
+from forum.views.communities import community_or_404
+from forum.views.util import get_or_404, parse_id
+
+bp = Blueprint("organize", __name__, url_prefix="/c/<slug>/organize")
+
+
+def _organizer_community(slug: str):
+    community = community_or_404(slug)
+    if not can(current_user, "community.edit", community):
+        abort(403)
+    return community
+
+
+def _pair_of(community, pair_id: int) -> ForumPair:
+    pair = db.session.get(ForumPair, pair_id)
+    if pair is None or pair.community_id != community.id:
+        abort(404)
+    return pair
+
+
+@bp.get("/")
+@login_required
+def index(slug: str):
+    community = _organizer_community(slug)
+    pairs = db.session.execute(
+        select(ForumPair).filter_by(community_id=community.id).order_by(ForumPair.opens_at.desc())
+        .options(selectinload(ForumPair.forums))).scalars().all()
+    return render_template("organize/index.html", community=community, pairs=pairs, now=utcnow())
+
+
+# --- forum pairs ---------------------------------------------------------------
+
+def _form_to_input(form: PairForm) -> organizing.PairInput:
+    questions = [organizing.QuestionInput(
+        title_es=q["title_es"] or "", body_es=q["body_es"] or "", title_en=q["title_en"] or "",
+        body_en=q["body_en"] or "", thread_es=parse_id(q["thread_es"]), thread_en=parse_id(q["thread_en"]),
+        hidden=bool(q["hidden"])) for q in form.questions.data]
+    return organizing.PairInput(
+        slug=(form.slug.data or "").strip().lower(), languages=tuple((form.languages.data or "es,en").split(",")),
+        opens_at=form.opens_at.data, closes_at=form.closes_at.data,
+        title_es=form.title_es.data or "", title_en=form.title_en.data or "",
+        summary_es=form.summary_es.data or "", summary_en=form.summary_en.data or "",
+        concept_note_es=form.concept_note_es.data or "", concept_note_en=form.concept_note_en.data or "",
+        allow_member_threads=form.allow_member_threads.data, pre_moderation=form.pre_moderation.data or "off",
+        pre_moderation_count=form.pre_moderation_count.data or 0, themes=form.themes.data or "",
+        questions=questions)
+
+
+def _form_from_input(data: organizing.PairInput) -> PairForm:
+    values = asdict(data)
+    values["languages"] = ",".join(data.languages)
+    values["questions"] = [dict(q, thread_es=q["thread_es"] or "", thread_en=q["thread_en"] or "")
+                           for q in values["questions"]]
+    form = PairForm(formdata=None, data=values)
+    return form
+
+
+def _rearrange(form: PairForm, action: str) -> bool:
+    """The buttons that change the list of questions without saving (no JavaScript needed)."""
+    rows = form.questions.data
+    if action == "add":
+        rows.append({})
+    elif "-" in action:
+        verb, _, index = action.partition("-")
+        i = int(index) if index.isdigit() else -1
+        if not 0 <= i < len(rows):
+            return False
+        if verb == "remove":
+            rows.pop(i)
+        elif verb == "up" and i > 0:
+            rows[i - 1], rows[i] = rows[i], rows[i - 1]
+        elif verb == "down" and i < len(rows) - 1:
+            rows[i + 1], rows[i] = rows[i], rows[i + 1]
+        else:
+            return False
+    else:
+        return False
+    form.questions.entries, form.questions.last_index = [], -1
+    for row in rows or [{}]:
+        form.questions.append_entry(row)
+    return True
+
+
+def _show_errors(form: PairForm, error: DomainError) -> None:
+    errors = getattr(error, "errors", {error.field or "questions": error.message})
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and name != "questions":
+            field.errors = list(field.errors) + [str(message)]
+        else:
+            form.form_errors.append(str(message))
+
+
+def _pair_form_page(community, form, pair=None, previews=None, status=200):
+    return render_template("organize/pair_form.html", community=community, form=form, pair=pair,
+                           previews=previews, zone=community.timezone or "America/Santiago"), status
+
+
+def _handle_pair_form(community, pair=None):
+    form = PairForm()
+    action = request.form.get("action", "save")
+    if not form.validate_on_submit():
+        return _pair_form_page(community, form, pair, status=400)
+    if _rearrange(form, action):
+        return _pair_form_page(community, form, pair)
+    if action == "preview":
+        previews = {lang: render(getattr(form, f"concept_note_{lang}").data or "") for lang in ("es", "en")}
+        return _pair_form_page(community, form, pair, previews=previews)
+    try:
+        saved = organizing.save_pair(current_user, community, _form_to_input(form), pair,
+                                     publish=action == "publish")
+    except DomainError as error:
+        db.session.rollback()
+        _show_errors(form, error)
+        return _pair_form_page(community, form, pair, status=400)
+    if action == "publish":
+        flash(_("The forum is published.") if saved.opens_at <= utcnow()
+              else _("The forum is scheduled: it opens by itself on the date you set."), "success")
+    else:
+        flash(_("Saved."), "success")
+    first = saved.forums[0] if saved.forums else None
+    if saved.is_draft and first is not None:
+        return redirect(url_for("forums.show", community_slug=community.slug, forum_slug=first.slug))
+    return redirect(url_for("organize.index", slug=community.slug))
+
+
+@bp.route("/pairs/new", methods=["GET", "POST"])
+@login_required
+def new_pair(slug: str):
+    community = _organizer_community(slug)
+    if request.method == "POST":
+        return _handle_pair_form(community)
+    source = parse_id(request.args.get("copy_from"))
+    if source:
+        data = organizing.input_from_pair(_pair_of(community, source), copy=True)
+    else:
+        data = organizing.blank_input(community)
+    return _pair_form_page(community, _form_from_input(data))
+
+
+@bp.route("/pairs/<id:pair_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_pair(slug: str, pair_id: int):
+    community = _organizer_community(slug)
+    pair = _pair_of(community, pair_id)
+    if request.method == "POST":
+        return _handle_pair_form(community, pair)
+    return _pair_form_page(community, _form_from_input(organizing.input_from_pair(pair)), pair)
+
+
+@bp.post("/pairs/<id:pair_id>/publish")
+@login_required
+def publish(slug: str, pair_id: int):
+    community = _organizer_community(slug)
+    pair = _pair_of(community, pair_id)
+    try:
+        organizing.publish(current_user, pair)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("The forum is published.") if pair.opens_at <= utcnow()
+              else _("The forum is scheduled: it opens by itself on the date you set."), "success")
+    return redirect(url_for("organize.index", slug=slug))
+
+
+@bp.get("/pairs/<id:pair_id>/announcement")
+@login_required
+def announcement(slug: str, pair_id: int):
+    community = _organizer_community(slug)
+    pair = _pair_of(community, pair_id)
+    return render_template("organize/announce.html", community=community, pair=pair,
+                           texts=organizing.announcement(pair))
+
+
+@bp.route("/forums/<id:forum_id>/pair", methods=["GET", "POST"])
+@login_required
+def pair_forum(slug: str, forum_id: int):
+    community = _organizer_community(slug)
+    forum = get_or_404(Forum, forum_id)
+    if forum.community_id != community.id:
+        abort(404)
+    candidates = [f for f in db.session.execute(select(Forum).where(
+        Forum.community_id == community.id, Forum.language != forum.language)).scalars()
+        if len(f.pair.forums) == 1]
+    form = PairWithForm()
+    form.other.choices = [(str(f.id), f.title) for f in candidates]
+    if form.validate_on_submit():
+        other = db.session.get(Forum, parse_id(form.other.data) or 0)
+        try:
+            if other is None or other.community_id != community.id:
+                raise DomainError(_("Choose a forum of the same community."))
+            organizing.join_single_forums(current_user, forum, other)
+        except DomainError as error:
+            form.other.errors = [str(error.message)]
+        else:
+            flash(_("The two forums are now a pair."), "success")
+            return redirect(url_for("organize.index", slug=slug))
+    return render_template("organize/pair_forum.html", community=community, forum=forum, form=form,
+                           candidates=candidates), 400 if form.errors else 200
+
+
+# --- the community's profile ---------------------------------------------------
+
+def community_form_page(form, community=None, status=200):
+    zones = timezone_choices(locale_code())
+    first = next(iter(zones))
+    form.timezone.choices = {first: [("", _("The site's default time zone"))] + zones[first],
+                             **{k: v for k, v in zones.items() if k != first}}
+    return render_template("organize/community_form.html", form=form, community=community), status
+
+
+def community_input(form: CommunityForm) -> organizing.CommunityInput:
+    return organizing.CommunityInput(
+        slug=(form.slug.data or "").strip().lower(), name_es=form.name_es.data or "", name_en=form.name_en.data or "",
+        description_es=form.description_es.data or "", description_en=form.description_en.data or "",
+        visibility=form.visibility.data, join_policy=form.join_policy.data, timezone=form.timezone.data or "",
+        organizers=form.organizers.data or "")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str):
+    community = _organizer_community(slug)
+    form = CommunityForm(obj=community) if request.method == "GET" else CommunityForm()
+    if form.validate_on_submit():
+        try:
+            organizing.save_community(current_user, community_input(form), community, logo=form.logo.data)
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            flash(_("The community's profile is saved."), "success")
+            return redirect(url_for("communities.show", slug=slug))
+    return community_form_page(form, community, 400 if form.errors or form.form_errors else 200)
