@@ -24,7 +24,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         )
     os.makedirs(app.instance_path, exist_ok=True)
     # Room for one upload plus the form around it; larger requests get a 413.
-    app.config.setdefault("MAX_CONTENT_LENGTH", (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
+        app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

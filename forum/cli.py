@@ -115,15 +115,15 @@ def members_import(csv_file: str, slug: str):
             state["bar"].__enter__()
         state["bar"].update(1)
 
-    try:
-        with force_locale("en"):  # operators read the command's report in English
+    with force_locale("en"):  # operators read the command's report in English
+        try:
             report = import_members(community, data, progress=progress)
-            refused = [(line, str(reason)) for line, reason in report.refused]
-    except DomainError as error:
-        raise click.ClickException(str(error.message)) from None
-    finally:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from None
+        finally:
+            if state["bar"] is not None:
+                state["bar"].__exit__(None, None, None)
+        refused = [(line, str(reason)) for line, reason in report.refused]
     for line, reason in refused:
         click.echo(f"line {line}: refused: {reason}")
     click.echo(f"created {report.created}, added {report.added}, unchanged {report.unchanged}, "

@@ -47,6 +47,34 @@ GENDER_LABELS = {
     "prefer_not_to_say": _l("Prefer not to say"),
 }
 
+FLAG_REASON_LABELS = {
+    "off_topic": _l("Off topic"),
+    "inappropriate": _l("Inappropriate"),
+    "spam": _l("Spam"),
+    "other": _l("Other"),
+}
+ACTION_LABELS = {
+    "approve_post": _l("approved a post"), "reject_post": _l("did not publish a post"),
+    "hide_post": _l("hid a post"), "auto_hide_post": _l("post hidden by members' flags"),
+    "restore_post": _l("restored a post"), "edit_post": _l("edited a post"),
+    "resolve_flags_keep": _l("kept a flagged post"), "resolve_flags_hide": _l("hid a flagged post"),
+    "resolve_flags_edit": _l("edited a flagged post"),
+    "lock_thread": _l("locked a thread"), "unlock_thread": _l("unlocked a thread"),
+    "pin_thread": _l("pinned a thread"), "unpin_thread": _l("unpinned a thread"),
+    "move_thread": _l("moved a thread"), "open_forum": _l("opened a forum early"),
+    "close_forum": _l("closed a forum early"), "extend_forum": _l("changed a forum's closing date"),
+    "warn_user": _l("warned a member"), "suspend_user": _l("suspended a member"),
+    "lift_suspension": _l("lifted a suspension"), "highlight_post": _l("marked a highlight"),
+    "unhighlight_post": _l("removed a highlight"), "tag_post": _l("tagged a post"),
+    "write_synthesis_note": _l("wrote a synthesis note"),
+}
+
+RESOLUTION_LABELS = {
+    "keep": _l("the post stays as it is"),
+    "hide": _l("the post is hidden"),
+    "edit": _l("the post was edited"),
+}
+
 # Language names inside sentences, in the UI language (the switcher uses endonyms).
 LANGUAGE_LABELS = {"es": _l("Spanish"), "en": _l("English")}
 
@@ -280,6 +308,10 @@ def init_app(app: Flask) -> None:
         excerpt=excerpt,
         display_name=display_name,
         file_size=file_size,
+        flag_reason_label=lambda code: str(FLAG_REASON_LABELS.get(code, code)),
+        gender_label=lambda code: str(GENDER_LABELS.get(code, _l("Not stated"))) if code else str(_l("Not stated")),
+        action_label=lambda code: str(ACTION_LABELS.get(code, code)),
+        resolution_label=lambda code: str(RESOLUTION_LABELS.get(code, code)),
         language_names=LANGUAGE_NAMES,
         language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
         format_dt=format_dt,

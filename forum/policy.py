@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import g, has_request_context
 from sqlalchemy import or_, select
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from forum.extensions import db
@@ -30,6 +31,17 @@ def membership(user, community: Community) -> Membership | None:
             db.select(Membership).filter_by(user_id=user.id, community_id=community.id)
         ).scalar_one_or_none()
     return cache[key]
+
+
+def suspended_in(user, community: Community):
+    """The membership if its holder is suspended from this community, else None."""
+    m = membership(user, community)
+    return m if m is not None and m.is_active and m.is_suspended else None
+
+
+def can_act(user, community: Community) -> bool:
+    """A member who may take part: not suspended here."""
+    return has_role(user, community, "member") and suspended_in(user, community) is None
 
 
 def role_in(user, community: Community) -> str | None:
@@ -100,7 +112,7 @@ def _view_directory(user, community: Community) -> bool:
 
 
 def _add_resource(user, community: Community) -> bool:
-    return _is_user(user) and user.is_confirmed and has_role(user, community, "member")
+    return _is_user(user) and user.is_confirmed and can_act(user, community)
 
 
 def _delete_resource(user, resource) -> bool:
@@ -140,6 +152,10 @@ def reply_block_reason(user, thread: Thread):
         return _l("Confirm your email address to take part.")
     if not has_role(user, community, "member"):
         return _l("Join the community to take part in this forum.")
+    suspended = suspended_in(user, community)
+    if suspended is not None:
+        return _l("You are suspended from this community until %(date)s.",
+                  date=format_date(suspended.suspended_until, "long"))
     moderator = has_role(user, community, "moderator")
     state = forum.state(utcnow())
     if state == "draft":
@@ -163,7 +179,7 @@ def _create_thread(user, forum: Forum) -> bool:
     community = forum.community
     if has_role(user, community, "moderator"):
         return True
-    return (has_role(user, community, "member") and forum.pair.allow_member_threads
+    return (can_act(user, community) and forum.pair.allow_member_threads
             and forum.state(utcnow()) == "open")
 
 
@@ -171,14 +187,20 @@ def _own_post_while_open(user, post: Post) -> bool:
     if not _is_user(user) or post.author_id != user.id or post.is_deleted:
         return False
     thread = post.thread
-    return (has_role(user, thread.forum.community, "member")
+    return (can_act(user, thread.forum.community)
             and thread.forum.state(utcnow()) == "open" and not thread.is_locked)
 
 
 def _mark_useful(user, post: Post) -> bool:
     if not _is_user(user) or not user.is_confirmed or post.is_deleted or post.author_id == user.id:
         return False
-    return _view_thread(user, post.thread) and has_role(user, post.thread.forum.community, "member")
+    return _view_thread(user, post.thread) and can_act(user, post.thread.forum.community)
+
+
+def _flag(user, post: Post) -> bool:
+    if not _is_user(user) or not user.is_confirmed or not post.is_live or post.author_id == user.id:
+        return False
+    return _view_thread(user, post.thread) and can_act(user, post.thread.forum.community)
 
 
 def _view_revisions(user, post: Post) -> bool:
@@ -217,6 +239,7 @@ RULES = {
     "post.edit": _own_post_while_open,
     "post.delete": _own_post_while_open,
     "post.mark_useful": _mark_useful,
+    "post.flag": _flag,
     "post.view_revisions": _view_revisions,
     "community.moderate": _moderate,
     "community.organize": _organize,

@@ -229,3 +229,72 @@ def test_private_community_stays_out_of_listings_search_feeds_and_notifications(
     assert "Dato reservado" not in client.get("/u/insider").get_data(as_text=True)
     assert client.get(thread_url(thread)).status_code == 404
     assert client.get("/c/secreta/resources/").status_code == 404
+
+
+def test_an_invitation_works_once_and_a_removed_member_needs_a_new_one(client, db, login, make_user, make_community):
+    organizer = make_user(handle="oscar")
+    guest = make_user("Invitada", email="invitada@example.org")
+    community = make_community(visibility="private", join_policy="invite", members={organizer: "organizer"})
+    login(organizer)
+    client.post(f"/c/{community.slug}/members/invite", data={"emails": "invitada@example.org", "role": "member", "language": "es"})
+    client.post("/auth/logout")
+    link = link_in(outbox("community_invitation")[0].body_text, "/c/invitations/").replace("http://localhost", "")
+    login(guest)
+    client.post(link)
+    assert membership_of(db, guest, community).is_active
+    client.post("/auth/logout")
+    login(organizer)
+    page = client.post(f"/c/{community.slug}/members/invite",
+                       data={"emails": "invitada@example.org", "role": "member", "language": "es"}).get_data(as_text=True)
+    assert "1 persona ya es miembro." in page
+    client.post(f"/c/{community.slug}/members/{guest.id}/remove")
+    client.post("/auth/logout")
+    login(guest)
+    response = client.post(link, follow_redirects=True)
+    assert "Esta invitación ya se usó." in response.get_data(as_text=True)
+    assert membership_of(db, guest, community) is None
+    client.post("/auth/logout")
+    login(organizer)
+    page = client.post(f"/c/{community.slug}/members/invite",
+                       data={"emails": "invitada@example.org", "role": "member", "language": "es"}).get_data(as_text=True)
+    assert "Se envió 1 invitación." in page
+    new_link = link_in(outbox("community_invitation")[-1].body_text, "/c/invitations/").replace("http://localhost", "")
+    assert new_link != link
+    client.post("/auth/logout")
+    login(guest)
+    client.post(new_link)
+    assert membership_of(db, guest, community).is_active
+
+
+def test_the_only_organizer_cannot_delete_their_account(client, db, login, make_user, make_community):
+    organizer = make_user()
+    make_community(members={organizer: "organizer"})
+    login(organizer)
+    response = client.post("/auth/account/delete", data={"password": PASSWORD})
+    assert response.status_code == 400 and "Eres el único organizador" in response.get_data(as_text=True)
+    db.session.refresh(organizer)
+    assert organizer.deleted_at is None
+
+
+def test_a_deleted_accounts_handle_never_collides(client, db, login, make_user):
+    first = make_user()
+    make_user(handle=f"former_{first.id}")
+    login(first)
+    assert client.post("/auth/account/delete", data={"password": PASSWORD}).status_code == 302
+    db.session.refresh(first)
+    assert first.handle == f"deleted-{first.id}"
+
+
+def test_requests_larger_than_the_limit_get_a_translated_413(app, client):
+    big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10)
+    response = client.post("/auth/login", data=big, content_type="application/octet-stream")
+    assert response.status_code == 413
+    assert "El archivo es demasiado grande" in response.get_data(as_text=True)
+
+
+def test_directory_search_takes_wildcards_literally(client, db, login, make_user, make_community):
+    viewer = make_user("Vera")
+    community = make_community(members={viewer: "member", make_user("Otro"): "member"})
+    login(viewer)
+    page = client.get(f"/c/{community.slug}/members/", query_string={"q": "%"}).get_data(as_text=True)
+    assert "Nobody matches" in page or "Nadie coincide" in page

@@ -136,3 +136,19 @@ def test_country_names_are_read_as_spreadsheets_write_them(db, setting, written,
     report = import_members(community, f"email,country\nx@example.org,{written}\n".encode("utf-8"))
     assert report.created == 1, report.refused
     assert db.session.execute(db.select(User.country).filter_by(email="x@example.org")).scalar() == code
+
+
+def test_a_malformed_file_is_refused_with_its_line(db, setting):
+    community, _, _ = setting
+    from forum.services import DomainError
+
+    with pytest.raises(DomainError) as error:
+        import_members(community, ("email,name\nok@example.org," + "x" * 200_000 + "\n").encode())
+    assert "2" in str(error.value.message)
+
+
+def test_excel_sep_line_tabs_and_utf16_are_read(db, setting):
+    community, _, _ = setting
+    assert import_members(community, "sep=;\nemail;name\na1@example.org;Uno\n".encode()).created == 1
+    assert import_members(community, "email\tname\na2@example.org\tDos\n".encode()).created == 1
+    assert import_members(community, "email,name\na3@example.org,Tres\n".encode("utf-16")).created == 1

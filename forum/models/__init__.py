@@ -6,12 +6,14 @@ from forum.models.forum import (
     PAIR_STATUSES, PRE_MODERATION, THREAD_KINDS, Forum, ForumPair, Post, Revision, TextRevision, Theme, Thread,
 )
 from forum.models.discussion import NOTIFICATION_KINDS, WATCH_LEVELS, Notification, PostUseful, ThreadRead, Watch
+from forum.models.moderation import FLAG_REASONS, FLAG_RESOLUTIONS, Flag, ModerationLog, PostTheme, SynthesisNote
 from forum.models.outbox import OutboxMessage
 from forum.models.search import SearchDocument
 from forum.models.types import utcnow
 from forum.models.user import GENDERS, SECTORS, User
 
 __all__ = [
+    "FLAG_REASONS", "FLAG_RESOLUTIONS", "Flag", "ModerationLog", "PostTheme", "SynthesisNote",
     "Community", "Forum", "Invitation", "MEMBERSHIP_STATES", "Resource", "ForumPair", "GENDERS", "JOIN_POLICIES", "Membership",
     "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",
     "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "THREAD_KINDS", "Thread", "ThreadRead", "User",

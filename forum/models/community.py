@@ -61,6 +61,9 @@ class Membership(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Suspended from this community (by its moderators) until a date.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     community: Mapped[Community] = relationship()
@@ -68,6 +71,10 @@ class Membership(db.Model):
     @property
     def is_active(self) -> bool:
         return self.state == "active"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > utcnow()
 
 
 class Invitation(db.Model):

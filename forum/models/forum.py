@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -114,6 +115,7 @@ class Thread(db.Model):
     next_post_number: Mapped[int] = mapped_column(Integer, default=1)
     last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -158,6 +160,15 @@ class Post(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     delete_reason: Mapped[str | None] = mapped_column(String(500))
+    # Moderation: pre-moderated posts wait as "pending"; rejected ones keep their text.
+    status: Mapped[str] = mapped_column(String(10), default="published")
+    moderation_note: Mapped[str | None] = mapped_column(String(1000))
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden_reason: Mapped[str | None] = mapped_column(String(1000))
+    open_flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Curation for the synthesis.
+    is_highlight: Mapped[bool] = mapped_column(Boolean, default=False)
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -167,9 +178,23 @@ class Post(db.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @hybrid_property
+    def is_live(self) -> bool:
+        """Seen by everyone who may read the thread: published, not deleted, not hidden."""
+        return self.deleted_at is None and self.hidden_at is None and self.status == "published"
+
+    @is_live.inplace.expression
+    @classmethod
+    def _is_live_expression(cls):
+        return and_(cls.deleted_at.is_(None), cls.hidden_at.is_(None), cls.status == "published")
+
     @property
-    def is_visible(self) -> bool:
-        return self.deleted_at is None
+    def is_pending(self) -> bool:
+        return self.status == "pending"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class Revision(db.Model):

@@ -12,3 +12,9 @@ class DomainError(Exception):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for a LIKE with escape="\\": the wildcards people type are taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -298,6 +298,20 @@ def export_data(user: User) -> dict:
     }
 
 
+def _communities_where_sole_organizer(user: User) -> list[str]:
+    from sqlalchemy import select
+
+    from forum.models import Community, Membership
+
+    mine = select(Membership.community_id).where(Membership.user_id == user.id, Membership.role == "organizer",
+                                                 Membership.state == "active")
+    counts = db.session.execute(
+        select(Community.name_es, func.count(Membership.id)).join(Membership, Membership.community_id == Community.id)
+        .where(Community.id.in_(mine), Membership.role == "organizer", Membership.state == "active")
+        .group_by(Community.id, Community.name_es)).all()
+    return [name for name, count in counts if count <= 1]
+
+
 def delete_account(user: User, password: str) -> None:
     """Anonymise: the conversation stays ("former member"), the person's data goes."""
     from sqlalchemy import delete, select, update
@@ -306,6 +320,10 @@ def delete_account(user: User, password: str) -> None:
 
     if not user.check_password(password or ""):
         raise DomainError(_l("The password is not right."), field="password")
+    sole = _communities_where_sole_organizer(user)
+    if sole:
+        raise DomainError(_l("You are the only organizer of %(names)s: name another organizer first.",
+                             names=", ".join(sole)), field="password")
     communities = list(db.session.execute(
         select(Membership.community_id).where(Membership.user_id == user.id, Membership.state == "active")).scalars())
     for community_id in communities:
@@ -322,10 +340,15 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(update(Post).where(Post.id.in_(marked)).values(useful_count=Post.useful_count - 1)
                        .execution_options(synchronize_session=False))
     db.session.execute(delete(PostUseful).where(PostUseful.user_id == user.id))
+    from forum.models import Invitation
+
+    db.session.execute(delete(Invitation).where(Invitation.email == user.email))
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.to_address == user.email)
+                       .values(to_address="deleted@invalid").execution_options(synchronize_session=False))
     user.email = None
     user.password_hash = None
     user.display_name = ""
-    user.handle = f"former_{user.id}"
+    user.handle = f"deleted-{user.id}"  # a hyphen: no one can choose it
     user.country = user.institution = user.sector = user.gender = user.timezone = user.bio = None
     user.show_email = False
     user.email_notifications = "off"
@@ -340,6 +363,8 @@ def suspend(admin: User, user: User, until, reason: str) -> User:
 
     if not can(admin, "site.admin"):
         raise DomainError(_l("Only site administrators can suspend accounts."))
+    if user.deleted_at is not None:
+        raise DomainError(_l("This account was deleted."))
     if user.id == admin.id:
         raise DomainError(_l("You cannot suspend yourself."))
     reason = (reason or "").strip()

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.i18n import SECTOR_LABELS, _country_names
 from forum.models import Community, Membership, User
+from forum.markup import strip_invisible
 from forum.services import DomainError
 from forum.services.accounts import send_welcome
 from forum.services.membership import add_member
@@ -38,6 +39,7 @@ HEADERS = {
 LANGUAGES = {"es": "es", "spanish": "es", "espanol": "es", "castellano": "es",
              "en": "en", "english": "en", "ingles": "en"}
 COMMIT_EVERY = 200
+MAX_ROWS = 20_000  # larger lists: split the file
 
 
 def fold(text: str) -> str:
@@ -60,6 +62,7 @@ def _country_lookup() -> dict[str, str]:
             lookup[fold(name)] = code
             lookup[fold(name.replace("&", "y" if locale == "es" else "and"))] = code
             lookup[fold(code)] = code
+            lookup[fold(name.replace(".", ""))] = code  # "St Kitts", "St. Kitts"
     return lookup
 
 
@@ -87,7 +90,9 @@ class ImportReport:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) if it is; otherwise Latin-1 (Windows-1252), as Excel writes."""
+    """UTF-8 (with or without BOM) if it is; UTF-16 with its BOM; otherwise Latin-1 (Windows-1252)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -99,8 +104,13 @@ def decode(data: bytes) -> str:
 
 def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     """(column -> index, [(line number, cells)]) from CSV text, comma or semicolon."""
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    if text.lower().startswith("sep="):  # Excel's "sep=;" first line
+        first_line, _, text = text.partition("\n")
+        delimiter = first_line[4:5] or ","
+    else:
+        first = text.split("\n", 1)[0]
+        counts = {d: first.count(d) for d in (",", ";", "\t")}
+        delimiter = max(counts, key=counts.get)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
@@ -115,9 +125,16 @@ def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     if "email" not in columns:
         raise DomainError(_l("The first line must name the columns, with at least “email”."))
     rows = []
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            rows.append((reader.line_num, cells))
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((reader.line_num, cells))
+            if len(rows) > MAX_ROWS:
+                raise DomainError(_l("The file has more than %(n)s rows: split it into smaller files.",
+                                     n=f"{MAX_ROWS:,}"))
+    except csv.Error:
+        raise DomainError(_l("Line %(line)d cannot be read as CSV (a cell is too long or a quote is not closed).",
+                             line=reader.line_num)) from None
     return columns, rows
 
 
@@ -182,12 +199,13 @@ def _import_row(community, cells, cell, countries, sectors, existing, members, h
     language = LANGUAGES.get(fold(language_raw), None) if language_raw else "es"
     if language is None:
         raise DomainError(_l("unknown language “%(value)s” (use es or en)", value=language_raw[:40]))
-    name = " ".join(cell(cells, "name").split())[:120] or email.split("@")[0]
+    name = " ".join(strip_invisible(cell(cells, "name")).split())[:120] or email.split("@")[0]
 
     user = existing.get(email)
     if user is None:
         user = User(email=email, display_name=name, handle=_free_handle(name, handles), country=country,
-                    institution=cell(cells, "institution")[:200] or None, sector=sector, locale=language)
+                    institution=" ".join(strip_invisible(cell(cells, "institution")).split())[:200] or None,
+                    sector=sector, locale=language)
         db.session.add(user)
         db.session.flush()
         existing[email] = user

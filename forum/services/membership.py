@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
@@ -52,8 +53,12 @@ def join(user: User, community: Community) -> Membership:
         raise DomainError(_l("You are already a member of this community."))
     if not can(user, "community.join", community):
         raise DomainError(_l("This community cannot be joined directly."))
-    m, _ = add_member(user, community)
-    db.session.commit()
+    try:
+        m, _ = add_member(user, community)
+        db.session.commit()
+    except IntegrityError:  # a double click: the first one joined
+        db.session.rollback()
+        return _row(user, community)
     return m
 
 
@@ -134,7 +139,15 @@ def leave(user: User, community: Community) -> None:
     db.session.commit()
 
 
+def _lock(community: Community) -> None:
+    """Take the community's row lock (PostgreSQL) or the write lock (SQLite) before counting
+    organizers, so two organizers demoting each other cannot leave none."""
+    db.session.execute(update(Community).where(Community.id == community.id)
+                       .values(member_count=Community.member_count).execution_options(synchronize_session=False))
+
+
 def _organizer_count(community: Community) -> int:
+    _lock(community)
     return db.session.execute(select(func.count(Membership.id)).where(
         Membership.community_id == community.id, Membership.state == "active",
         Membership.role == "organizer")).scalar_one()
@@ -173,29 +186,37 @@ def remove_member(organizer: User, community: Community, user_id: int) -> None:
 # --- invitations ---------------------------------------------------------------
 
 def invite(organizer: User, community: Community, email: str, role: str = "member",
-           locale: str = "es", commit: bool = True) -> Invitation | None:
-    """Invite an address (idempotent: one invitation per address and community)."""
+           locale: str = "es", commit: bool = True) -> str:
+    """Invite an address: "sent", "pending" (a live invitation exists) or "member" (already in)."""
     from forum.services.accounts import normalise_email
 
     if not can(organizer, "community.manage_members", community):
         raise DomainError(_l("Only organizers can invite."))
     email = normalise_email(email)
-    existing = db.session.execute(select(Invitation).filter_by(community_id=community.id, email=email)).scalar_one_or_none()
-    if existing is not None:
-        return None
-    invitation = Invitation(community_id=community.id, email=email, role=role if role in ROLES else "member",
-                            invited_by_id=organizer.id)
-    db.session.add(invitation)
-    db.session.flush()
     user = db.session.execute(select(User).filter_by(email=email)).scalar_one_or_none()
-    token = tokens.make(INVITATION_PURPOSE, {"i": invitation.id, "e": email})
+    if user is not None and _row(user, community) is not None and _row(user, community).is_active:
+        return "member"
+    invitation = db.session.execute(select(Invitation).filter_by(community_id=community.id, email=email)).scalar_one_or_none()
+    fresh = utcnow().timestamp() - current_app.config["INVITATION_MAX_AGE"]
+    if invitation is not None and invitation.accepted_at is None and invitation.created_at.timestamp() > fresh:
+        return "pending"
+    if invitation is None:
+        invitation = Invitation(community_id=community.id, email=email)
+        db.session.add(invitation)
+    # A used or expired invitation is renewed: a new link, a new email.
+    invitation.role = role if role in ROLES else "member"
+    invitation.invited_by_id, invitation.created_at = organizer.id, utcnow()
+    invitation.accepted_at = invitation.accepted_by_id = None
+    db.session.flush()
+    token = tokens.make(INVITATION_PURPOSE, {"i": invitation.id, "e": email, "t": invitation.created_at.isoformat()})
     queue_email(to=user or email, locale=(user.locale if user else None) or locale,
-                template="community_invitation", dedupe_key=f"invitation:{invitation.id}",
+                template="community_invitation",
+                dedupe_key=f"invitation:{invitation.id}:{invitation.created_at.isoformat()}",
                 community=community, inviter=organizer,
                 accept_url=absolute_url("communities.accept_invitation", token=token))
     if commit:
         db.session.commit()
-    return invitation
+    return "sent"
 
 
 def invitation_from_token(token: str) -> Invitation:
@@ -204,13 +225,16 @@ def invitation_from_token(token: str) -> Invitation:
                        expired=_l("This invitation has expired. Ask the organizers for a new one."),
                        invalid=_l("This invitation link is not valid."))
     invitation = db.session.get(Invitation, data.get("i"))
-    if invitation is None or invitation.email != data.get("e"):
+    # The link names the invitation's issue time: renewing an invitation retires its old links.
+    if invitation is None or invitation.email != data.get("e") or data.get("t") != invitation.created_at.isoformat():
         raise DomainError(_l("This invitation link is not valid."))
     return invitation
 
 
 def accept_invitation(user: User, token: str) -> Membership:
     invitation = invitation_from_token(token)
+    if invitation.accepted_at is not None:
+        raise DomainError(_l("This invitation was already used. Ask the organizers for a new one."))
     if user.email != invitation.email:
         raise DomainError(_l("This invitation was sent to another address. Sign in with that address to accept it."))
     m, _ = add_member(user, invitation.community, role=invitation.role)

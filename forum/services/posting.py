@@ -69,41 +69,62 @@ def render_post(body: str) -> tuple[str, set[str]]:
 def _has_other_visible_post(thread_id: int, author_id: int, post_id: int) -> bool:
     return db.session.execute(db.select(exists().where(
         Post.thread_id == thread_id, Post.author_id == author_id, Post.id != post_id,
-        Post.deleted_at.is_(None),
+        Post.is_live,
     ))).scalar()
 
 
-def add_post(thread: Thread, author: User | None, body: str, reply_to: Post | None = None) -> Post:
-    """Append a post and move the thread's and forum's counters with it (no commit)."""
+def add_post(thread: Thread, author: User | None, body: str, reply_to: Post | None = None,
+             status: str = "published") -> Post:
+    """Append a post (no commit). A published one counts at once; a pending one when approved."""
     now = utcnow()
     # Update first: it takes the row's write lock (PostgreSQL) or the database's
     # (SQLite) before we read the number, so two repliers never get the same one.
     db.session.execute(
-        update(Thread).where(Thread.id == thread.id).values(
-            next_post_number=Thread.next_post_number + 1,
-            post_count=Thread.post_count + 1,
-            last_post_at=now,
-        ).execution_options(synchronize_session=False)
+        update(Thread).where(Thread.id == thread.id).values(next_post_number=Thread.next_post_number + 1)
+        .execution_options(synchronize_session=False)
     )
     number = db.session.execute(
         db.select(Thread.next_post_number).where(Thread.id == thread.id)
     ).scalar_one() - 1
-    db.session.execute(
-        update(Forum).where(Forum.id == thread.forum_id).values(
-            post_count=Forum.post_count + 1, last_post_at=now,
-        ).execution_options(synchronize_session=False)
-    )
     html, _ = render_post(body)
     post = Post(thread_id=thread.id, author_id=author.id if author else None, number=number,
                 reply_to_id=reply_to.id if reply_to else None, body_md=body, body_html=html,
-                created_at=now)
+                created_at=now, status=status)
     db.session.add(post)
     db.session.flush()
-    if author is not None and not _has_other_visible_post(thread.id, author.id, post.id):
-        _bump_participants(thread, 1)
+    if status == "published":
+        count_in(post, thread)
     db.session.refresh(thread)
-    search.index_post(post, thread)
     return post
+
+
+def count_in(post: Post, thread: Thread) -> None:
+    """A post becomes visible (new, approved, restored): counters, activity, search (no commit)."""
+    db.session.execute(update(Thread).where(Thread.id == thread.id).values(
+        post_count=Thread.post_count + 1, last_post_at=func.coalesce(
+            func.max(Thread.last_post_at, post.created_at) if db.engine.dialect.name == "sqlite"
+            else func.greatest(Thread.last_post_at, post.created_at), post.created_at),
+    ).execution_options(synchronize_session=False))
+    db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(
+        post_count=Forum.post_count + 1, last_post_at=func.coalesce(
+            func.max(Forum.last_post_at, post.created_at) if db.engine.dialect.name == "sqlite"
+            else func.greatest(Forum.last_post_at, post.created_at), post.created_at),
+    ).execution_options(synchronize_session=False))
+    if post.author_id is not None and not _has_other_visible_post(thread.id, post.author_id, post.id):
+        _bump_participants(thread, 1)
+    search.index_post(post, thread)
+
+
+def count_out(post: Post, thread: Thread) -> None:
+    """A visible post stops being seen (deleted, hidden): the reverse of count_in (no commit)."""
+    db.session.execute(update(Thread).where(Thread.id == thread.id).values(post_count=Thread.post_count - 1)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(post_count=Forum.post_count - 1)
+                       .execution_options(synchronize_session=False))
+    if post.author_id and not _has_other_visible_post(thread.id, post.author_id, post.id):
+        _bump_participants(thread, -1)
+    _recompute_last_activity(thread)
+    search.unindex_post(post)
 
 
 def _bump_participants(thread: Thread, delta: int) -> None:
@@ -146,7 +167,7 @@ def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
 
 
 def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None) -> Post:
-    from forum.services import notifications, reading, watching
+    from forum.services import moderation, notifications, reading, watching
 
     if not can(user, "thread.view", thread):
         raise DomainError(_l("This thread does not exist."))
@@ -157,24 +178,43 @@ def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None)
     reply_to = None
     if reply_to_id:
         reply_to = db.session.get(Post, reply_to_id)
-        if reply_to is None or reply_to.thread_id != thread.id or reply_to.is_deleted:
+        if reply_to is None or reply_to.thread_id != thread.id or not reply_to.is_live:
             raise DomainError(_l("The post you are replying to is no longer there. Your text is kept: "
                                  "post it as a reply to the thread."), field="reply_to")
     if _already_posted(thread, user, body):
         raise DomainError(_l("You already posted this text in this thread."), field="body")
-    post = add_post(thread, user, body, reply_to=reply_to)
+    check_links(user, thread, body)
+    held = moderation.needs_approval(user, thread)
+    post = add_post(thread, user, body, reply_to=reply_to, status="pending" if held else "published")
     watching.auto_watch(user, thread)
     reading.mark_read(user, thread, post.number)
-    notifications.notify_new_post(post)
+    if not held:  # a held post tells its watchers when it is approved
+        notifications.notify_new_post(post)
     db.session.commit()
     return post
+
+
+def check_links(user: User, thread: Thread, body: str) -> None:
+    """New members (few published posts) may include only a few links: a brake on spam."""
+    limit = current_app.config["NEW_MEMBER_MAX_LINKS"]
+    links = render(body).count("<a ")
+    if links <= limit:
+        return
+    community_id = thread.forum.community_id
+    published = db.session.execute(
+        select(func.count(Post.id)).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
+        .where(Post.author_id == user.id, Forum.community_id == community_id, Post.status == "published")
+    ).scalar_one()
+    if published < 3:
+        raise DomainError(_l("New members can include at most %(n)d links in a post. Remove some, or write "
+                             "a few posts first.", n=limit), field="body")
 
 
 def _already_posted(thread: Thread, user: User, body: str) -> bool:
     """An identical visible post by the same person in the same thread (double submits, spam)."""
     return db.session.execute(db.select(exists().where(
         Post.thread_id == thread.id, Post.author_id == user.id, Post.body_md == body,
-        Post.deleted_at.is_(None),
+        Post.deleted_at.is_(None), Post.hidden_at.is_(None),
     ))).scalar()
 
 
@@ -229,17 +269,8 @@ def delete_post(user: User, post: Post, reason: str | None = None) -> Post:
         db.session.rollback()
         return post
     db.session.expire(post)
-    thread = post.thread
-    db.session.execute(update(Thread).where(Thread.id == thread.id)
-                       .values(post_count=Thread.post_count - 1)
-                       .execution_options(synchronize_session=False))
-    db.session.execute(update(Forum).where(Forum.id == thread.forum_id)
-                       .values(post_count=Forum.post_count - 1)
-                       .execution_options(synchronize_session=False))
-    if post.author_id and not _has_other_visible_post(thread.id, post.author_id, post.id):
-        _bump_participants(thread, -1)
-    _recompute_last_activity(thread)
-    search.unindex_post(post)
+    if post.hidden_at is None and post.status == "published":
+        count_out(post, post.thread)
     notifications.withdraw_for_post(post)
     db.session.commit()
     return post
@@ -248,7 +279,7 @@ def delete_post(user: User, post: Post, reason: str | None = None) -> Post:
 def _recompute_last_activity(thread: Thread) -> None:
     """After a deletion, "last activity" is the newest visible post again."""
     last = db.session.execute(select(func.max(Post.created_at)).where(
-        Post.thread_id == thread.id, Post.deleted_at.is_(None))).scalar()
+        Post.thread_id == thread.id, Post.is_live)).scalar()
     db.session.execute(update(Thread).where(Thread.id == thread.id).values(last_post_at=last)
                        .execution_options(synchronize_session=False))
     forum_last = db.session.execute(select(func.max(Thread.last_post_at)).where(

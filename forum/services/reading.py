@@ -42,7 +42,7 @@ def first_unread_number(user, thread: Thread) -> int | None:
     marker = last_read(user, thread) or 0
     return db.session.execute(
         select(func.min(Post.number)).where(Post.thread_id == thread.id, Post.number > marker,
-                                            Post.deleted_at.is_(None))
+                                            Post.is_live)
     ).scalar_one_or_none()
 
 
@@ -57,7 +57,7 @@ def unread_counts(user, thread_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         select(Post.thread_id, func.count(Post.id))
         .outerjoin(ThreadRead, (ThreadRead.thread_id == Post.thread_id) & (ThreadRead.user_id == user.id))
-        .where(Post.thread_id.in_(thread_ids), Post.deleted_at.is_(None), Post.number > marker)
+        .where(Post.thread_id.in_(thread_ids), Post.is_live, Post.number > marker)
         .group_by(Post.thread_id)
     ).all()
     return dict(rows)

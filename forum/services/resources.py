@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from forum.extensions import db
 from forum.models import Community, Resource, User, utcnow
 from forum.policy import can
-from forum.services import DomainError
+from forum.services import DomainError, like_pattern
 
 # What may be uploaded, by what the bytes are (not what the name says).
 ALLOWED_TYPES = {
@@ -113,12 +113,15 @@ def browse(community: Community, *, query: str = "", tag: str = "", language: st
            page: int = 1) -> tuple[list[Resource], bool]:
     conditions = [Resource.community_id == community.id, Resource.deleted_at.is_(None)]
     for word in (query or "").split()[:8]:
-        like = f"%{word.lower()}%"
-        conditions.append(or_(func.lower(Resource.title).like(like), func.lower(Resource.summary).like(like),
-                              func.lower(Resource.tags).like(like)))
+        like = like_pattern(word)
+        conditions.append(or_(func.lower(Resource.title).like(like, escape="\\"),
+                              func.lower(Resource.summary).like(like, escape="\\"),
+                              func.lower(Resource.tags).like(like, escape="\\")))
     if tag:
-        conditions.append(or_(Resource.tags == tag.lower(), Resource.tags.like(f"{tag.lower()}, %"),
-                              Resource.tags.like(f"%, {tag.lower()}"), Resource.tags.like(f"%, {tag.lower()}, %")))
+        tag = tag.lower()
+        conditions.append(or_(Resource.tags == tag, Resource.tags.startswith(f"{tag}, ", autoescape=True),
+                              Resource.tags.endswith(f", {tag}", autoescape=True),
+                              Resource.tags.contains(f", {tag}, ", autoescape=True)))
     if language in current_app.config["LANGUAGES"]:
         conditions.append(Resource.language == language)
     rows = list(db.session.execute(

@@ -11,6 +11,7 @@ from forum.forms import SuspendForm
 from forum.models import User
 from forum.policy import can
 from forum.services import DomainError, accounts
+from forum.services import like_pattern
 from forum.views.util import form_error, get_or_404, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -29,9 +30,10 @@ def users():
     query = (request.args.get("q") or "").strip()[:100]
     conditions = [User.deleted_at.is_(None)]
     if query:
-        like = f"%{query.lower()}%"
-        conditions.append(or_(func.lower(User.display_name).like(like), func.lower(User.email).like(like),
-                              func.lower(User.handle).like(like)))
+        like = like_pattern(query)
+        conditions.append(or_(func.lower(User.display_name).like(like, escape="\\"),
+                              func.lower(User.email).like(like, escape="\\"),
+                              func.lower(User.handle).like(like, escape="\\")))
     page = page_arg()
     rows = db.session.execute(select(User).where(*conditions).order_by(User.display_name, User.id)
                               .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars().all()
@@ -42,6 +44,8 @@ def users():
 @bp.route("/users/<id:user_id>/suspend", methods=["GET", "POST"])
 def suspend(user_id: int):
     person = get_or_404(User, user_id)
+    if person.deleted_at is not None:
+        abort(404)
     form = SuspendForm()
     if form.validate_on_submit():
         until = datetime.combine(form.until.data, time.max, timezone.utc) if form.until.data else None

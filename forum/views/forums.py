@@ -2,10 +2,10 @@
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.forms import ReplyForm, ThreadForm
 from forum.models import Community, Forum, ForumPair, Post, PostUseful, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
@@ -57,7 +57,7 @@ def show(community_slug: str, forum_slug: str):
     page = page_arg()
     discussions = db.session.execute(
         select(Thread).where(Thread.forum_id == forum.id, Thread.kind != "guiding_question", *visible)
-        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
         .limit(THREADS_PER_PAGE + 1).offset((page - 1) * THREADS_PER_PAGE)
         .options(joinedload(Thread.author))
     ).scalars().all()
@@ -95,7 +95,17 @@ def new_thread(community_slug: str, forum_slug: str):
     return render_template("forums/new_thread.html", forum=forum, form=form, preview=preview), status
 
 
+def _posting_limit() -> str:
+    return current_app.config["POSTING_RATE_LIMIT"]
+
+
+def _poster_key() -> str:
+    return f"poster:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
+
+
 @bp.route("/<forum_slug>/threads/<id:thread_id>", methods=["GET", "POST"])
+@limiter.limit(_posting_limit, methods=["POST"], key_func=_poster_key,
+               exempt_when=lambda: bool(request.form.get("preview")))
 def thread(community_slug: str, forum_slug: str, thread_id: int):
     forum = forum_or_404(community_slug, forum_slug)
     thread = thread_or_404(forum, thread_id)
@@ -142,8 +152,10 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
             reading.mark_read(current_user, thread, last_number)
             notifications.mark_read_in_thread(current_user, thread, first_number, last_number)
             db.session.commit()
+    moderator = can(current_user, "community.moderate", forum.community)
+    seen = [] if moderator else [or_(Post.status == "published", Post.author_id == getattr(current_user, "id", None))]
     posts = db.session.execute(
-        select(Post).where(Post.thread_id == thread.id, Post.number.between(first_number, last_number))
+        select(Post).where(Post.thread_id == thread.id, Post.number.between(first_number, last_number), *seen)
         .order_by(Post.number)
         .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author))
     ).scalars().all()
@@ -154,13 +166,31 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
     replying_to = db.session.get(Post, parse_id(form.reply_to.data)) if parse_id(form.reply_to.data) else None
     if replying_to is not None and replying_to.thread_id != thread.id:
         replying_to = None
+    themes, post_themes = _curation_for(forum, posts) if moderator else ([], {})
+    move_targets = db.session.execute(select(Forum).where(
+        Forum.community_id == forum.community_id, Forum.id != forum.id).order_by(Forum.title)).scalars().all() \
+        if moderator and not thread.is_guiding_question else []
     return render_template(
         "forums/thread.html", forum=forum, thread=thread, posts=posts, page=page, pages=pages,
+        moderator=moderator, themes=themes, post_themes=post_themes, move_targets=move_targets,
         form=form, preview=preview, replying_to=replying_to, useful=useful, now=utcnow(),
         first_unread=(marker is not None and marker < thread.last_number),
         reply_blocked=reply_block_reason(current_user, thread),
         watching=watching.is_watching(current_user, thread),
     ), status
+
+
+def _curation_for(forum: Forum, posts) -> tuple[list, dict[int, set[int]]]:
+    """The pair's codebook and each post's themes, for moderators' tagging (two queries)."""
+    from forum.models import PostTheme, Theme
+
+    themes = db.session.execute(select(Theme).where(Theme.pair_id == forum.pair_id).order_by(Theme.position)).scalars().all()
+    tagged: dict[int, set[int]] = {}
+    if posts and themes:
+        for post_id, theme_id in db.session.execute(select(PostTheme.post_id, PostTheme.theme_id).where(
+                PostTheme.post_id.in_([p.id for p in posts]))):
+            tagged.setdefault(post_id, set()).add(theme_id)
+    return themes, tagged
 
 
 def draft_key(kind: str, ident: int) -> str:
@@ -228,7 +258,7 @@ def participants(community_slug: str, forum_slug: str):
     count = func.count(Post.id).label("posts")
     rows = db.session.execute(
         select(User, count).join(Post, Post.author_id == User.id).join(Thread, Thread.id == Post.thread_id)
-        .where(Thread.forum_id == forum.id, Post.deleted_at.is_(None), User.deleted_at.is_(None))
+        .where(Thread.forum_id == forum.id, Post.is_live, User.deleted_at.is_(None))
         .group_by(User.id).order_by(count.desc(), User.display_name)
         .limit(PARTICIPANTS_PER_PAGE + 1).offset((page - 1) * PARTICIPANTS_PER_PAGE)
     ).all()

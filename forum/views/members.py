@@ -13,6 +13,7 @@ from forum.models import SECTORS, Membership, User
 from forum.policy import can
 from forum.services import DomainError, imports, membership
 from forum.views.communities import community_or_404
+from forum.services import like_pattern
 from forum.views.util import page_arg, pager_args
 
 bp = Blueprint("members", __name__, url_prefix="/c/<slug>/members")
@@ -33,14 +34,15 @@ def directory(slug: str):
     conditions = [Membership.community_id == community.id, Membership.state == "active",
                   User.deleted_at.is_(None)]
     for word in (args.get("q") or "").split()[:5]:
-        like = f"%{word.lower()}%"
-        conditions.append(or_(func.lower(User.display_name).like(like), func.lower(User.handle).like(like)))
+        like = like_pattern(word)
+        conditions.append(or_(func.lower(User.display_name).like(like, escape="\\"),
+                              func.lower(User.handle).like(like, escape="\\")))
     if args.get("country"):
         conditions += [User.country == args["country"], User.show_country.is_(True)]
     if args.get("sector") in SECTORS:
         conditions += [User.sector == args["sector"], User.show_sector.is_(True)]
     if args.get("institution"):
-        conditions += [func.lower(User.institution).like(f"%{args['institution'].lower()[:100]}%"),
+        conditions += [func.lower(User.institution).like(like_pattern(args['institution'][:100]), escape="\\"),
                        User.show_institution.is_(True)]
     page = page_arg()
     rows = db.session.execute(
@@ -122,19 +124,21 @@ def invite(slug: str):
     form = InviteForm()
     results = None
     if form.validate_on_submit():
-        addresses = [a for a in re.split(r"[\s,;]+", form.emails.data or "") if a][:500]
-        if not addresses:
+        addresses = [a for a in re.split(r"[\s,;]+", form.emails.data or "") if a]
+        if len(addresses) > 500:
+            form.emails.errors = [_("At most 500 addresses at a time.")]
+        elif not addresses:
             form.emails.errors = [_("Write at least one email address.")]
         else:
-            results = {"sent": [], "already": [], "refused": []}
+            results = {"sent": [], "pending": [], "member": [], "refused": []}
             for address in addresses:
                 try:
-                    invitation = membership.invite(current_user, community, address, form.role.data,
-                                                   locale=form.language.data, commit=False)
+                    outcome = membership.invite(current_user, community, address, form.role.data,
+                                                locale=form.language.data, commit=False)
                 except DomainError as error:
                     results["refused"].append((address, str(error.message)))
                 else:
-                    results["sent" if invitation else "already"].append(address)
+                    results[outcome].append(address)
             db.session.commit()
     return render_template("members/invite.html", community=community, form=form, results=results)
 

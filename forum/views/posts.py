@@ -105,3 +105,25 @@ def revisions(post_id: int):
     return render_template("posts/revisions.html", post=post, earlier=earlier)
 
 
+
+
+@bp.route("/<id:post_id>/flag", methods=["GET", "POST"])
+@login_required
+def flag(post_id: int):
+    from forum.models import FLAG_REASONS
+    from forum.services import moderation
+
+    post = post_or_404(post_id)
+    if not can(current_user, "post.flag", post):
+        abort(403)
+    reason, text, error = request.form.get("reason", ""), request.form.get("text", ""), None
+    if request.method == "POST":
+        try:
+            moderation.flag(current_user, post, reason, text)
+        except DomainError as exc:
+            error = exc
+        else:
+            flash(_("Thank you: the moderators will review this post."), "success")
+            return redirect(post_url(post))
+    return render_template("posts/flag.html", post=post, reasons=FLAG_REASONS, reason=reason, text=text,
+                           error=error), 400 if error else 200

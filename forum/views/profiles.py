@@ -22,7 +22,7 @@ def show(handle: str):
     posts = db.session.execute(
         select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
         .join(Community, Community.id == Forum.community_id).join(ForumPair, ForumPair.id == Forum.pair_id)
-        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Thread.hidden_at.is_(None),
+        .where(Post.author_id == user.id, Post.is_live, Thread.hidden_at.is_(None),
                readable_communities_clause(current_user), published_pairs_clause(current_user))
         .order_by(Post.created_at.desc()).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
         .options(joinedload(Post.thread).joinedload(Thread.forum).joinedload(Forum.community))

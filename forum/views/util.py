@@ -78,3 +78,4 @@ def page_arg() -> int:
 def pager_args(args, allowed: tuple[str, ...]) -> dict[str, str]:
     """The query parameters a pager may carry over: only the page's own filters."""
     return {key: args[key] for key in allowed if args.get(key)}
+

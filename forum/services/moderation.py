@@ -1,0 +1,401 @@
+"""Moderation and curation: the approval queue, flags, actions on posts, threads,
+forums and people, curation for the synthesis, and the log every action writes.
+
+Every function here checks the policy, changes, writes one ModerationLog
+entry, tells the people concerned (through the outbox), and commits.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from forum.extensions import db
+from forum.mail import absolute_url, queue_email
+from forum.models import (
+    FLAG_REASONS, Community, Flag, Forum, ForumPair, Membership, ModerationLog, Post, PostTheme, Revision,
+    SearchDocument, SynthesisNote, Theme, Thread, User, utcnow,
+)
+from forum.policy import can, has_role
+from forum.services import DomainError
+
+SYSTEM = None  # actor of automatic actions (a post hidden by flags)
+
+
+def _require(user, community: Community) -> None:
+    if not can(user, "community.moderate", community):
+        raise DomainError(_l("Only the community's moderators can do this."))
+
+
+def log(community: Community, actor: User | None, action: str, target_type: str, target_id: int,
+        reason: str | None = None, before: str | None = None, after: str | None = None) -> ModerationLog:
+    entry = ModerationLog(community_id=community.id, actor_id=actor.id if actor else None, action=action,
+                          target_type=target_type, target_id=target_id, reason=(reason or None),
+                          before=before, after=after, created_at=utcnow())
+    db.session.add(entry)
+    return entry
+
+
+def _clean_reason(reason: str | None, required: bool = True) -> str | None:
+    reason = " ".join((reason or "").split())[:1000]
+    if required and not reason:
+        raise DomainError(_l("Say why: the person will read it."), field="reason")
+    return reason or None
+
+
+def _community_of_post(post: Post) -> Community:
+    return post.thread.forum.community
+
+
+# --- pre-moderation ---------------------------------------------------------------
+
+def needs_approval(user: User, thread: Thread) -> bool:
+    """Whether this member's new post in this thread waits in the queue."""
+    pair = thread.forum.pair
+    community = thread.forum.community
+    if pair.pre_moderation == "off" or has_role(user, community, "moderator"):
+        return False
+    if pair.pre_moderation == "all":
+        return True
+    published = db.session.execute(
+        select(func.count(Post.id)).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
+        .where(Post.author_id == user.id, Forum.community_id == community.id, Post.status == "published")
+    ).scalar_one()
+    return published < pair.pre_moderation_count
+
+
+def approve(moderator: User, post: Post) -> Post:
+    from forum.services import notifications, posting
+
+    community = _community_of_post(post)
+    _require(moderator, community)
+    claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.status == "pending")
+                                 .values(status="published").execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        raise DomainError(_l("This post was already reviewed."))
+    db.session.expire(post)
+    posting.count_in(post, post.thread)
+    notifications.notify_new_post(post)
+    log(community, moderator, "approve_post", "post", post.id)
+    db.session.commit()
+    return post
+
+
+def reject(moderator: User, post: Post, reason: str) -> Post:
+    community = _community_of_post(post)
+    _require(moderator, community)
+    reason = _clean_reason(reason)
+    claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.status == "pending")
+                                 .values(status="rejected", moderation_note=reason)
+                                 .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        raise DomainError(_l("This post was already reviewed."))
+    db.session.expire(post)
+    if post.author and post.author.email:
+        queue_email(to=post.author, template="post_rejected", dedupe_key=f"rejected:{post.id}", post=post,
+                    thread=post.thread, reason=reason,
+                    thread_url=absolute_url("posts.permalink", post_id=post.id))
+    log(community, moderator, "reject_post", "post", post.id, reason=reason, before=post.body_md)
+    db.session.commit()
+    return post
+
+
+# --- flags --------------------------------------------------------------------
+
+def flag(user: User, post: Post, reason: str, text: str | None = None) -> Flag:
+    community = _community_of_post(post)
+    if not can(user, "post.flag", post):
+        raise DomainError(_l("You cannot flag this post."))
+    if reason not in FLAG_REASONS:
+        raise DomainError(_l("Choose a reason from the list."), field="reason")
+    text = " ".join((text or "").split())[:1000] or None
+    if reason == "other" and not text:
+        raise DomainError(_l("Tell the moderators what is wrong."), field="text")
+    if db.session.execute(select(Flag.id).filter_by(post_id=post.id, user_id=user.id)).first():
+        raise DomainError(_l("You already flagged this post; the moderators will look at it."))
+    entry = Flag(post_id=post.id, user_id=user.id, reason=reason, text=text, created_at=utcnow())
+    db.session.add(entry)
+    db.session.execute(update(Post).where(Post.id == post.id).values(open_flag_count=Post.open_flag_count + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
+    db.session.refresh(post)
+    threshold = current_app.config["FLAGS_TO_HIDE"]
+    if post.open_flag_count >= threshold and post.hidden_at is None and post.is_live:
+        _hide(post, SYSTEM, str(_l("Hidden until a moderator reviews it, after reports from members.")))
+        log(community, SYSTEM, "auto_hide_post", "post", post.id,
+            reason=f"{post.open_flag_count} flags")
+    db.session.commit()
+    return entry
+
+
+def resolve_flags(moderator: User, post: Post, resolution: str, reason: str | None = None,
+                  new_body: str | None = None) -> int:
+    """keep (and restore if flags hid it), hide, or edit; every flagger is told. Returns flags closed."""
+    community = _community_of_post(post)
+    _require(moderator, community)
+    flags = db.session.execute(select(Flag).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))).scalars().all()
+    if not flags:
+        raise DomainError(_l("There are no open flags on this post."))
+    if resolution == "keep":
+        if post.hidden_at is not None and post.hidden_by_id is None:
+            _restore(post)
+    elif resolution == "hide":
+        _clean_reason(reason)
+        if post.hidden_at is None:
+            _hide(post, moderator, reason)
+        else:
+            post.hidden_by_id, post.hidden_reason = moderator.id, reason
+    elif resolution == "edit":
+        _edit(moderator, post, new_body, _clean_reason(reason))
+        if post.hidden_at is not None and post.hidden_by_id is None:
+            _restore(post)
+    else:
+        raise DomainError(_l("Choose how to resolve the flags."))
+    now = utcnow()
+    for item in flags:
+        item.resolved_at, item.resolved_by_id, item.resolution = now, moderator.id, resolution
+        queue_email(to=item.user, template="flag_resolved", dedupe_key=f"flag-resolved:{item.id}", post=post,
+                    resolution=resolution, thread=post.thread,
+                    post_url=absolute_url("posts.permalink", post_id=post.id))
+    post.open_flag_count = 0
+    log(community, moderator, f"resolve_flags_{resolution}", "post", post.id, reason=reason)
+    db.session.commit()
+    return len(flags)
+
+
+# --- actions on posts -------------------------------------------------------------
+
+def _hide(post: Post, moderator: User | None, reason: str | None) -> None:
+    from forum.services import posting
+
+    was_live = post.is_live
+    post.hidden_at, post.hidden_by_id, post.hidden_reason = utcnow(), moderator.id if moderator else None, reason
+    if was_live:
+        posting.count_out(post, post.thread)
+
+
+def _restore(post: Post) -> None:
+    from forum.services import posting
+
+    post.hidden_at = post.hidden_by_id = post.hidden_reason = None
+    if post.is_live:
+        posting.count_in(post, post.thread)
+
+
+def hide(moderator: User, post: Post, reason: str) -> Post:
+    community = _community_of_post(post)
+    _require(moderator, community)
+    reason = _clean_reason(reason)
+    if post.hidden_at is not None:
+        raise DomainError(_l("This post is already hidden."))
+    _hide(post, moderator, reason)
+    log(community, moderator, "hide_post", "post", post.id, reason=reason)
+    db.session.commit()
+    return post
+
+
+def restore(moderator: User, post: Post, reason: str | None = None) -> Post:
+    community = _community_of_post(post)
+    _require(moderator, community)
+    if post.hidden_at is None:
+        raise DomainError(_l("This post is not hidden."))
+    _restore(post)
+    log(community, moderator, "restore_post", "post", post.id, reason=_clean_reason(reason, required=False))
+    db.session.commit()
+    return post
+
+
+def _edit(moderator: User, post: Post, body: str | None, reason: str) -> None:
+    from forum.services import posting, search
+
+    body = posting.clean_body(body)
+    before = post.body_md
+    db.session.add(Revision(post_id=post.id, editor_id=moderator.id, body_md=before, created_at=utcnow()))
+    post.body_md = body
+    post.body_html, _ = posting.render_post(body)
+    post.edited_at = utcnow()
+    if post.is_live:
+        search.index_post(post, post.thread)
+    if post.author and post.author.email and post.author_id != moderator.id:
+        queue_email(to=post.author, template="post_edited", dedupe_key=f"edited:{post.id}:{post.edited_at.isoformat()}",
+                    post=post, thread=post.thread, reason=reason,
+                    post_url=absolute_url("posts.permalink", post_id=post.id))
+    log(_community_of_post(post), moderator, "edit_post", "post", post.id, reason=reason, before=before, after=body)
+
+
+def edit(moderator: User, post: Post, body: str, reason: str) -> Post:
+    _require(moderator, _community_of_post(post))
+    _edit(moderator, post, body, _clean_reason(reason))
+    db.session.commit()
+    return post
+
+
+# --- threads and forums ---------------------------------------------------------------
+
+def set_thread_flag(moderator: User, thread: Thread, attribute: str, value: bool, reason: str | None = None) -> Thread:
+    """Lock or unlock, pin or unpin."""
+    community = thread.forum.community
+    _require(moderator, community)
+    if attribute not in ("is_locked", "is_pinned"):
+        raise DomainError(_l("Unknown action."))
+    setattr(thread, attribute, value)
+    action = {("is_locked", True): "lock_thread", ("is_locked", False): "unlock_thread",
+              ("is_pinned", True): "pin_thread", ("is_pinned", False): "unpin_thread"}[(attribute, value)]
+    log(community, moderator, action, "thread", thread.id, reason=_clean_reason(reason, required=False))
+    db.session.commit()
+    return thread
+
+
+def move_thread(moderator: User, thread: Thread, target: Forum, reason: str | None = None) -> Thread:
+    """To another forum of the same community; counters and the search index follow."""
+    community = thread.forum.community
+    _require(moderator, community)
+    if target.community_id != community.id or target.id == thread.forum_id:
+        raise DomainError(_l("Choose another forum of the same community."), field="target")
+    if thread.kind == "guiding_question":
+        raise DomainError(_l("Guiding questions stay in their forum."))
+    source = thread.forum
+    db.session.execute(update(Forum).where(Forum.id == source.id).values(
+        thread_count=Forum.thread_count - 1, post_count=Forum.post_count - thread.post_count)
+        .execution_options(synchronize_session=False))
+    db.session.execute(update(Forum).where(Forum.id == target.id).values(
+        thread_count=Forum.thread_count + 1, post_count=Forum.post_count + thread.post_count)
+        .execution_options(synchronize_session=False))
+    db.session.execute(update(SearchDocument).where(SearchDocument.thread_id == thread.id).values(
+        forum_id=target.id, language=target.language).execution_options(synchronize_session=False))
+    thread.forum_id = target.id
+    log(community, moderator, "move_thread", "thread", thread.id, reason=_clean_reason(reason, required=False),
+        before=source.slug, after=target.slug)
+    db.session.commit()
+    return thread
+
+
+def reschedule(moderator: User, pair: ForumPair, *, action: str, until: datetime | None = None,
+               reason: str | None = None) -> ForumPair:
+    """Open now, close now, or move the closing date (extend)."""
+    community = pair.community
+    _require(moderator, community)
+    now = utcnow()
+    before = f"{pair.opens_at.isoformat()} / {pair.closes_at.isoformat()}"
+    if action == "open":
+        pair.opens_at = now
+        if pair.closes_at <= now:
+            raise DomainError(_l("The forum has already closed; extend it instead."))
+    elif action == "close":
+        if pair.opens_at > now:
+            pair.opens_at = now
+        pair.closes_at = now
+    elif action == "extend":
+        if until is None or until <= now or until <= pair.opens_at:
+            raise DomainError(_l("Choose a closing date in the future."), field="until")
+        pair.closes_at = until
+    else:
+        raise DomainError(_l("Unknown action."))
+    after = f"{pair.opens_at.isoformat()} / {pair.closes_at.isoformat()}"
+    log(community, moderator, f"{action}_forum", "pair", pair.id, reason=_clean_reason(reason, required=False),
+        before=before, after=after)
+    db.session.commit()
+    return pair
+
+
+# --- people --------------------------------------------------------------------
+
+def _member(community: Community, user: User) -> Membership:
+    m = db.session.execute(select(Membership).filter_by(community_id=community.id, user_id=user.id)).scalar_one_or_none()
+    if m is None or not m.is_active:
+        raise DomainError(_l("This person is not a member of the community."))
+    return m
+
+
+def warn(moderator: User, community: Community, user: User, message: str) -> None:
+    _require(moderator, community)
+    _member(community, user)
+    message = (message or "").strip()[:4000]
+    if not message:
+        raise DomainError(_l("Write the message."), field="message")
+    entry = log(community, moderator, "warn_user", "user", user.id, reason=message)
+    db.session.flush()
+    queue_email(to=user, template="warning", dedupe_key=f"warning:{entry.id}", community=community, message=message)
+    db.session.commit()
+
+
+def suspend(moderator: User, community: Community, user: User, until: datetime | None, reason: str) -> Membership:
+    _require(moderator, community)
+    m = _member(community, user)
+    if user.id == moderator.id:
+        raise DomainError(_l("You cannot suspend yourself."))
+    if has_role(user, community, "moderator") and not has_role(moderator, community, "organizer"):
+        raise DomainError(_l("Only organizers can suspend a moderator."))
+    reason = _clean_reason(reason)
+    if until is None or until <= utcnow():
+        raise DomainError(_l("Choose a date in the future."), field="until")
+    m.suspended_until, m.suspension_reason = until, reason
+    entry = log(community, moderator, "suspend_user", "user", user.id, reason=reason, after=until.isoformat())
+    db.session.flush()
+    queue_email(to=user, template="community_suspension", dedupe_key=f"suspension:{entry.id}", community=community,
+                until=until, reason=reason)
+    db.session.commit()
+    return m
+
+
+def lift_suspension(moderator: User, community: Community, user: User) -> Membership:
+    _require(moderator, community)
+    m = _member(community, user)
+    m.suspended_until = m.suspension_reason = None
+    log(community, moderator, "lift_suspension", "user", user.id)
+    db.session.commit()
+    return m
+
+
+# --- curation ----------------------------------------------------------------------
+
+def set_highlight(moderator: User, post: Post, value: bool) -> Post:
+    community = _community_of_post(post)
+    _require(moderator, community)
+    post.is_highlight = value
+    log(community, moderator, "highlight_post" if value else "unhighlight_post", "post", post.id)
+    db.session.commit()
+    return post
+
+
+def set_themes(moderator: User, post: Post, theme_ids: list[int]) -> list[Theme]:
+    community = _community_of_post(post)
+    _require(moderator, community)
+    pair = post.thread.forum.pair
+    allowed = {t.id: t for t in pair.themes}
+    chosen = [allowed[i] for i in theme_ids if i in allowed]
+    current = {pt.theme_id: pt for pt in db.session.execute(select(PostTheme).filter_by(post_id=post.id)).scalars()}
+    for theme in chosen:
+        if theme.id not in current:
+            db.session.add(PostTheme(post_id=post.id, theme_id=theme.id, tagged_by_id=moderator.id))
+    for theme_id, row in current.items():
+        if theme_id not in {t.id for t in chosen}:
+            db.session.delete(row)
+    before = ", ".join(sorted(allowed[i].code for i in current if i in allowed))
+    after = ", ".join(sorted(t.code for t in chosen))
+    if before != after:
+        log(community, moderator, "tag_post", "post", post.id, before=before, after=after)
+    db.session.commit()
+    return chosen
+
+
+def save_synthesis_note(moderator: User, pair: ForumPair, position: int, body_es: str, body_en: str) -> SynthesisNote:
+    _require(moderator, pair.community)
+    note = db.session.execute(select(SynthesisNote).filter_by(pair_id=pair.id, position=position)).scalar_one_or_none()
+    before = None
+    if note is None:
+        note = SynthesisNote(pair_id=pair.id, position=position)
+        db.session.add(note)
+    else:
+        before = f"{note.body_es}\n---\n{note.body_en}"
+    note.body_es, note.body_en = (body_es or "").strip()[:20000], (body_en or "").strip()[:20000]
+    note.updated_by_id, note.updated_at = moderator.id, utcnow()
+    db.session.flush()
+    log(pair.community, moderator, "write_synthesis_note", "pair", pair.id, reason=f"question {position}",
+        before=before, after=f"{note.body_es}\n---\n{note.body_en}")
+    db.session.commit()
+    return note
+
+

@@ -1,0 +1,297 @@
+"""Moderators at work: the queue, flags, actions on posts, threads, forums and people,
+the moderation log, curation across a forum pair, and the dashboard."""
+from datetime import datetime, time, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from forum.extensions import db
+from forum.models import Flag, Forum, ForumPair, ModerationLog, Post, Thread, User
+from forum.policy import can
+from forum.services import DomainError, curation, moderation
+from forum.views.communities import community_or_404
+from forum.views.util import page_arg, pager_args, parse_id
+
+bp = Blueprint("moderation", __name__, url_prefix="/c/<slug>/moderation")
+LOG_PER_PAGE = 50
+
+
+def _moderated(slug: str):
+    community = community_or_404(slug)
+    if not can(current_user, "community.moderate", community):
+        abort(403)
+    return community
+
+
+def _post_in(community, post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or post.thread.forum.community_id != community.id:
+        abort(404)
+    return post
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def _do(action, success: str, default: str):
+    try:
+        action()
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(success, "success")
+    return redirect(_back(default))
+
+
+@bp.get("/")
+@login_required
+def queue(slug: str):
+    community = _moderated(slug)
+    in_community = (Forum.community_id == community.id)
+    pending = db.session.execute(
+        select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
+        .where(in_community, Post.status == "pending", Post.deleted_at.is_(None)).order_by(Post.created_at)
+        .limit(100).options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.forum))
+    ).scalars().all()
+    flagged = db.session.execute(
+        select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
+        .where(in_community, Post.open_flag_count > 0).order_by(Post.open_flag_count.desc(), Post.created_at)
+        .limit(100).options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.forum))
+    ).scalars().all()
+    flags = {}
+    if flagged:
+        for item in db.session.execute(select(Flag).where(Flag.post_id.in_([p.id for p in flagged]),
+                                                          Flag.resolved_at.is_(None))
+                                       .options(joinedload(Flag.user))).scalars():
+            flags.setdefault(item.post_id, []).append(item)
+    return render_template("moderation/queue.html", community=community, pending=pending, flagged=flagged,
+                           flags=flags)
+
+
+@bp.post("/posts/<id:post_id>/approve")
+@login_required
+def approve(slug: str, post_id: int):
+    community = _moderated(slug)
+    post = _post_in(community, post_id)
+    return _do(lambda: moderation.approve(current_user, post), _("The post is published."),
+               url_for("moderation.queue", slug=slug))
+
+
+@bp.post("/posts/<id:post_id>/reject")
+@login_required
+def reject(slug: str, post_id: int):
+    community = _moderated(slug)
+    post = _post_in(community, post_id)
+    return _do(lambda: moderation.reject(current_user, post, request.form.get("reason", "")),
+               _("The post is not published; its author was told why."), url_for("moderation.queue", slug=slug))
+
+
+@bp.post("/posts/<id:post_id>/resolve")
+@login_required
+def resolve(slug: str, post_id: int):
+    community = _moderated(slug)
+    post = _post_in(community, post_id)
+    return _do(lambda: moderation.resolve_flags(current_user, post, request.form.get("resolution", ""),
+                                                request.form.get("reason"), request.form.get("body")),
+               _("The flags are resolved; the members who flagged were told."), url_for("moderation.queue", slug=slug))
+
+
+@bp.route("/posts/<id:post_id>/hide", methods=["GET", "POST"])
+@login_required
+def hide(slug: str, post_id: int):
+    community = _moderated(slug)
+    post = _post_in(community, post_id)
+    if request.method == "GET":
+        return render_template("moderation/hide.html", community=community, post=post)
+    return _do(lambda: moderation.hide(current_user, post, request.form.get("reason", "")),
+               _("The post is hidden; the reason shows in its place."),
+               url_for("posts.permalink", post_id=post.id))
+
+
+@bp.post("/posts/<id:post_id>/restore")
+@login_required
+def restore(slug: str, post_id: int):
+    community = _moderated(slug)
+    post = _post_in(community, post_id)
+    return _do(lambda: moderation.restore(current_user, post, request.form.get("reason")),
+               _("The post is visible again."), url_for("posts.permalink", post_id=post.id))
+
+
+@bp.route("/posts/<id:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, post_id: int):
+    community = _moderated(slug)
+    post = _post_in(community, post_id)
+    body, reason, error = post.body_md, "", None
+    if request.method == "POST":
+        body, reason = request.form.get("body", ""), request.form.get("reason", "")
+        try:
+            moderation.edit(current_user, post, body, reason)
+        except DomainError as exc:
+            error = exc
+        else:
+            flash(_("The post is edited; its author was told why."), "success")
+            return redirect(url_for("posts.permalink", post_id=post.id))
+    return render_template("moderation/edit.html", community=community, post=post, body=body, reason=reason,
+                           error=error), 400 if error else 200
+
+
+@bp.post("/posts/<id:post_id>/highlight")
+@login_required
+def highlight(slug: str, post_id: int):
+    community = _moderated(slug)
+    post = _post_in(community, post_id)
+    value = request.form.get("value") == "1"
+    return _do(lambda: moderation.set_highlight(current_user, post, value),
+               _("Marked as a highlight.") if value else _("No longer a highlight."),
+               url_for("posts.permalink", post_id=post.id))
+
+
+@bp.post("/posts/<id:post_id>/themes")
+@login_required
+def themes(slug: str, post_id: int):
+    community = _moderated(slug)
+    post = _post_in(community, post_id)
+    ids = [i for i in (parse_id(v) for v in request.form.getlist("theme")) if i]
+    return _do(lambda: moderation.set_themes(current_user, post, ids), _("Themes saved."),
+               url_for("posts.permalink", post_id=post.id))
+
+
+@bp.post("/threads/<id:thread_id>/<action>")
+@login_required
+def thread_action(slug: str, thread_id: int, action: str):
+    community = _moderated(slug)
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or thread.forum.community_id != community.id:
+        abort(404)
+    changes = {"lock": ("is_locked", True), "unlock": ("is_locked", False),
+               "pin": ("is_pinned", True), "unpin": ("is_pinned", False)}
+    if action == "move":
+        target = db.session.get(Forum, parse_id(request.form.get("target")) or 0)
+        if target is None:
+            flash(_("Choose another forum of the same community."), "error")
+            return redirect(_back(url_for("moderation.queue", slug=slug)))
+        return _do(lambda: moderation.move_thread(current_user, thread, target, request.form.get("reason")),
+                   _("The thread is moved."), _back(url_for("moderation.queue", slug=slug)))
+    if action not in changes:
+        abort(404)
+    attribute, value = changes[action]
+    messages = {"lock": _("The thread is locked."), "unlock": _("The thread is unlocked."),
+                "pin": _("The thread is pinned."), "unpin": _("The thread is no longer pinned.")}
+    return _do(lambda: moderation.set_thread_flag(current_user, thread, attribute, value, request.form.get("reason")),
+               messages[action], _back(url_for("moderation.queue", slug=slug)))
+
+
+@bp.post("/pairs/<id:pair_id>/schedule")
+@login_required
+def reschedule(slug: str, pair_id: int):
+    community = _moderated(slug)
+    pair = db.session.get(ForumPair, pair_id)
+    if pair is None or pair.community_id != community.id:
+        abort(404)
+    until = _date_end(request.form.get("until"), community)
+    return _do(lambda: moderation.reschedule(current_user, pair, action=request.form.get("action", ""), until=until,
+                                             reason=request.form.get("reason")),
+               _("The forum's dates are changed."), url_for("moderation.dashboard", slug=slug, pair_id=pair.id))
+
+
+def _date_end(value: str | None, community) -> datetime | None:
+    """The end of a day entered in the community's time zone, as UTC."""
+    from forum.services.organizing import community_zone
+
+    try:
+        day = datetime.strptime((value or "").strip(), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(day, time(23, 59), community_zone(community)).astimezone(timezone.utc)
+
+
+@bp.route("/people/<id:user_id>", methods=["GET", "POST"])
+@login_required
+def person(slug: str, user_id: int):
+    community = _moderated(slug)
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "warn":
+            return _do(lambda: moderation.warn(current_user, community, person, request.form.get("message", "")),
+                       _("The warning is sent."), url_for("moderation.person", slug=slug, user_id=user_id))
+        if action == "suspend":
+            until = _date_end(request.form.get("until"), community)
+            return _do(lambda: moderation.suspend(current_user, community, person, until, request.form.get("reason", "")),
+                       _("The member is suspended from this community."),
+                       url_for("moderation.person", slug=slug, user_id=user_id))
+        if action == "lift":
+            return _do(lambda: moderation.lift_suspension(current_user, community, person),
+                       _("The suspension is lifted."), url_for("moderation.person", slug=slug, user_id=user_id))
+        abort(400)
+    from forum.policy import membership
+
+    entries = db.session.execute(select(ModerationLog).where(
+        ModerationLog.community_id == community.id, ModerationLog.target_type == "user",
+        ModerationLog.target_id == person.id).order_by(ModerationLog.created_at.desc()).limit(20)).scalars().all()
+    return render_template("moderation/person.html", community=community, person=person,
+                           member=membership(person, community), entries=entries)
+
+
+@bp.get("/log")
+@login_required
+def moderation_log(slug: str):
+    community = _moderated(slug)
+    args = request.args
+    conditions = [ModerationLog.community_id == community.id]
+    if args.get("action"):
+        conditions.append(ModerationLog.action == args["action"][:40])
+    if args.get("actor"):
+        conditions.append(ModerationLog.actor_id == select(User.id).where(
+            User.handle == args["actor"].lstrip("@").lower()[:40]).scalar_subquery())
+    page = page_arg()
+    rows = db.session.execute(
+        select(ModerationLog).where(*conditions).order_by(ModerationLog.created_at.desc(), ModerationLog.id.desc())
+        .limit(LOG_PER_PAGE + 1).offset((page - 1) * LOG_PER_PAGE).options(joinedload(ModerationLog.actor))
+    ).scalars().all()
+    actions = db.session.execute(select(ModerationLog.action).where(ModerationLog.community_id == community.id)
+                                 .distinct().order_by(ModerationLog.action)).scalars().all()
+    return render_template("moderation/log.html", community=community, rows=rows[:LOG_PER_PAGE],
+                           has_next=len(rows) > LOG_PER_PAGE, page=page, args=args, actions=actions,
+                           page_args=pager_args(args, ("action", "actor")))
+
+
+def _pair_in(community, pair_id: int) -> ForumPair:
+    pair = db.session.get(ForumPair, pair_id)
+    if pair is None or pair.community_id != community.id:
+        abort(404)
+    return pair
+
+
+@bp.route("/pairs/<id:pair_id>/curate", methods=["GET", "POST"])
+@login_required
+def curate(slug: str, pair_id: int):
+    community = _moderated(slug)
+    pair = _pair_in(community, pair_id)
+    position = parse_id(request.values.get("question")) or 1
+    if request.method == "POST":
+        return _do(lambda: moderation.save_synthesis_note(current_user, pair, position, request.form.get("body_es", ""),
+                                                          request.form.get("body_en", "")),
+                   _("The synthesis note is saved."),
+                   url_for("moderation.curate", slug=slug, pair_id=pair.id, question=position))
+    view = curation.question_view(pair, position)
+    return render_template("moderation/curate.html", community=community, pair=pair, view=view, position=position)
+
+
+@bp.get("/pairs/<id:pair_id>/dashboard")
+@login_required
+def dashboard(slug: str, pair_id: int):
+    community = _moderated(slug)
+    pair = _pair_in(community, pair_id)
+    return render_template("moderation/dashboard.html", community=community, pair=pair,
+                           stats=curation.dashboard(pair))
+
+
