@@ -83,6 +83,9 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_UPLOAD_MB = int(os.environ.get("MAX_UPLOAD_MB", "20"))
     RESET_TOKEN_MAX_AGE = 2 * 3600
+    DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))  # in DEFAULT_TIMEZONE
+    DIGEST_WEEKDAY = os.environ.get("DIGEST_WEEKDAY", "mon")
+    NEWSLETTER_REPLY_TO = os.environ.get("NEWSLETTER_REPLY_TO")
     FLAGS_TO_HIDE = int(os.environ.get("FLAGS_TO_HIDE", "3"))  # different members' flags hide a post
     POSTING_RATE_LIMIT = os.environ.get("POSTING_RATE_LIMIT", "8 per minute;120 per day")
     NEW_MEMBER_MAX_LINKS = int(os.environ.get("NEW_MEMBER_MAX_LINKS", "2"))

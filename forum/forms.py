@@ -27,6 +27,7 @@ class RegisterForm(FlaskForm):
                                                Email(_l("Enter a valid email address."))])
     password = _password_field(_l("Password"), description=_l("At least 10 characters."))
     confirm = _repeat_password_field()
+    newsletter = BooleanField(_l("Send me the network's newsletter"))
 
 
 class LoginForm(FlaskForm):
@@ -69,6 +70,9 @@ class ProfileForm(FlaskForm):
         _l("Email me about notifications"), validate_choice=False,
         choices=[("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))],
         description=_l("Replies to your posts, mentions and new posts in what you watch."))
+    digest_frequency = SelectField(_l("Digest of new activity in my communities"), validate_choice=False,
+                                   choices=[("weekly", _l("Weekly")), ("daily", _l("Daily")), ("off", _l("Never"))])
+    newsletter = BooleanField(_l("Send me the network's newsletter"))
 
 
 MARKDOWN_HELP = _l("Markdown: **bold**, *italics*, [link](https://…), lists with -, > quote, @handle to mention")
@@ -189,3 +193,22 @@ class CommunityForm(FlaskForm):
 
 class PairWithForm(FlaskForm):
     other = SelectField(_l("Forum in the other language"), validate_choice=False)
+
+
+DIGEST_LABELS = [("weekly", _l("Weekly")), ("daily", _l("Daily")), ("off", _l("Never"))]
+
+
+class EmailPreferencesForm(FlaskForm):
+    digest_frequency = SelectField(_l("Digest of new activity in my communities"), choices=DIGEST_LABELS,
+                                   validate_choice=False)
+    newsletter = BooleanField(_l("Send me the network's newsletter"))
+    email_notifications = SelectField(
+        _l("Email me about notifications"), validate_choice=False,
+        choices=[("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))])
+
+
+class NewsletterForm(FlaskForm):
+    subject_es = StringField(_l("Subject in Spanish"), validators=[Length(max=300)])
+    body_es = TextAreaField(_l("Text in Spanish (Markdown)"), validators=[Length(max=100_000)])
+    subject_en = StringField(_l("Subject in English"), validators=[Length(max=300)])
+    body_en = TextAreaField(_l("Text in English (Markdown)"), validators=[Length(max=100_000)])

@@ -75,6 +75,9 @@ RESOLUTION_LABELS = {
     "edit": _l("the post was edited"),
 }
 
+NEWSLETTER_STATUS_LABELS = {"draft": _l("Draft"), "scheduled": _l("Scheduled"), "sending": _l("Sending"),
+                            "sent": _l("Sent")}
+
 # Language names inside sentences, in the UI language (the switcher uses endonyms).
 LANGUAGE_LABELS = {"es": _l("Spanish"), "en": _l("English")}
 
@@ -312,6 +315,7 @@ def init_app(app: Flask) -> None:
         gender_label=lambda code: str(GENDER_LABELS.get(code, _l("Not stated"))) if code else str(_l("Not stated")),
         action_label=lambda code: str(ACTION_LABELS.get(code, code)),
         resolution_label=lambda code: str(RESOLUTION_LABELS.get(code, code)),
+        status_label=lambda code: str(NEWSLETTER_STATUS_LABELS.get(code, code)),
         language_names=LANGUAGE_NAMES,
         language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
         format_dt=format_dt,

@@ -40,6 +40,31 @@ def announce_openings(app: Flask) -> int:
         return count
 
 
+def send_newsletters(app: Flask) -> int:
+    from forum.services import newsletters
+
+    with app.app_context():
+        count = newsletters.resume_interrupted() + newsletters.send_due()
+        if count:
+            log.info("job=send_newsletters editions=%d", count)
+        return count
+
+
+def send_digests(app: Flask, frequency: str) -> dict[str, int]:
+    from forum.services.digests import send_digests as run
+
+    with app.app_context():
+        started = time.monotonic()
+        counts = run(frequency)
+        log.info("job=send_digests frequency=%s %s duration=%.1fs", frequency, counts, time.monotonic() - started)
+        return counts
+
+
+def sweep_outbox(app: Flask) -> int:
+    with app.app_context():
+        return mail.sweep_interrupted()
+
+
 def configure(scheduler, app: Flask):
     scheduler.add_job(
         deliver_outbox, "interval", args=[app], id="deliver_outbox",
@@ -50,6 +75,16 @@ def configure(scheduler, app: Flask):
         announce_openings, "interval", args=[app], id="announce_openings", minutes=1,
         max_instances=1, coalesce=True, replace_existing=True,
     )
+    scheduler.add_job(send_newsletters, "interval", args=[app], id="send_newsletters", minutes=1,
+                      max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(sweep_outbox, "interval", args=[app], id="sweep_outbox", minutes=15,
+                      max_instances=1, coalesce=True, replace_existing=True)
+    zone = app.config["DEFAULT_TIMEZONE"]
+    hour = app.config["DIGEST_HOUR"]
+    scheduler.add_job(send_digests, "cron", args=[app, "daily"], id="daily_digests", hour=hour, minute=0,
+                      timezone=zone, max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(send_digests, "cron", args=[app, "weekly"], id="weekly_digests", day_of_week=app.config["DIGEST_WEEKDAY"],
+                      hour=hour, minute=0, timezone=zone, max_instances=1, coalesce=True, replace_existing=True)
     return scheduler
 
 

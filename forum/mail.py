@@ -55,22 +55,41 @@ def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
 
 
 def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str | None = None,
+                unsubscribe: str | None = None, reply_to: str | None = None, known_new: bool = False,
                 **context) -> OutboxMessage | None:
-    """Add a message to the outbox (not committed); None if the key was already queued."""
+    """Add a message to the outbox (not committed); None if the key was already queued.
+
+    `unsubscribe` names what a bulk message can be stopped from ("digest",
+    "newsletter", "notifications"): it gets a one-click unsubscribe link and
+    header (RFC 8058) and a link to the preferences page, both working
+    without signing in.
+    """
     address = to.email if isinstance(to, User) else to
     if isinstance(to, User):
         locale = locale or to.locale
         context.setdefault("user", to)
     locale = locale if locale in current_app.config["LANGUAGES"] else "es"
-    if db.session.execute(
+    # Bulk senders look the period's keys up once and pass known_new=True.
+    if not known_new and db.session.execute(
         db.select(OutboxMessage.id).filter_by(dedupe_key=dedupe_key)
     ).first():
         return None
+    unsubscribe_url = None
+    if unsubscribe and isinstance(to, User):
+        from forum.services import tokens
+
+        unsubscribe_url = absolute_url("email.unsubscribe", token=tokens.make("unsubscribe", {"u": to.id, "c": unsubscribe}))
+        context["unsubscribe_url"] = unsubscribe_url
+        context["email_preferences_url"] = absolute_url("email.preferences",
+                                                        token=tokens.make("email-preferences", {"u": to.id}))
     subject, text, html = render_email(template, locale, **context)
     message = OutboxMessage(
         dedupe_key=dedupe_key, to_address=address, subject=subject, body_text=text,
-        body_html=html, kind=template, locale=locale,
+        body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url, reply_to=reply_to,
     )
+    if known_new:
+        db.session.add(message)  # flushed with the batch; the unique key still guards the database
+        return message
     try:
         with db.session.begin_nested():
             db.session.add(message)
@@ -88,6 +107,11 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     mime["Date"] = formatdate(localtime=False)
     domain = config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ") or "localhost"
     mime["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=domain)
+    if message.reply_to:
+        mime["Reply-To"] = message.reply_to
+    if message.unsubscribe_url:  # RFC 8058 one-click unsubscribe
+        mime["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+        mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mime.set_content(message.body_text)
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")
@@ -95,16 +119,34 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     return mime
 
 
-def _send_smtp(mimes: list[EmailMessage]) -> None:
-    config = current_app.config
-    cls = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with cls(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        for mime in mimes:
-            smtp.send_message(mime)
+class _SMTPSession:
+    """One SMTP connection for a whole batch, opened on first use, reopened after a failure."""
+
+    def __init__(self):
+        self.smtp = None
+
+    def send(self, mime: EmailMessage) -> None:
+        config = current_app.config
+        if self.smtp is None:
+            cls = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+            self.smtp = cls(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+            if config["MAIL_USE_TLS"]:
+                self.smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                self.smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        try:
+            self.smtp.send_message(mime)
+        except (OSError, smtplib.SMTPException):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.smtp = None
 
 
 def _write_file(mime: EmailMessage, message: OutboxMessage) -> Path:
@@ -144,33 +186,56 @@ def deliver_due(limit: int | None = None) -> dict[str, int]:
         .order_by(OutboxMessage.id).limit(limit)
     ).scalars().all()
     counts = {"sent": 0, "retrying": 0, "failed": 0}
-    for message_id in ids:
-        if not claim(message_id, now):
-            continue
-        message = db.session.get(OutboxMessage, message_id)
-        try:
-            mime = build_mime(message)
-            if config["MAIL_BACKEND"] == "file":
-                _write_file(mime, message)
-            else:
-                _send_smtp([mime])
-        except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-                message.status = "failed"
-                counts["failed"] += 1
-            else:
-                message.status = "queued"
-                message.next_attempt_at = utcnow() + _retry_delay(message.attempts)
-                counts["retrying"] += 1
-            log.warning("outbox %s: %s", message.id, message.last_error)
-        else:
-            message.status = "sent"
-            message.sent_at = utcnow()
-            message.last_error = None
-            counts["sent"] += 1
-        db.session.commit()
+    session = _SMTPSession()
+    try:
+        for message_id in ids:
+            if claim(message_id, now):
+                _deliver_one(db.session.get(OutboxMessage, message_id), session, counts)
+    finally:
+        session.close()
     return counts
+
+
+def _deliver_one(message: OutboxMessage, session: _SMTPSession, counts: dict[str, int]) -> None:
+    config = current_app.config
+    try:
+        mime = build_mime(message)
+        if config["MAIL_BACKEND"] == "file":
+            _write_file(mime, message)
+        else:
+            session.send(mime)
+    except (OSError, smtplib.SMTPException) as exc:
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+            message.status = "failed"
+            counts["failed"] += 1
+        else:
+            message.status = "queued"
+            message.next_attempt_at = utcnow() + _retry_delay(message.attempts)
+            counts["retrying"] += 1
+        log.warning("outbox %s: %s", message.id, message.last_error)
+    else:
+        message.status = "sent"
+        message.sent_at = utcnow()
+        message.last_error = None
+        counts["sent"] += 1
+    db.session.commit()
+
+
+def sweep_interrupted(older_than: timedelta = timedelta(minutes=15)) -> int:
+    """Messages claimed by a deliverer that died before saying how it went.
+
+    They may or may not have left: sending again could deliver twice, so they
+    are marked failed with the reason, for an operator to look at.
+    """
+    stale = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == "sending",
+                                    OutboxMessage.claimed_at < utcnow() - older_than)
+        .values(status="failed", last_error="delivery interrupted: check the mail server's log before resending")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return stale
 
 
 __all__ = ["build_mime", "deliver_due", "queue_email", "render_email"]

@@ -213,10 +213,13 @@ class Mailbox:
         self.messages = []
         self.lock = threading.Lock()
         self.fail_next = 0
+        self.fail_after = None  # accept this many, then fail the next `fail_next`
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
-            if self.fail_next:
+            if self.fail_after is not None and self.fail_after > 0:
+                self.fail_after -= 1
+            elif self.fail_next:
                 self.fail_next -= 1
                 return "451 Temporary failure, try later"
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))

@@ -7,6 +7,7 @@ from forum.models.forum import (
 )
 from forum.models.discussion import NOTIFICATION_KINDS, WATCH_LEVELS, Notification, PostUseful, ThreadRead, Watch
 from forum.models.moderation import FLAG_REASONS, FLAG_RESOLUTIONS, Flag, ModerationLog, PostTheme, SynthesisNote
+from forum.models.newsletter import NEWSLETTER_STATES, Newsletter
 from forum.models.outbox import OutboxMessage
 from forum.models.search import SearchDocument
 from forum.models.types import utcnow
@@ -14,6 +15,7 @@ from forum.models.user import GENDERS, SECTORS, User
 
 __all__ = [
     "FLAG_REASONS", "FLAG_RESOLUTIONS", "Flag", "ModerationLog", "PostTheme", "SynthesisNote",
+    "NEWSLETTER_STATES", "Newsletter",
     "Community", "Forum", "Invitation", "MEMBERSHIP_STATES", "Resource", "ForumPair", "GENDERS", "JOIN_POLICIES", "Membership",
     "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",
     "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "THREAD_KINDS", "Thread", "ThreadRead", "User",

@@ -23,6 +23,9 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(40))
+    # For bulk mail: the one-click unsubscribe address (RFC 8058) and a Reply-To.
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
+    reply_to: Mapped[str | None] = mapped_column(String(254))
     locale: Mapped[str] = mapped_column(String(5))
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

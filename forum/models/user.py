@@ -22,6 +22,7 @@ SECTORS = (
 )
 GENDERS = ("woman", "man", "other", "prefer_not_to_say")
 EMAIL_NOTIFICATION_CHOICES = ("immediately", "off")
+DIGEST_CHOICES = ("off", "daily", "weekly")
 
 
 class User(UserMixin, db.Model):
@@ -42,6 +43,10 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # "immediately" or "off": email for each notification, through the outbox.
     email_notifications: Mapped[str] = mapped_column(String(12), default="immediately")
+    # Digests: off, daily or weekly; newsletters only with an opt-in, recorded with its date.
+    digest_frequency: Mapped[str] = mapped_column(String(10), default="weekly")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    newsletter_opt_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Kept by the notifications service, so the bell costs no query.
     unread_notification_count: Mapped[int] = mapped_column(Integer, default=0)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

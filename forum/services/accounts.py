@@ -71,7 +71,7 @@ def get_by_email(address: str) -> User | None:
     return db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
 
 
-def register(*, email: str, password: str, display_name: str, locale: str) -> User:
+def register(*, email: str, password: str, display_name: str, locale: str, newsletter: bool = False) -> User:
     email = normalise_email(email)
     display_name = clean_display_name(display_name)
     check_password_strength(password)
@@ -81,7 +81,8 @@ def register(*, email: str, password: str, display_name: str, locale: str) -> Us
             field="email",
         )
     user = User(email=email, display_name=display_name, handle=suggest_handle(display_name),
-                locale=locale if locale in current_app.config["LANGUAGES"] else "es")
+                locale=locale if locale in current_app.config["LANGUAGES"] else "es",
+                newsletter_opt_in_at=utcnow() if newsletter else None)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -383,5 +384,49 @@ def lift_suspension(admin: User, user: User) -> User:
     if not can(admin, "site.admin"):
         raise DomainError(_l("Only site administrators can lift suspensions."))
     user.suspended_until = user.suspension_reason = None
+    db.session.commit()
+    return user
+
+
+# --- email preferences, also reachable from a signed link in every bulk email ----
+
+UNSUBSCRIBE_CATEGORIES = ("digest", "newsletter", "notifications")
+
+
+def user_from_email_token(purpose: str, token: str) -> tuple[User, dict]:
+    data = tokens.load(purpose, token, max_age=None, expired=_l("This link is not valid."),
+                       invalid=_l("This link is not valid."))
+    user = db.session.get(User, data.get("u"))
+    if user is None or user.deleted_at is not None:
+        raise DomainError(_l("This link is not valid."))
+    return user, data
+
+
+def unsubscribe(user: User, category: str) -> None:
+    """Takes effect at once: the next digest or newsletter run already leaves them out."""
+    if category not in UNSUBSCRIBE_CATEGORIES:
+        raise DomainError(_l("This link is not valid."))
+    if category == "digest":
+        user.digest_frequency = "off"
+    elif category == "newsletter":
+        user.newsletter_opt_in_at = None
+    else:
+        user.email_notifications = "off"
+    db.session.commit()
+
+
+def set_email_preferences(user: User, *, digest: str, newsletter: bool, notifications: str) -> User:
+    from forum.models.user import DIGEST_CHOICES
+
+    if digest not in DIGEST_CHOICES:
+        raise DomainError(_l("Choose an option from the list."), field="digest_frequency")
+    if notifications not in EMAIL_NOTIFICATION_CHOICES:
+        raise DomainError(_l("Choose an option from the list."), field="email_notifications")
+    user.digest_frequency = digest
+    user.email_notifications = notifications
+    if newsletter and user.newsletter_opt_in_at is None:
+        user.newsletter_opt_in_at = utcnow()  # the opt-in, with its date
+    elif not newsletter:
+        user.newsletter_opt_in_at = None
     db.session.commit()
     return user

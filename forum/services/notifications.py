@@ -103,7 +103,7 @@ def _queue_emails(post: Post, created: list[Notification]) -> None:
         if user is None or not user.email:
             continue
         queue_email(
-            to=user, template="notification", dedupe_key=f"notification:{n.id}",
+            to=user, template="notification", dedupe_key=f"notification:{n.id}", unsubscribe="notifications",
             kind=n.kind, actor=post.author, post=post, thread=thread, forum=thread.forum,
             excerpt=excerpt(post.body_html, 400),
             post_url=absolute_url("posts.permalink", post_id=post.id),
@@ -190,6 +190,7 @@ def notify_forum_opened(pair) -> list[Notification]:
         if user.email_notifications != "immediately" or not user.is_confirmed or not user.email:
             continue
         queue_email(to=user, template="forum_opened", dedupe_key=f"notification:{n.id}", forum=forum,
+                    unsubscribe="notifications",
                     community=community, pair=pair,
                     forum_url=absolute_url("forums.show", community_slug=community.slug, forum_slug=forum.slug),
                     preferences_url=absolute_url("auth.profile"))

@@ -13,11 +13,11 @@ def register_blueprints(app: Flask) -> None:
     app.jinja_env.globals["current_user"] = current_user
 
     from forum.views import (
-        admin, auth, communities, errors, forums, main, members, moderation, notifications, organize, posts, profiles,
-        resources, search,
+        admin, auth, communities, email, errors, forums, main, members, moderation, newsletters, notifications, organize,
+        posts, profiles, resources, search,
     )
 
     for module in (main, auth, communities, members, resources, organize, moderation, forums, posts, notifications,
-                   search, profiles, admin):
+                   search, profiles, admin, email, newsletters):
         app.register_blueprint(module.bp)
     errors.init_app(app)

@@ -38,7 +38,8 @@ def register():
     if form.validate_on_submit():
         try:
             user = accounts.register(email=form.email.data, password=form.password.data,
-                                     display_name=form.display_name.data, locale=locale_code())
+                                     display_name=form.display_name.data, locale=locale_code(),
+                                     newsletter=form.newsletter.data)
         except DomainError as error:
             form_error(form, error)
         else:
@@ -134,7 +135,8 @@ def reset_password(token: str):
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(obj=current_user, newsletter=current_user.newsletter_opt_in_at is not None) \
+        if request.method == "GET" else ProfileForm()
     countries = country_groups()
     first = next(iter(countries))
     form.country.choices = {first: [("", "—")] + countries[first], **{k: v for k, v in countries.items() if k != first}}
@@ -152,6 +154,10 @@ def profile():
                 visibility={key: getattr(form, key).data for key in
                             ("show_email", "show_country", "show_institution", "show_sector")},
             )
+            accounts.set_email_preferences(
+                current_user, digest=form.digest_frequency.data or current_user.digest_frequency,
+                newsletter=form.newsletter.data,
+                notifications=form.email_notifications.data or current_user.email_notifications)
         except DomainError as error:
             form_error(form, error)
         else:

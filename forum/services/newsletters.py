@@ -1,0 +1,192 @@
+"""Newsletter editions: composed by organizers per language, previewed, tested, scheduled
+or sent now; each member gets the version in their language, once."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from forum.extensions import db
+from forum.mail import absolute_url, queue_email, render_email
+from forum.markup import render
+from forum.models import Community, Forum, ForumPair, Membership, Newsletter, OutboxMessage, Post, Thread, User, utcnow
+from forum.policy import can
+from forum.services import DomainError
+
+COMMIT_EVERY = 500
+
+
+def can_compose(user, community: Community | None) -> bool:
+    return can(user, "site.admin") if community is None else can(user, "community.edit", community)
+
+
+def _require(user, newsletter_or_community) -> None:
+    community = newsletter_or_community.community if isinstance(newsletter_or_community, Newsletter) \
+        else newsletter_or_community
+    if not can_compose(user, community):
+        raise DomainError(_l("Only the community's organizers can do this."))
+
+
+def save(user: User, community: Community | None, *, subject_es: str, subject_en: str, body_es: str, body_en: str,
+         newsletter: Newsletter | None = None) -> Newsletter:
+    _require(user, newsletter or community)
+    if newsletter is not None and newsletter.status not in ("draft", "scheduled"):
+        raise DomainError(_l("This edition was already sent."))
+    errors = {}
+    for lang, subject, body in (("es", subject_es, body_es), ("en", subject_en, body_en)):
+        if not " ".join((subject or "").split()):
+            errors[f"subject_{lang}"] = _l("Write the subject in this language.")
+        if not (body or "").strip():
+            errors[f"body_{lang}"] = _l("Write the text in this language.")
+    if errors:
+        from forum.services.organizing import ValidationErrors
+
+        raise ValidationErrors(errors)
+    if newsletter is None:
+        newsletter = Newsletter(community_id=community.id if community else None, created_by_id=user.id)
+        db.session.add(newsletter)
+    newsletter.subject_es, newsletter.subject_en = " ".join(subject_es.split())[:300], " ".join(subject_en.split())[:300]
+    newsletter.body_es_md, newsletter.body_en_md = body_es.strip(), body_en.strip()
+    newsletter.body_es_html, newsletter.body_en_html = render(newsletter.body_es_md), render(newsletter.body_en_md)
+    db.session.commit()
+    return newsletter
+
+
+def suggested_sections(community: Community | None) -> dict[str, str]:
+    """Markdown to start from: open forums and recent highlights (webinars join when they exist)."""
+    now = utcnow()
+    conditions = [ForumPair.status == "published", ForumPair.opens_at <= now, ForumPair.closes_at > now]
+    if community is not None:
+        conditions.append(Forum.community_id == community.id)
+    forums = db.session.execute(select(Forum).join(ForumPair, ForumPair.id == Forum.pair_id).where(*conditions)
+                                .order_by(Forum.title)).scalars().all()
+    post_conditions = [Post.is_live, Post.is_highlight, ForumPair.status == "published"]
+    if community is not None:
+        post_conditions.append(Forum.community_id == community.id)
+    highlights = db.session.execute(
+        select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
+        .join(ForumPair, ForumPair.id == Forum.pair_id).where(*post_conditions)
+        .order_by(Post.created_at.desc()).limit(6)).scalars().all()
+    from forum.markup import excerpt
+
+    result = {}
+    for lang in ("es", "en"):
+        with force_locale(lang):
+            result[lang] = render_template(
+                "newsletters/suggested.md", forums=[f for f in forums if f.language == lang],
+                highlights=[p for p in highlights if p.thread.forum.language == lang], excerpt=excerpt,
+                forum_url=lambda f: absolute_url("forums.show", community_slug=f.community.slug, forum_slug=f.slug),
+                post_url=lambda p: absolute_url("posts.permalink", post_id=p.id)).strip() + "\n"
+    return result
+
+
+def preview_html(newsletter: Newsletter, lang: str, user: User) -> str:
+    return render_email("newsletter", lang, **_context(newsletter, lang, user, preview=True))[2]
+
+
+def _context(newsletter: Newsletter, lang: str, user: User, preview: bool = False) -> dict:
+    context = {"newsletter": newsletter, "lang": lang, "user": user,
+               "archive_url": absolute_url("newsletters.show", slug=newsletter.community.slug if newsletter.community else None,
+                                           newsletter_id=newsletter.id)}
+    if preview:
+        context["unsubscribe_url"] = context["email_preferences_url"] = "#"
+    return context
+
+
+def send_test(user: User, newsletter: Newsletter) -> None:
+    _require(user, newsletter)
+    for lang in ("es", "en"):
+        queue_email(to=user, locale=lang, template="newsletter", unsubscribe="newsletter",
+                    dedupe_key=f"newsletter-test:{newsletter.id}:{user.id}:{lang}:{utcnow().isoformat()}",
+                    reply_to=current_app.config.get("NEWSLETTER_REPLY_TO"),
+                    **{k: v for k, v in _context(newsletter, lang, user).items() if k != "user"})
+    db.session.commit()
+
+
+def schedule(user: User, newsletter: Newsletter, when: datetime | None) -> Newsletter:
+    """`when` None: send now (the scheduler picks it up within a minute)."""
+    _require(user, newsletter)
+    if newsletter.status not in ("draft", "scheduled"):
+        raise DomainError(_l("This edition was already sent."))
+    if when is not None and when <= utcnow():
+        raise DomainError(_l("Choose a date in the future."), field="when")
+    newsletter.status, newsletter.scheduled_at = "scheduled", when or utcnow()
+    db.session.commit()
+    return newsletter
+
+
+def cancel(user: User, newsletter: Newsletter) -> Newsletter:
+    _require(user, newsletter)
+    if newsletter.status != "scheduled":
+        raise DomainError(_l("Only a scheduled edition can go back to draft."))
+    newsletter.status, newsletter.scheduled_at = "draft", None
+    db.session.commit()
+    return newsletter
+
+
+def recipients(newsletter: Newsletter):
+    """Opted-in, confirmed members of the community (or of the network)."""
+    query = select(User).where(User.newsletter_opt_in_at.is_not(None), User.email_confirmed_at.is_not(None),
+                               User.deleted_at.is_(None), User.email.is_not(None))
+    if newsletter.community_id is not None:
+        query = query.where(User.id.in_(select(Membership.user_id).where(
+            Membership.community_id == newsletter.community_id, Membership.state == "active")))
+    return query
+
+
+def send_due(now: datetime | None = None) -> int:
+    """The job: queue every due edition to its recipients, once each. Returns editions handled."""
+    now = now or utcnow()
+    due = db.session.execute(select(Newsletter.id).where(Newsletter.status == "scheduled",
+                                                         Newsletter.scheduled_at <= now)).scalars().all()
+    for newsletter_id in due:
+        # Claim it: of two schedulers, one sends.
+        if not db.session.execute(update(Newsletter).where(Newsletter.id == newsletter_id,
+                                                           Newsletter.status == "scheduled")
+                                  .values(status="sending").execution_options(synchronize_session=False)).rowcount:
+            continue
+        db.session.commit()
+        _queue_all(db.session.get(Newsletter, newsletter_id))
+    return len(due)
+
+
+def resume_interrupted() -> int:
+    """An edition left "sending" by a process that died: queue the rest (dedupe keys skip the done)."""
+    stuck = db.session.execute(select(Newsletter).where(Newsletter.status == "sending")).scalars().all()
+    for newsletter in stuck:
+        _queue_all(newsletter)
+    return len(stuck)
+
+
+def _queue_all(newsletter: Newsletter) -> None:
+    prefix = f"newsletter:{newsletter.id}:"
+    already = set(db.session.execute(select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.dedupe_key.like(f"{prefix}%"))).scalars())
+    count = 0
+    for user in db.session.execute(recipients(newsletter)).scalars():
+        key = f"{prefix}{user.id}"
+        count += 1
+        if key in already:
+            continue
+        lang = user.locale if user.locale in ("es", "en") else "es"
+        queue_email(to=user, template="newsletter", dedupe_key=key, unsubscribe="newsletter", known_new=True,
+                    reply_to=current_app.config.get("NEWSLETTER_REPLY_TO"),
+                    **{k: v for k, v in _context(newsletter, lang, user).items() if k != "user"})
+        if count % COMMIT_EVERY == 0:
+            db.session.commit()
+    newsletter.status, newsletter.sent_at, newsletter.recipients = "sent", utcnow(), count
+    db.session.commit()
+
+
+def delivery_stats(newsletter: Newsletter) -> dict:
+    rows = db.session.execute(select(OutboxMessage.status, func.count(OutboxMessage.id)).where(
+        OutboxMessage.dedupe_key.like(f"newsletter:{newsletter.id}:%")).group_by(OutboxMessage.status)).all()
+    counts = dict(rows)
+    errors = db.session.execute(select(OutboxMessage.to_address, OutboxMessage.last_error, OutboxMessage.status).where(
+        OutboxMessage.dedupe_key.like(f"newsletter:{newsletter.id}:%"), OutboxMessage.last_error.is_not(None))
+        .limit(50)).all()
+    return {"queued": sum(counts.values()), "sent": counts.get("sent", 0), "waiting": counts.get("queued", 0),
+            "failed": counts.get("failed", 0), "errors": errors}
