@@ -184,7 +184,7 @@ def _create_thread(user, forum: Forum) -> bool:
 
 
 def _own_post_while_open(user, post: Post) -> bool:
-    if not _is_user(user) or post.author_id != user.id or post.is_deleted:
+    if not _is_user(user) or post.author_id != user.id or post.is_deleted or post.is_hidden:
         return False
     thread = post.thread
     return (can_act(user, thread.forum.community)
@@ -200,6 +200,8 @@ def _mark_useful(user, post: Post) -> bool:
 def _flag(user, post: Post) -> bool:
     if not _is_user(user) or not user.is_confirmed or not post.is_live or post.author_id == user.id:
         return False
+    if post.number == 1 and post.thread.is_guiding_question:  # the organizers' question itself
+        return False
     return _view_thread(user, post.thread) and can_act(user, post.thread.forum.community)
 
 
@@ -210,7 +212,8 @@ def _view_revisions(user, post: Post) -> bool:
 
 
 def _moderate(user, obj) -> bool:
-    return _is_user(user) and has_role(user, _community_of(obj), "moderator")
+    community = _community_of(obj)
+    return _is_user(user) and has_role(user, community, "moderator") and suspended_in(user, community) is None
 
 
 def _organize(user, obj) -> bool:

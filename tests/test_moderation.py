@@ -306,3 +306,73 @@ def test_posting_is_rate_limited_per_member(app, client, db, login, world):
     login(world["ana"])
     statuses = [client.post(thread_url(world["q_es"]), data={"body": f"mensaje {i}"}).status_code for i in range(10)]
     assert statuses[:8] == [302] * 8 and 429 in statuses[8:]
+
+
+def test_double_hides_and_restores_move_the_counters_once(db, world):
+    q = world["q_es"]
+    post = posting.add_post(q, world["ana"], "doble")
+    db.session.commit()
+    moderation.hide(world["mod"], post, "motivo")
+    with pytest.raises(Exception):
+        moderation.hide(world["mod"], post, "otra vez")
+    db.session.refresh(q)
+    assert q.reply_count == 0
+    moderation.restore(world["mod"], post)
+    with pytest.raises(Exception):
+        moderation.restore(world["mod"], post)
+    db.session.refresh(q)
+    assert q.reply_count == 1
+
+
+def test_held_posts_cannot_be_quoted_or_published_by_editing(client, db, login, world):
+    world["pair"].pre_moderation = "all"
+    db.session.commit()
+    login(world["ana"])
+    client.post(thread_url(world["q_es"]), data={"body": "Texto en espera de @ben"})
+    held = db.session.execute(db.select(Post).filter_by(author_id=world["ana"].id)).scalar_one()
+    client.post(f"/posts/{held.id}/edit", data={"body": "Texto en espera editado, palabra mariposa @ben"})
+    client.post("/auth/logout")
+    login(world["ben"])
+    assert "mariposa" not in client.get(thread_url(world["q_es"]) + f"?reply_to={held.id}&quote=1").get_data(as_text=True)
+    assert "0 results" in client.get("/search/?q=mariposa").get_data(as_text=True)
+    db.session.refresh(world["ben"])
+    assert world["ben"].unread_notification_count == 0
+
+
+def test_new_threads_respect_pre_moderation(client, db, login, world):
+    world["pair"].pre_moderation, world["pair"].allow_member_threads = "all", True
+    db.session.commit()
+    login(world["ana"])
+    response = client.post(f"/c/red/f/{world['es'].slug}/threads/new", data={"title": "Nuevo", "body": "texto"})
+    assert response.status_code == 400
+    assert db.session.execute(db.select(Thread).filter_by(title="Nuevo")).first() is None
+
+
+def test_members_cannot_flag_the_guiding_question_itself(client, db, login, world):
+    opening = db.session.execute(db.select(Post).filter_by(thread_id=world["q_es"].id, number=1)).scalar_one()
+    login(world["ana"])
+    assert client.get(f"/posts/{opening.id}/flag").status_code == 403
+
+
+def test_a_suspended_moderator_cannot_moderate(db, world):
+    from forum.models import Membership
+
+    m = db.session.execute(db.select(Membership).filter_by(user_id=world["mod"].id)).scalar_one()
+    m.suspended_until = utcnow() + timedelta(days=1)
+    db.session.commit()
+    post = posting.add_post(world["q_es"], world["ana"], "x")
+    db.session.commit()
+    with pytest.raises(Exception):
+        moderation.hide(world["mod"], post, "no")
+
+
+def test_forum_opened_notifications_list_without_error(client, db, login, world):
+    from forum.services import organizing
+
+    login(world["ana"])
+    client.post("/c/red/watch", data={"watch": "1"})
+    world["pair"].opening_announced_at = None
+    db.session.commit()
+    organizing.announce_openings()
+    page = client.get("/notifications/")
+    assert page.status_code == 200 and "está abierto" in page.get_data(as_text=True)

@@ -284,3 +284,31 @@ def test_non_admins_cannot_create_communities_and_bad_logos_are_refused(client, 
     assert response.status_code == 302
     db.session.refresh(community)
     assert community.name_es == "Red renombrada"
+
+
+def test_an_open_pair_keeps_its_question_numbers_and_new_ones_go_last(client, db, login, org):
+    community, organizer, member = org
+    login(organizer)
+    new_pair(client, community, action="publish", opens_at="2020-01-01T09:00", closes_at="2030-01-01T09:00")
+    pair = db.session.execute(db.select(ForumPair)).scalar_one()
+    ids = {lang: db.session.execute(db.select(Thread.id).join(Forum).filter(Forum.language == lang)
+                                    .order_by(Thread.position)).scalars().all() for lang in ("es", "en")}
+    data = pair_data(opens_at="2020-01-01T09:00", closes_at="2030-01-01T09:00",
+                     **{f"questions-{i}-thread_{lang}": str(ids[lang][i]) for i in range(3) for lang in ("es", "en")})
+    data.update({"questions-3-title_es": "¿Cuarta?", "questions-3-title_en": "Fourth?"})
+    assert client.post(f"/c/{community.slug}/organize/pairs/{pair.id}/edit", data=data).status_code == 302
+    positions = db.session.execute(db.select(Thread.title, Thread.position).join(Forum).filter(Forum.language == "es")
+                                   .order_by(Thread.position)).all()
+    assert [p for _, p in positions] == [1, 2, 3, 4] and positions[-1][0] == "¿Cuarta?"
+    swapped = dict(data)
+    for lang in ("es", "en"):
+        swapped[f"questions-0-thread_{lang}"], swapped[f"questions-1-thread_{lang}"] = str(ids[lang][1]), str(ids[lang][0])
+    response = client.post(f"/c/{community.slug}/organize/pairs/{pair.id}/edit", data=swapped)
+    assert response.status_code == 400 and "conservan su orden" in response.get_data(as_text=True)
+
+
+def test_dates_outside_a_sane_range_are_refused(client, db, login, org):
+    community, organizer, _ = org
+    login(organizer)
+    response = new_pair(client, community, opens_at="0001-01-01T09:00")
+    assert response.status_code == 400 and "entre los años 2000 y 2100" in response.get_data(as_text=True)

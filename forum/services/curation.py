@@ -87,7 +87,8 @@ def dashboard(pair: ForumPair) -> dict:
     # Participants (authors of live posts in the pair) and who is new this week.
     authors = db.session.execute(
         select(Post.author_id, func.min(Post.created_at)).join(Thread, Thread.id == Post.thread_id)
-        .join(Forum, Forum.id == Thread.forum_id).where(in_pair, Post.is_live, Post.author_id.is_not(None))
+        .join(Forum, Forum.id == Thread.forum_id).where(in_pair, Post.is_live, Post.author_id.is_not(None),
+                                                        Post.number > 1)  # who answered, not who asked
         .group_by(Post.author_id)).all()
     week_ago = utcnow() - timedelta(days=7)
     new_participants = sum(1 for _, first in authors if first >= week_ago)

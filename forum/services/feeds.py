@@ -15,7 +15,7 @@ FEED_SIZE = 50
 def forum_feed(forum: Forum) -> bytes:
     posts = db.session.execute(
         select(Post).join(Thread, Thread.id == Post.thread_id)
-        .where(Thread.forum_id == forum.id, Post.is_live)
+        .where(Thread.forum_id == forum.id, Post.is_live, Thread.hidden_at.is_(None))
         .order_by(Post.created_at.desc(), Post.id.desc()).limit(FEED_SIZE)
         .options(joinedload(Post.author), joinedload(Post.thread))
     ).scalars().all()

@@ -11,6 +11,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
@@ -51,10 +52,10 @@ def _community_of_post(post: Post) -> Community:
 
 # --- pre-moderation ---------------------------------------------------------------
 
-def needs_approval(user: User, thread: Thread) -> bool:
-    """Whether this member's new post in this thread waits in the queue."""
-    pair = thread.forum.pair
-    community = thread.forum.community
+def needs_approval(user: User, forum: Forum) -> bool:
+    """Whether this member's new post in this forum waits in the queue."""
+    pair = forum.pair
+    community = forum.community
     if pair.pre_moderation == "off" or has_role(user, community, "moderator"):
         return False
     if pair.pre_moderation == "all":
@@ -71,9 +72,11 @@ def approve(moderator: User, post: Post) -> Post:
 
     community = _community_of_post(post)
     _require(moderator, community)
-    claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.status == "pending")
+    claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.status == "pending",
+                                                    Post.deleted_at.is_(None))
                                  .values(status="published").execution_options(synchronize_session=False)).rowcount
     if not claimed:
+        db.session.rollback()
         raise DomainError(_l("This post was already reviewed."))
     db.session.expire(post)
     posting.count_in(post, post.thread)
@@ -116,14 +119,18 @@ def flag(user: User, post: Post, reason: str, text: str | None = None) -> Flag:
     if db.session.execute(select(Flag.id).filter_by(post_id=post.id, user_id=user.id)).first():
         raise DomainError(_l("You already flagged this post; the moderators will look at it."))
     entry = Flag(post_id=post.id, user_id=user.id, reason=reason, text=text, created_at=utcnow())
-    db.session.add(entry)
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError:  # a double submit
+        raise DomainError(_l("You already flagged this post; the moderators will look at it.")) from None
     db.session.execute(update(Post).where(Post.id == post.id).values(open_flag_count=Post.open_flag_count + 1)
                        .execution_options(synchronize_session=False))
     db.session.flush()
     db.session.refresh(post)
     threshold = current_app.config["FLAGS_TO_HIDE"]
     if post.open_flag_count >= threshold and post.hidden_at is None and post.is_live:
-        _hide(post, SYSTEM, str(_l("Hidden until a moderator reviews it, after reports from members.")))
+        _hide(post, SYSTEM, None)  # shown translated: "hidden until a moderator reviews it"
         log(community, SYSTEM, "auto_hide_post", "post", post.id,
             reason=f"{post.open_flag_count} flags")
     db.session.commit()
@@ -167,30 +174,38 @@ def resolve_flags(moderator: User, post: Post, resolution: str, reason: str | No
 
 # --- actions on posts -------------------------------------------------------------
 
-def _hide(post: Post, moderator: User | None, reason: str | None) -> None:
+def _hide(post: Post, moderator: User | None, reason: str | None) -> bool:
+    """Conditional, so two hides at once move the counters once. Returns whether it hid."""
     from forum.services import posting
 
     was_live = post.is_live
-    post.hidden_at, post.hidden_by_id, post.hidden_reason = utcnow(), moderator.id if moderator else None, reason
-    if was_live:
+    claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.hidden_at.is_(None)).values(
+        hidden_at=utcnow(), hidden_by_id=moderator.id if moderator else None, hidden_reason=reason)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.expire(post)
+    if claimed and was_live:
         posting.count_out(post, post.thread)
+    return bool(claimed)
 
 
-def _restore(post: Post) -> None:
+def _restore(post: Post) -> bool:
     from forum.services import posting
 
-    post.hidden_at = post.hidden_by_id = post.hidden_reason = None
-    if post.is_live:
+    claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.hidden_at.is_not(None)).values(
+        hidden_at=None, hidden_by_id=None, hidden_reason=None).execution_options(synchronize_session=False)).rowcount
+    db.session.expire(post)
+    if claimed and post.is_live:
         posting.count_in(post, post.thread)
+    return bool(claimed)
 
 
 def hide(moderator: User, post: Post, reason: str) -> Post:
     community = _community_of_post(post)
     _require(moderator, community)
     reason = _clean_reason(reason)
-    if post.hidden_at is not None:
+    if post.hidden_at is not None or not _hide(post, moderator, reason):
+        db.session.rollback()
         raise DomainError(_l("This post is already hidden."))
-    _hide(post, moderator, reason)
     log(community, moderator, "hide_post", "post", post.id, reason=reason)
     db.session.commit()
     return post
@@ -199,9 +214,9 @@ def hide(moderator: User, post: Post, reason: str) -> Post:
 def restore(moderator: User, post: Post, reason: str | None = None) -> Post:
     community = _community_of_post(post)
     _require(moderator, community)
-    if post.hidden_at is None:
+    if post.hidden_at is None or not _restore(post):
+        db.session.rollback()
         raise DomainError(_l("This post is not hidden."))
-    _restore(post)
     log(community, moderator, "restore_post", "post", post.id, reason=_clean_reason(reason, required=False))
     db.session.commit()
     return post
@@ -252,7 +267,7 @@ def move_thread(moderator: User, thread: Thread, target: Forum, reason: str | No
     """To another forum of the same community; counters and the search index follow."""
     community = thread.forum.community
     _require(moderator, community)
-    if target.community_id != community.id or target.id == thread.forum_id:
+    if target.community_id != community.id or target.id == thread.forum_id or target.pair.is_draft:
         raise DomainError(_l("Choose another forum of the same community."), field="target")
     if thread.kind == "guiding_question":
         raise DomainError(_l("Guiding questions stay in their forum."))
@@ -367,9 +382,13 @@ def set_themes(moderator: User, post: Post, theme_ids: list[int]) -> list[Theme]
     allowed = {t.id: t for t in pair.themes}
     chosen = [allowed[i] for i in theme_ids if i in allowed]
     current = {pt.theme_id: pt for pt in db.session.execute(select(PostTheme).filter_by(post_id=post.id)).scalars()}
-    for theme in chosen:
+    for theme in {t.id: t for t in chosen}.values():
         if theme.id not in current:
-            db.session.add(PostTheme(post_id=post.id, theme_id=theme.id, tagged_by_id=moderator.id))
+            try:
+                with db.session.begin_nested():
+                    db.session.add(PostTheme(post_id=post.id, theme_id=theme.id, tagged_by_id=moderator.id))
+            except IntegrityError:  # another moderator tagged it at the same moment
+                pass
     for theme_id, row in current.items():
         if theme_id not in {t.id for t in chosen}:
             db.session.delete(row)

@@ -127,7 +127,8 @@ def page_for(user: User, page: int) -> tuple[list[Notification], bool]:
              .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
              .options(joinedload(Notification.actor),
                       joinedload(Notification.post).joinedload(Post.thread)
-                      .joinedload(Thread.forum).joinedload(Forum.community)))
+                      .joinedload(Thread.forum).joinedload(Forum.community),
+                      joinedload(Notification.forum).joinedload(Forum.community)))
     rows = list(db.session.execute(query).unique().scalars())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
 

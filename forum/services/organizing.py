@@ -136,6 +136,12 @@ def validate(data: PairInput, community: Community, pair: ForumPair | None = Non
                     Forum.community_id == community.id,
                     Forum.slug.in_([data.slug] + [f"{data.slug}-{lang}" for lang in LANGUAGES]))).first():
             errors["slug"] = _l("This community already has a forum with this address.")
+    for name in ("opens_at", "closes_at"):
+        value = getattr(data, name)
+        if value is not None and not 2000 <= value.year <= 2100:
+            errors[name] = _l("Use a date between the years 2000 and 2100.")
+    if errors:
+        raise ValidationErrors(errors)
     if data.opens_at is None:
         errors["opens_at"] = _l("Enter the opening date and time.")
     if data.closes_at is None:
@@ -181,6 +187,8 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
     _check(user, community)
     validate(data, community, pair)
     languages = [lang for lang in LANGUAGES if lang in data.languages]
+    # Whether members could already answer, before this edit moves any date.
+    opened = pair is not None and pair.status == "published" and pair.opens_at <= utcnow()
     if pair is None:
         pair = ForumPair(community_id=community.id, slug=data.slug, status="draft", created_by_id=user.id)
         db.session.add(pair)
@@ -211,7 +219,7 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
                                         body_md=forum.concept_note_md, editor_id=user.id))
             forum.title, forum.concept_note_md, forum.concept_note_html = title, note, render(note)
         forum.summary = summary
-    _save_questions(user, pair, forums, languages, data.questions)
+    _save_questions(user, pair, forums, languages, data.questions, opened)
     db.session.commit()
     return pair
 
@@ -229,14 +237,19 @@ def _save_themes(pair: ForumPair, themes: list[tuple[str, str, str]]) -> None:
 
 
 def _save_questions(user: User, pair: ForumPair, forums: dict[str, Forum], languages: list[str],
-                    questions: list[QuestionInput]) -> None:
-    opened = pair.status == "published" and pair.opens_at <= utcnow()
+                    questions: list[QuestionInput], opened: bool) -> None:
     kept: dict[str, set[int]] = {lang: set() for lang in languages}
     position = 0
+    if opened:
+        _check_order_kept(forums, languages, questions)
+        next_position = 1 + max((db.session.execute(select(func.max(Thread.position)).where(
+            Thread.forum_id == forums[lang].id, Thread.kind == "guiding_question")).scalar() or 0)
+            for lang in languages)
     for question in questions:
         if not any(question.title(lang) for lang in languages):
             continue
         position += 1
+        created_new = False
         for lang in languages:
             forum = forums[lang]
             thread_id = getattr(question, f"thread_{lang}")
@@ -245,20 +258,35 @@ def _save_questions(user: User, pair: ForumPair, forums: dict[str, Forum], langu
                 thread = None
             title, body = question.title(lang), question.body(lang) or question.title(lang)
             if thread is None:
+                # Once open, questions keep their numbers (answers and curation refer to them): new ones go last.
                 thread = posting.create_thread(forum, user, title=title, body=body, kind="guiding_question",
-                                               position=position)
+                                               position=next_position if opened else position)
+                created_new = True
             else:
                 _update_question(user, thread, title, body)
                 if not opened:
                     thread.position = position
             thread.hidden_at = (thread.hidden_at or utcnow()) if question.hidden else None
             kept[lang].add(thread.id)
+        if opened and created_new:
+            next_position += 1
     for lang in languages:
         gone = db.session.execute(select(Thread).where(
             Thread.forum_id == forums[lang].id, Thread.kind == "guiding_question",
             Thread.id.not_in(kept[lang] or {0}))).scalars().all()
         for thread in gone:
             _remove_question(thread, opened)
+
+
+def _check_order_kept(forums, languages, questions: list[QuestionInput]) -> None:
+    for lang in languages:
+        ids = [getattr(q, f"thread_{lang}") for q in questions if getattr(q, f"thread_{lang}")]
+        stored = db.session.execute(select(Thread.id).where(
+            Thread.forum_id == forums[lang].id, Thread.kind == "guiding_question", Thread.id.in_(ids or [0]))
+            .order_by(Thread.position)).scalars().all()
+        if ids != list(stored):
+            raise ValidationErrors({"questions": _l("The forum is open: its questions keep their order. "
+                                                    "Add new questions at the end.")})
 
 
 def _update_question(user: User, thread: Thread, title: str, body: str) -> None:

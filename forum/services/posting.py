@@ -156,8 +156,13 @@ def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
     """A member opens a new thread, where the forum allows it."""
     from forum.services import notifications, watching
 
+    from forum.services import moderation
+
     if not can(user, "forum.create_thread", forum):
         raise DomainError(_l("New threads cannot be opened in this forum."))
+    if moderation.needs_approval(user, forum):
+        raise DomainError(_l("While your posts are reviewed by the moderators, answer the existing threads."))
+    check_links(user, forum, body)
     thread = create_thread(forum, user, title=title, body=body)
     first = db.session.execute(db.select(Post).filter_by(thread_id=thread.id, number=1)).scalar_one()
     watching.auto_watch(user, thread)
@@ -183,8 +188,8 @@ def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None)
                                  "post it as a reply to the thread."), field="reply_to")
     if _already_posted(thread, user, body):
         raise DomainError(_l("You already posted this text in this thread."), field="body")
-    check_links(user, thread, body)
-    held = moderation.needs_approval(user, thread)
+    check_links(user, thread.forum, body)
+    held = moderation.needs_approval(user, thread.forum)
     post = add_post(thread, user, body, reply_to=reply_to, status="pending" if held else "published")
     watching.auto_watch(user, thread)
     reading.mark_read(user, thread, post.number)
@@ -194,13 +199,13 @@ def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None)
     return post
 
 
-def check_links(user: User, thread: Thread, body: str) -> None:
+def check_links(user: User, forum: Forum, body: str) -> None:
     """New members (few published posts) may include only a few links: a brake on spam."""
     limit = current_app.config["NEW_MEMBER_MAX_LINKS"]
     links = render(body).count("<a ")
     if links <= limit:
         return
-    community_id = thread.forum.community_id
+    community_id = forum.community_id
     published = db.session.execute(
         select(func.count(Post.id)).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
         .where(Post.author_id == user.id, Forum.community_id == community_id, Post.status == "published")
@@ -242,8 +247,9 @@ def edit_post(user: User, post: Post, body: str) -> Post:
     post.body_md = body
     post.body_html, after = render_post(body)
     post.edited_at = utcnow()
-    search.index_post(post, post.thread)
-    notifications.notify_new_mentions(post, after - before)
+    if post.is_live:  # a held or rejected post stays out of search and tells no one
+        search.index_post(post, post.thread)
+        notifications.notify_new_mentions(post, after - before)
     db.session.commit()
     return post
 

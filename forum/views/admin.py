@@ -48,7 +48,8 @@ def suspend(user_id: int):
         abort(404)
     form = SuspendForm()
     if form.validate_on_submit():
-        until = datetime.combine(form.until.data, time.max, timezone.utc) if form.until.data else None
+        until = datetime.combine(form.until.data, time.max, timezone.utc) \
+            if form.until.data and 2000 <= form.until.data.year <= 2100 else None
         try:
             accounts.suspend(current_user, person, until, form.reason.data)
         except DomainError as error:

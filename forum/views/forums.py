@@ -213,7 +213,7 @@ def _prefill_reply(form: ReplyForm, thread: Thread) -> None:
     if target is None:
         return
     post = db.session.get(Post, target)
-    if post is None or post.thread_id != thread.id or post.is_deleted:
+    if post is None or post.thread_id != thread.id or not post.is_live:
         return
     form.reply_to.data = str(post.id)
     if request.args.get("quote"):

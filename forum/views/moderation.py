@@ -176,8 +176,15 @@ def thread_action(slug: str, thread_id: int, action: str):
         if target is None:
             flash(_("Choose another forum of the same community."), "error")
             return redirect(_back(url_for("moderation.queue", slug=slug)))
-        return _do(lambda: moderation.move_thread(current_user, thread, target, request.form.get("reason")),
-                   _("The thread is moved."), _back(url_for("moderation.queue", slug=slug)))
+        try:
+            moderation.move_thread(current_user, thread, target, request.form.get("reason"))
+        except DomainError as error:
+            flash(str(error.message), "error")
+            return redirect(_back(url_for("moderation.queue", slug=slug)))
+        flash(_("The thread is moved."), "success")
+        from forum.views.forums import thread_url
+
+        return redirect(thread_url(thread))  # its new address
     if action not in changes:
         abort(404)
     attribute, value = changes[action]
@@ -207,6 +214,8 @@ def _date_end(value: str | None, community) -> datetime | None:
     try:
         day = datetime.strptime((value or "").strip(), "%Y-%m-%d").date()
     except ValueError:
+        return None
+    if not 2000 <= day.year <= 2100:
         return None
     return datetime.combine(day, time(23, 59), community_zone(community)).astimezone(timezone.utc)
 

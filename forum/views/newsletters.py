@@ -186,6 +186,8 @@ def _when(value: str | None, community: Community | None) -> datetime | None:
         local = datetime.strptime((value or "").strip(), "%Y-%m-%dT%H:%M")
     except ValueError:
         return None
+    if not 2000 <= local.year <= 2100:
+        return None
     from forum.services.organizing import to_utc
 
     if community is None:

@@ -75,6 +75,9 @@ def _rearrange(form: PairForm, action: str) -> bool:
     """The buttons that change the list of questions without saving (no JavaScript needed)."""
     rows = form.questions.data
     if action == "add":
+        if len(rows) >= form.questions.max_entries:
+            form.form_errors.append(_("A forum can have at most %(n)d guiding questions.", n=form.questions.max_entries))
+            return True
         rows.append({})
     elif "-" in action:
         verb, _, index = action.partition("-")
