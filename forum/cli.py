@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(translate)
     app.cli.add_command(members_group)
+    app.cli.add_command(digests_command)
 
 
 @click.command("seed-demo")
@@ -128,3 +129,14 @@ def members_import(csv_file: str, slug: str):
         click.echo(f"line {line}: refused: {reason}")
     click.echo(f"created {report.created}, added {report.added}, unchanged {report.unchanged}, "
                f"refused {len(report.refused)} (of {report.total} rows)")
+
+
+@click.command("digests")
+@click.option("--frequency", type=click.Choice(["daily", "weekly"]), required=True)
+def digests_command(frequency: str):
+    """Queue this period's digests now (the scheduler does it daily and weekly); safe to repeat."""
+    from forum.services.digests import send_digests
+
+    counts = send_digests(frequency)
+    click.echo(f"{counts['members']} members: queued {counts['queued']}, nothing new for {counts['empty']}, "
+               f"already queued this period {counts['already']}")

@@ -20,7 +20,7 @@ from forum.models import Forum, ForumPair, Membership, OutboxMessage, Post, Thre
 
 WINDOWS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 PER_FORUM = 5
-COMMIT_EVERY = 500
+FLUSH_EVERY = 500
 
 
 @dataclass
@@ -98,8 +98,8 @@ def send_digests(frequency: str, now: datetime | None = None) -> dict[str, int]:
                     sections=sections, frequency=frequency, link=lambda post: absolute_url("posts.permalink", post_id=post.id))
         sent_to.append(user.id)
         counts["queued"] += 1
-        if counts["queued"] % COMMIT_EVERY == 0:
-            db.session.commit()
+        if counts["queued"] % FLUSH_EVERY == 0:
+            db.session.flush()  # not commit: it would expire every loaded row and reload them one by one
     if sent_to:
         db.session.execute(update(User).where(User.id.in_(sent_to)).values(last_digest_at=now)
                            .execution_options(synchronize_session=False))

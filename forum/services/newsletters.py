@@ -16,7 +16,7 @@ from forum.models import Community, Forum, ForumPair, Membership, Newsletter, Ou
 from forum.policy import can
 from forum.services import DomainError
 
-COMMIT_EVERY = 500
+FLUSH_EVERY = 500
 
 
 def can_compose(user, community: Community | None) -> bool:
@@ -175,8 +175,8 @@ def _queue_all(newsletter: Newsletter) -> None:
         queue_email(to=user, template="newsletter", dedupe_key=key, unsubscribe="newsletter", known_new=True,
                     reply_to=current_app.config.get("NEWSLETTER_REPLY_TO"),
                     **{k: v for k, v in _context(newsletter, lang, user).items() if k != "user"})
-        if count % COMMIT_EVERY == 0:
-            db.session.commit()
+        if count % FLUSH_EVERY == 0:
+            db.session.flush()  # the dedupe keys make a rerun after a crash finish the job
     newsletter.status, newsletter.sent_at, newsletter.recipients = "sent", utcnow(), count
     db.session.commit()
 
