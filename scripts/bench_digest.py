@@ -11,7 +11,7 @@ from sqlalchemy import event, insert
 from config import normalise_db_url
 from forum import create_app
 from forum.extensions import db
-from forum.models import Community, Forum, ForumPair, Membership, OutboxMessage, Post, Thread, User, utcnow
+from forum.models import Community, Forum, ForumPair, Membership, OutboxMessage, User, utcnow
 from forum.services import posting
 from forum.services.digests import send_digests
 

@@ -2,7 +2,7 @@
 import json
 from datetime import timedelta
 
-from forum.models import Membership, Post, PostUseful, User, utcnow
+from forum.models import Membership, Post, utcnow
 from forum.services import posting
 from tests.conftest import PASSWORD, forum_of, thread_url
 

@@ -2,7 +2,7 @@
 import pytest
 
 from forum.mail import deliver_due
-from forum.models import Community, Invitation, Membership, Thread, User
+from forum.models import Invitation, Membership, Thread, User
 from forum.services import posting
 from tests.conftest import PASSWORD, forum_of, link_in, outbox, text_part, thread_url
 

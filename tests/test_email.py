@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from forum.mail import deliver_due, queue_email, sweep_interrupted
-from forum.models import Membership, Newsletter, OutboxMessage, Post, Thread, ThreadRead, User, utcnow
+from forum.models import Newsletter, OutboxMessage, Thread, ThreadRead, utcnow
 from forum.services import digests, newsletters, posting
-from tests.conftest import PASSWORD, forum_of, html_part, link_in, outbox, text_part, thread_url
+from tests.conftest import forum_of, html_part, link_in, outbox, text_part
 
 
 def due_now(db):

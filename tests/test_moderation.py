@@ -5,10 +5,10 @@ import pytest
 
 from forum.mail import deliver_due
 from forum.models import (
-    Flag, Forum, Membership, ModerationLog, Post, PostTheme, Revision, SynthesisNote, Theme, Thread, utcnow,
+    Flag, Membership, ModerationLog, Post, PostTheme, Revision, SynthesisNote, Theme, Thread, utcnow,
 )
 from forum.services import moderation, posting
-from tests.conftest import forum_of, outbox, text_part, thread_url
+from tests.conftest import forum_of, text_part, thread_url
 
 
 @pytest.fixture
@@ -355,7 +355,6 @@ def test_members_cannot_flag_the_guiding_question_itself(client, db, login, worl
 
 
 def test_a_suspended_moderator_cannot_moderate(db, world):
-    from forum.models import Membership
 
     m = db.session.execute(db.select(Membership).filter_by(user_id=world["mod"].id)).scalar_one()
     m.suspended_until = utcnow() + timedelta(days=1)

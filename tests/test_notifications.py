@@ -2,8 +2,7 @@
 import pytest
 
 from forum.mail import deliver_due
-from forum.models import Notification, Post, Thread, User, Watch
-from forum.services import posting
+from forum.models import Notification, Post, Thread, Watch
 from tests.conftest import forum_of, link_in, outbox, text_part, thread_url
 
 

@@ -6,10 +6,9 @@ import pytest
 
 from forum.mail import deliver_due
 from forum.models import (
-    Community, Forum, ForumPair, Membership, Notification, Post, Revision, TextRevision, Theme, Thread, Watch, utcnow,
+    Community, Forum, ForumPair, Membership, Notification, Post, TextRevision, Thread, utcnow,
 )
 from forum.services import organizing, posting
-from tests.conftest import PASSWORD, text_part
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
 
@@ -312,3 +311,13 @@ def test_dates_outside_a_sane_range_are_refused(client, db, login, org):
     login(organizer)
     response = new_pair(client, community, opens_at="0001-01-01T09:00")
     assert response.status_code == 400 and "entre los años 2000 y 2100" in response.get_data(as_text=True)
+
+
+def test_at_most_twenty_questions_with_a_message(client, db, login, org):
+    community, organizer, _ = org
+    login(organizer)
+    many = {f"questions-{i}-title_{lang}": f"¿{i}?" for i in range(20) for lang in ("es", "en")}
+    response = new_pair(client, community, action="add", **many)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "como máximo 20 preguntas orientadoras" in page
+    assert 'name="questions-20-title_es"' not in page

@@ -80,7 +80,7 @@ def _rearrange(form: PairForm, action: str) -> bool:
             return True
         rows.append({})
     elif "-" in action:
-        verb, _, index = action.partition("-")
+        verb, _sep, index = action.partition("-")
         i = int(index) if index.isdigit() else -1
         if not 0 <= i < len(rows):
             return False

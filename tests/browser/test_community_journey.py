@@ -2,19 +2,13 @@
 import pytest
 
 from forum.extensions import db
-from forum.models import Community, Forum, ForumPair, Membership, Thread, User, utcnow
+from forum.models import Community, Forum, ForumPair, Membership, User, utcnow
 from forum.services import posting
 from forum.services.demo import seed_demo
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-
-def sign_in(page, base, email, password):
-    page.goto(f"{base}/auth/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("main form button[type=submit]").click()
 
 
 @pytest.fixture

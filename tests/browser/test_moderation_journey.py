@@ -3,18 +3,12 @@ tags it with a theme and marks it as a highlight; the dashboard shows the pair."
 import pytest
 
 from forum.extensions import db
-from forum.models import Forum, ForumPair, Post, PostTheme, Thread, User
+from forum.models import Forum, ForumPair, Post, PostTheme, Thread
 from forum.services.demo import seed_demo
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-
-def sign_in(page, base, email, password):
-    page.goto(f"{base}/auth/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("main form button[type=submit]").click()
 
 
 def test_flag_review_hide_restore_tag_highlight(live_server, new_page):

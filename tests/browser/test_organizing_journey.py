@@ -7,16 +7,10 @@ import pytest
 from forum.extensions import db
 from forum.models import ForumPair, utcnow
 from forum.services.demo import seed_demo
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-
-def sign_in(page, base, email, password):
-    page.goto(f"{base}/auth/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("main form button[type=submit]").click()
 
 
 def test_create_reorder_preview_schedule_open(live_server, new_page):
