@@ -218,3 +218,14 @@ def test_only_organizers_compose_and_drafts_stay_private(client, db, login, make
     assert client.get(f"/c/red/newsletters/{edition.id}").status_code == 404
     assert client.post(f"/c/red/newsletters/{edition.id}/send", data={"action": "now"}).status_code == 403
     assert "Borrador" not in client.get("/c/red/newsletters/").get_data(as_text=True)
+
+
+def test_network_wide_editions_are_for_admins(client, db, login, make_user):
+    admin = make_user(is_admin=True)
+    login(admin)
+    response = client.post("/network/newsletters/new", data={"subject_es": "Red", "subject_en": "Network",
+                                                             "body_es": "a", "body_en": "b"})
+    assert response.status_code == 302 and client.get(response.headers["Location"]).status_code == 200
+    client.post("/auth/logout")
+    login(make_user())
+    assert client.get("/network/newsletters/new").status_code == 403
