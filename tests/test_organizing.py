@@ -321,3 +321,15 @@ def test_at_most_twenty_questions_with_a_message(client, db, login, org):
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "como máximo 20 preguntas orientadoras" in page
     assert 'name="questions-20-title_es"' not in page
+
+
+def test_earlier_versions_of_texts_can_be_read(client, db, login, org):
+    community, organizer, _ = org
+    login(organizer)
+    new_pair(client, community, action="publish")
+    pair = db.session.execute(db.select(ForumPair)).scalar_one()
+    data = organizing.input_from_pair(pair)
+    data.concept_note_es = "Nota corregida"
+    organizing.save_pair(organizer, community, data, pair)
+    page = client.get(f"/c/{community.slug}/organize/pairs/{pair.id}/revisions").get_data(as_text=True)
+    assert "<strong>agua</strong>" in page and "Agua y territorio" in page

@@ -251,3 +251,21 @@ def settings(slug: str):
             flash(_("The community's profile is saved."), "success")
             return redirect(url_for("communities.show", slug=slug))
     return community_form_page(form, community, 400 if form.errors or form.form_errors else 200)
+
+
+@bp.get("/pairs/<id:pair_id>/revisions")
+@login_required
+def revisions(slug: str, pair_id: int):
+    """Earlier versions of the pair's organizer texts: titles, concept notes, question titles."""
+    from forum.models import TextRevision, Thread
+
+    community = _organizer_community(slug)
+    pair = _pair_of(community, pair_id)
+    forum_ids = [f.id for f in pair.forums]
+    thread_ids = select(Thread.id).where(Thread.forum_id.in_(forum_ids))
+    rows = db.session.execute(select(TextRevision).where(
+        ((TextRevision.kind == "forum") & TextRevision.target_id.in_(forum_ids))
+        | ((TextRevision.kind == "thread") & TextRevision.target_id.in_(thread_ids)))
+        .order_by(TextRevision.created_at.desc()).limit(200)).scalars().all()
+    return render_template("organize/revisions.html", community=community, pair=pair,
+                           rows=[(r, render(r.body_md) if r.body_md else None) for r in rows])
