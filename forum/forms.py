@@ -27,7 +27,7 @@ class RegisterForm(FlaskForm):
                                                Email(_l("Enter a valid email address."))])
     password = _password_field(_l("Password"), description=_l("At least 10 characters."))
     confirm = _repeat_password_field()
-    newsletter = BooleanField(_l("Send me the network's newsletter"))
+    newsletter = BooleanField(_l("Send me newsletters from the network and my communities"))
 
 
 class LoginForm(FlaskForm):
@@ -72,7 +72,7 @@ class ProfileForm(FlaskForm):
         description=_l("Replies to your posts, mentions and new posts in what you watch."))
     digest_frequency = SelectField(_l("Digest of new activity in my communities"), validate_choice=False,
                                    choices=[("weekly", _l("Weekly")), ("daily", _l("Daily")), ("off", _l("Never"))])
-    newsletter = BooleanField(_l("Send me the network's newsletter"))
+    newsletter = BooleanField(_l("Send me newsletters from the network and my communities"))
 
 
 MARKDOWN_HELP = _l("Markdown: **bold**, *italics*, [link](https://…), lists with -, > quote, @handle to mention")
@@ -201,7 +201,7 @@ DIGEST_LABELS = [("weekly", _l("Weekly")), ("daily", _l("Daily")), ("off", _l("N
 class EmailPreferencesForm(FlaskForm):
     digest_frequency = SelectField(_l("Digest of new activity in my communities"), choices=DIGEST_LABELS,
                                    validate_choice=False)
-    newsletter = BooleanField(_l("Send me the network's newsletter"))
+    newsletter = BooleanField(_l("Send me newsletters from the network and my communities"))
     email_notifications = SelectField(
         _l("Email me about notifications"), validate_choice=False,
         choices=[("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))])

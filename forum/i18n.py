@@ -99,6 +99,8 @@ def select_locale() -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen
+    if g.get("recipient_locale") in languages:  # pages opened from an email, without signing in
+        return g.recipient_locale
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return request.accept_languages.best_match(languages) or "es"

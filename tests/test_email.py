@@ -190,7 +190,8 @@ def test_newsletter_compose_preview_test_send_archive_and_stats(client, db, smtp
     assert "<strong>network</strong>" in preview and "November newsletter" in preview
     client.post(f"/c/red/newsletters/{edition.id}/send", data={"action": "test"})
     deliver_due()
-    assert {m["Subject"] for m in smtp.to("olga@example.org")} == {"Boletín de noviembre", "November newsletter"}
+    assert {m["Subject"] for m in smtp.to("olga@example.org")} == {"[Prueba] Boletín de noviembre",
+                                                                   "[Test] November newsletter"}
     client.post(f"/c/red/newsletters/{edition.id}/send", data={"action": "now"})
     assert newsletters.send_due() == 1
     assert newsletters.send_due() == 0
@@ -226,6 +227,65 @@ def test_network_wide_editions_are_for_admins(client, db, login, make_user):
     response = client.post("/network/newsletters/new", data={"subject_es": "Red", "subject_en": "Network",
                                                              "body_es": "a", "body_en": "b"})
     assert response.status_code == 302 and client.get(response.headers["Location"]).status_code == 200
+    edition = db.session.execute(db.select(Newsletter)).scalar_one()
+    assert client.get(f"/network/newsletters/{edition.id}/preview?lang=en").status_code == 200
+    client.post(f"/network/newsletters/{edition.id}/send", data={"action": "test"})
+    client.post(f"/network/newsletters/{edition.id}/send", data={"action": "now"})
+    assert newsletters.send_due() == 1
+    db.session.refresh(edition)
+    assert edition.status == "sent"
+    assert "http://localhost/network/newsletters/" in outbox("newsletter")[0].body_text
     client.post("/auth/logout")
     login(make_user())
     assert client.get("/network/newsletters/new").status_code == 403
+
+
+
+def test_newsletter_links_are_absolute_and_the_text_part_comes_from_the_clean_html(client, db, smtp, login, make_user,
+                                                                                  make_community):
+    organizer = make_user(email="olga@example.org")
+    reader = make_user(email="reader@example.org", locale="es", newsletter_opt_in_at=utcnow())
+    make_community("red", members={organizer: "organizer", reader: "member"})
+    login(organizer)
+    client.post("/c/red/newsletters/new", data={
+        "subject_es": "S", "subject_en": "S",
+        "body_es": "Visita [el foro](/c/red/f/x) y [otro](foro)\n\n<!-- nota interna secreta --><script>x()</script>",
+        "body_en": "b"})
+    edition = db.session.execute(db.select(Newsletter)).scalar_one()
+    client.post(f"/c/red/newsletters/{edition.id}/send", data={"action": "now"})
+    newsletters.send_due()
+    deliver_due()
+    [mail] = smtp.to("reader@example.org")
+    html, text = html_part(mail), text_part(mail)
+    assert 'href="http://localhost/c/red/f/x"' in html and 'href="http://localhost/foro"' in html
+    assert "el foro (http://localhost/c/red/f/x)" in text
+    assert "secreta" not in text and "script" not in text
+
+
+def test_one_broken_edition_does_not_hold_back_the_others(app, client, db, smtp, login, make_user, make_community,
+                                                         monkeypatch):
+    organizer = make_user()
+    reader = make_user(email="reader@example.org", newsletter_opt_in_at=utcnow())
+    make_community("red", members={organizer: "organizer", reader: "member"})
+    stuck = Newsletter(community_id=None, subject_es="a", subject_en="a", body_es_md="a", body_en_md="a",
+                       status="sending")
+    db.session.add(stuck)
+    db.session.commit()
+    login(organizer)
+    client.post("/c/red/newsletters/new", data={"subject_es": "S", "subject_en": "S", "body_es": "a", "body_en": "b"})
+    edition = db.session.execute(db.select(Newsletter).filter_by(community_id=1)).scalars().first() or \
+        db.session.execute(db.select(Newsletter).where(Newsletter.community_id.is_not(None))).scalar_one()
+    client.post(f"/c/red/newsletters/{edition.id}/send", data={"action": "now"})
+    original = newsletters._queue_all
+
+    def broken(newsletter):
+        if newsletter.community_id is None:
+            raise RuntimeError("broken edition")
+        return original(newsletter)
+
+    monkeypatch.setattr(newsletters, "_queue_all", broken)
+    from forum.jobs import send_newsletters
+
+    send_newsletters(app)
+    db.session.refresh(edition)
+    assert edition.status == "sent"

@@ -172,7 +172,8 @@ def reset_password(token: str, password: str) -> User:
 def update_profile(user: User, *, display_name: str, handle: str, country: str | None,
                    institution: str | None, sector: str | None, gender: str | None,
                    locale: str | None, timezone: str | None,
-                   email_notifications: str | None = None, visibility: dict | None = None) -> User:
+                   email_notifications: str | None = None, visibility: dict | None = None,
+                   digest_frequency: str | None = None, newsletter: bool | None = None) -> User:
     display_name = clean_display_name(display_name)
     handle = (handle or "").strip().lstrip("@").lower()
     if not HANDLE_RE.match(handle):
@@ -195,6 +196,10 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
         raise DomainError(_l("Choose a time zone from the list."), field="timezone")
     if email_notifications and email_notifications not in EMAIL_NOTIFICATION_CHOICES:
         raise DomainError(_l("Choose an option from the list."), field="email_notifications")
+    from forum.models.user import DIGEST_CHOICES
+
+    if digest_frequency and digest_frequency not in DIGEST_CHOICES:
+        raise DomainError(_l("Choose an option from the list."), field="digest_frequency")
     user.display_name = display_name
     user.handle = handle
     user.country = country or None
@@ -207,6 +212,12 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
     for key, value in (visibility or {}).items():
         if key in ("show_email", "show_country", "show_institution", "show_sector"):
             setattr(user, key, bool(value))
+    user.digest_frequency = digest_frequency or user.digest_frequency
+    if newsletter is not None:
+        if newsletter and user.newsletter_opt_in_at is None:
+            user.newsletter_opt_in_at = utcnow()  # the opt-in, with its date
+        elif not newsletter:
+            user.newsletter_opt_in_at = None
     db.session.commit()
     return user
 

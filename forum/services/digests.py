@@ -122,13 +122,16 @@ def _sections_for(user, since, communities, by_community, new_threads, highlight
         forum = post.thread.forum
         return sections.setdefault(forum.id, ForumSection(forum=forum))
 
+    listed: set[int] = set()  # a post appears once, in the first section that takes it
     for post in new_threads:
         if fresh(post) and len(section(post).threads) < PER_FORUM:
             section(post).threads.append(post)
+            listed.add(post.id)
     for post in highlights:
-        if fresh(post) and len(section(post).highlights) < PER_FORUM:
+        if fresh(post) and post.id not in listed and len(section(post).highlights) < PER_FORUM:
             section(post).highlights.append(post)
+            listed.add(post.id)
     for post in busiest:
-        if fresh(post) and len(section(post).busiest) < 3:
+        if fresh(post) and post.id not in listed and len(section(post).busiest) < 3:
             section(post).busiest.append(post)
     return [s for s in sections.values() if s]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import logging
+import re
+
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -11,12 +14,13 @@ from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email, render_email
-from forum.markup import render
+from forum.markup import plain_text, render
 from forum.models import Community, Forum, ForumPair, Membership, Newsletter, OutboxMessage, Post, Thread, User, utcnow
 from forum.policy import can
 from forum.services import DomainError
 
 FLUSH_EVERY = 500
+log = logging.getLogger(__name__)
 
 
 def can_compose(user, community: Community | None) -> bool:
@@ -50,9 +54,30 @@ def save(user: User, community: Community | None, *, subject_es: str, subject_en
         db.session.add(newsletter)
     newsletter.subject_es, newsletter.subject_en = " ".join(subject_es.split())[:300], " ".join(subject_en.split())[:300]
     newsletter.body_es_md, newsletter.body_en_md = body_es.strip(), body_en.strip()
-    newsletter.body_es_html, newsletter.body_en_html = render(newsletter.body_es_md), render(newsletter.body_en_md)
+    newsletter.body_es_html = absolute_links(render(newsletter.body_es_md))
+    newsletter.body_en_html = absolute_links(render(newsletter.body_en_md))
     db.session.commit()
     return newsletter
+
+
+def absolute_links(html: str) -> str:
+    """Links that work in a mail client: "/c/..." and "foro" become full addresses on BASE_URL."""
+    base = current_app.config["BASE_URL"]
+
+    def fix(match):
+        href = match.group(1)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE) or href.startswith("#"):
+            return match.group(0)
+        return f'href="{base}/{href.lstrip("/")}"'
+
+    return re.sub(r'href="([^"]*)"', fix, html)
+
+
+def email_text(html: str) -> str:
+    """The plain-text part from the sanitised HTML (never the raw Markdown): links keep their address."""
+    html = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', lambda m: f"{m.group(2)} ({m.group(1)})", html, flags=re.S)
+    html = re.sub(r"<li>", "<li>- ", html)
+    return plain_text(html)
 
 
 def suggested_sections(community: Community | None) -> dict[str, str]:
@@ -88,9 +113,12 @@ def preview_html(newsletter: Newsletter, lang: str, user: User) -> str:
 
 
 def _context(newsletter: Newsletter, lang: str, user: User, preview: bool = False) -> dict:
-    context = {"newsletter": newsletter, "lang": lang, "user": user,
-               "archive_url": absolute_url("newsletters.show", slug=newsletter.community.slug if newsletter.community else None,
-                                           newsletter_id=newsletter.id)}
+    if newsletter.community is None:
+        archive = absolute_url("newsletters.show_network", newsletter_id=newsletter.id)
+    else:
+        archive = absolute_url("newsletters.show", slug=newsletter.community.slug, newsletter_id=newsletter.id)
+    context = {"newsletter": newsletter, "lang": lang, "user": user, "archive_url": archive,
+               "text_body": email_text(newsletter.body_html(lang))}
     if preview:
         context["unsubscribe_url"] = context["email_preferences_url"] = "#"
     return context
@@ -98,9 +126,10 @@ def _context(newsletter: Newsletter, lang: str, user: User, preview: bool = Fals
 
 def send_test(user: User, newsletter: Newsletter) -> None:
     _require(user, newsletter)
+    minute = utcnow().strftime("%Y%m%d%H%M")  # repeated clicks within a minute send one pair
     for lang in ("es", "en"):
-        queue_email(to=user, locale=lang, template="newsletter", unsubscribe="newsletter",
-                    dedupe_key=f"newsletter-test:{newsletter.id}:{user.id}:{lang}:{utcnow().isoformat()}",
+        queue_email(to=user, locale=lang, template="newsletter", unsubscribe="newsletter", test=True,
+                    dedupe_key=f"newsletter-test:{newsletter.id}:{user.id}:{lang}:{minute}",
                     reply_to=current_app.config.get("NEWSLETTER_REPLY_TO"),
                     **{k: v for k, v in _context(newsletter, lang, user).items() if k != "user"})
     db.session.commit()
@@ -149,15 +178,24 @@ def send_due(now: datetime | None = None) -> int:
                                   .values(status="sending").execution_options(synchronize_session=False)).rowcount:
             continue
         db.session.commit()
-        _queue_all(db.session.get(Newsletter, newsletter_id))
+        _queue_safely(newsletter_id)
     return len(due)
+
+
+def _queue_safely(newsletter_id: int) -> None:
+    """One edition failing must not hold the others back: log it and go on."""
+    try:
+        _queue_all(db.session.get(Newsletter, newsletter_id))
+    except Exception:  # noqa: BLE001 - any failure of one edition
+        db.session.rollback()
+        log.exception("newsletter %s could not be queued; it stays 'sending' and is retried", newsletter_id)
 
 
 def resume_interrupted() -> int:
     """An edition left "sending" by a process that died: queue the rest (dedupe keys skip the done)."""
-    stuck = db.session.execute(select(Newsletter).where(Newsletter.status == "sending")).scalars().all()
-    for newsletter in stuck:
-        _queue_all(newsletter)
+    stuck = db.session.execute(select(Newsletter.id).where(Newsletter.status == "sending")).scalars().all()
+    for newsletter_id in stuck:
+        _queue_safely(newsletter_id)
     return len(stuck)
 
 

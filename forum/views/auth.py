@@ -153,11 +153,8 @@ def profile():
                 timezone=form.timezone.data, email_notifications=form.email_notifications.data,
                 visibility={key: getattr(form, key).data for key in
                             ("show_email", "show_country", "show_institution", "show_sector")},
+                digest_frequency=form.digest_frequency.data, newsletter=form.newsletter.data,
             )
-            accounts.set_email_preferences(
-                current_user, digest=form.digest_frequency.data or current_user.digest_frequency,
-                newsletter=form.newsletter.data,
-                notifications=form.email_notifications.data or current_user.email_notifications)
         except DomainError as error:
             form_error(form, error)
         else:

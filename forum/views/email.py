@@ -1,5 +1,5 @@
 """Links in emails that work without signing in: one-click unsubscribe and email preferences."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from forum.extensions import csrf
@@ -16,6 +16,7 @@ def unsubscribe(token: str):
         user, data = accounts.user_from_email_token("unsubscribe", token)
     except DomainError as error:
         return render_template("email_pages/message.html", title=_("Unsubscribe"), message=str(error.message)), 400
+    g.recipient_locale = user.locale
     category = data.get("c")
     if request.method == "POST":
         try:
@@ -36,6 +37,7 @@ def preferences(token: str):
         user, _data = accounts.user_from_email_token("email-preferences", token)
     except DomainError as error:
         return render_template("email_pages/message.html", title=_("Email preferences"), message=str(error.message)), 400
+    g.recipient_locale = user.locale
     form = EmailPreferencesForm(digest_frequency=user.digest_frequency, newsletter=user.newsletter_opt_in_at is not None,
                                 email_notifications=user.email_notifications) if request.method == "GET" \
         else EmailPreferencesForm()
@@ -48,4 +50,5 @@ def preferences(token: str):
         else:
             flash(_("Your email preferences are saved."), "success")
             return redirect(url_for("email.preferences", token=token))
-    return render_template("email_pages/preferences.html", form=form, person=user)
+    status = 400 if request.method == "POST" else 200
+    return render_template("email_pages/preferences.html", form=form, person=user), status

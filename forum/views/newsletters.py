@@ -131,6 +131,9 @@ def new(slug: str | None):
 def edit(slug: str | None, newsletter_id: int):
     community = _composer(slug)
     newsletter = _edition(community, newsletter_id)
+    if newsletter.status not in ("draft", "scheduled"):
+        flash(_("This edition was already sent."), "error")
+        return redirect(link("show", community, newsletter_id=newsletter.id))
     form = NewsletterForm(subject_es=newsletter.subject_es, subject_en=newsletter.subject_en,
                           body_es=newsletter.body_es_md, body_en=newsletter.body_en_md) if request.method == "GET" \
         else NewsletterForm()
