@@ -2,7 +2,7 @@
 schedule or send, delivery figures, and the public archive."""
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -79,8 +79,9 @@ def show(slug: str | None, newsletter_id: int):
     if community is not None and not can(current_user, "community.read", community):
         abort(404)
     stats = newsletters.delivery_stats(newsletter) if composer else None
+    zone = (community.timezone if community else None) or current_app.config["DEFAULT_TIMEZONE"]
     return render_template("newsletters/show.html", community=community, newsletter=newsletter, composer=composer,
-                           stats=stats, link=link)
+                           stats=stats, link=link, zone=zone)
 
 
 def _form_page(community, form, newsletter=None, status=200):
@@ -195,8 +196,6 @@ def _when(value: str | None, community: Community | None) -> datetime | None:
 
     if community is None:
         import zoneinfo
-
-        from flask import current_app
 
         return local.replace(tzinfo=zoneinfo.ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).astimezone(
             zoneinfo.ZoneInfo("UTC"))
