@@ -146,25 +146,30 @@ def request_password_reset(email: str) -> None:
     db.session.commit()
 
 
-def check_reset_token(token: str) -> User:
-    """The account a reset link is for, or DomainError if the link is bad, old or used."""
-    data = tokens.load(
-        "reset-password", token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"],
-        expired=_l("This reset link has expired. Ask for a new one."),
-        invalid=_l("This reset link is not valid."),
-    )
+# Links that let someone choose a password: a reset, or the welcome of an imported member.
+# Both carry a fingerprint of the current password hash, so each works once.
+PASSWORD_LINKS = {
+    "reset-password": ("RESET_TOKEN_MAX_AGE", _l("This reset link has expired. Ask for a new one.")),
+    "welcome": ("INVITATION_MAX_AGE", _l("This link has expired. Use “Forgot your password?” to get a new one.")),
+}
+
+
+def password_link_user(purpose: str, token: str) -> User:
+    """The account a password link is for, or DomainError if it is bad, expired or used."""
+    max_age_key, expired = PASSWORD_LINKS[purpose]
+    data = tokens.load(purpose, token, max_age=current_app.config[max_age_key], expired=expired,
+                       invalid=_l("This link is not valid."))
     user = db.session.get(User, data.get("id"))
     if user is None or not user.is_active or data.get("fp") != _reset_fingerprint(user):
-        raise DomainError(_l("This reset link is not valid or was already used."))
+        raise DomainError(_l("This link is not valid or was already used."))
     return user
 
 
-def reset_password(token: str, password: str) -> User:
-    user = check_reset_token(token)
+def set_password_from_link(purpose: str, token: str, password: str) -> User:
+    user = password_link_user(purpose, token)
     check_password_strength(password)
     user.set_password(password)
-    if not user.is_confirmed:  # the link proved they own the address
-        user.email_confirmed_at = utcnow()
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the link proved they own the address
     db.session.commit()
     return user
 
@@ -230,37 +235,13 @@ def set_locale(user: User, locale: str) -> None:
 
 # --- accounts created by an import: "choose your password" ---------------------
 
-WELCOME_PURPOSE = "welcome"
-
-
 def send_welcome(user: User, community, dedupe_key: str | None = None) -> None:
     """Invite someone added by an organizer to choose a password (no commit)."""
     from forum.mail import absolute_url
 
-    token = tokens.make(WELCOME_PURPOSE, {"id": user.id, "fp": _reset_fingerprint(user)})
+    token = tokens.make("welcome", {"id": user.id, "fp": _reset_fingerprint(user)})
     queue_email(to=user, template="welcome_invitation", dedupe_key=dedupe_key or f"welcome:{user.id}",
                 community=community, welcome_url=absolute_url("auth.welcome", token=token))
-
-
-def check_welcome_token(token: str) -> User:
-    data = tokens.load(
-        WELCOME_PURPOSE, token, max_age=current_app.config["INVITATION_MAX_AGE"],
-        expired=_l("This link has expired. Use “Forgot your password?” to get a new one."),
-        invalid=_l("This link is not valid."),
-    )
-    user = db.session.get(User, data.get("id"))
-    if user is None or user.deleted_at is not None or data.get("fp") != _reset_fingerprint(user):
-        raise DomainError(_l("This link is not valid or was already used."))
-    return user
-
-
-def accept_welcome(token: str, password: str) -> User:
-    user = check_welcome_token(token)
-    check_password_strength(password)
-    user.set_password(password)
-    user.email_confirmed_at = user.email_confirmed_at or utcnow()
-    db.session.commit()
-    return user
 
 
 # --- the member's own data -----------------------------------------------------

@@ -55,11 +55,6 @@ def question_view(pair: ForumPair, position: int) -> QuestionView:
     return QuestionView(positions=positions, sides=sides, themes_of=themes_of, note=note)
 
 
-def _pair_posts(pair: ForumPair):
-    return (select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
-            .where(Forum.pair_id == pair.id))
-
-
 def dashboard(pair: ForumPair) -> dict:
     """The moderators' numbers for a pair, in a handful of queries."""
     in_pair = (Forum.pair_id == pair.id)

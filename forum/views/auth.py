@@ -112,24 +112,30 @@ def reset_request():
     return render_template("auth/reset_request.html", form=form), 400 if form.errors else 200
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
+def _choose_password(purpose: str, token: str, template: str, success: str):
+    """The page behind a password link (reset or welcome): a bad link says so before any typing."""
     try:
-        accounts.check_reset_token(token)
+        user = accounts.password_link_user(purpose, token)
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(url_for("auth.reset_request"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.reset_password(token, form.password.data)
+            user = accounts.set_password_from_link(purpose, token, form.password.data)
         except DomainError as error:
             form_error(form, error)
         else:
             login_user(user)
-            flash(_("Your password has been changed."), "success")
+            flash(success, "success")
             return redirect(url_for("main.home"))
-    return render_template("auth/reset_password.html", form=form), 400 if form.errors else 200
+    return render_template(template, form=form, person=user), 400 if form.errors else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _choose_password("reset-password", token, "auth/reset_password.html",
+                            _("Your password has been changed."))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -168,22 +174,7 @@ def profile():
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
 def welcome(token: str):
     """Someone added by an organizer chooses a password, and is in."""
-    try:
-        user = accounts.check_welcome_token(token)
-    except DomainError as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("auth.reset_request"))
-    form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.accept_welcome(token, form.password.data)
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            login_user(user)
-            flash(_("Welcome! Your password is set."), "success")
-            return redirect(url_for("main.home"))
-    return render_template("auth/welcome.html", form=form, person=user), 400 if form.errors else 200
+    return _choose_password("welcome", token, "auth/welcome.html", _("Welcome! Your password is set."))
 
 
 @bp.get("/account/data")
