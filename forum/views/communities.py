@@ -11,7 +11,7 @@ from forum.i18n import localized
 from forum.models import Community, ForumPair, Resource, utcnow
 from forum.policy import can, listed_communities_clause, membership as membership_of, published_pairs_clause, role_in
 from forum.services import DomainError, membership, watching
-from forum.views.util import require, safe_next, use_community_timezone
+from forum.views.util import flash_outcome, require, safe_next, use_community_timezone
 
 bp = Blueprint("communities", __name__, url_prefix="/c")
 
@@ -63,13 +63,9 @@ def show(slug: str):
 @login_required
 def join(slug: str):
     community = community_or_404(slug)
-    try:
-        membership.join(current_user, community)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("You are now a member of the community “%(community)s”.",
-                community=localized(community, "name")), "success")
+    flash_outcome(lambda: membership.join(current_user, community),
+                  _("You are now a member of the community “%(community)s”.",
+                    community=localized(community, "name")))
     return redirect(safe_next(request.form.get("next"), url_for("communities.show", slug=slug)))
 
 
@@ -78,12 +74,9 @@ def join(slug: str):
 def request_to_join(slug: str):
     community = community_or_404(slug)
     form = RequestJoinForm()
-    try:
-        membership.request_to_join(current_user, community, form.message.data if form.validate() else None)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("Your request is sent. The moderators will answer by email."), "success")
+    message = form.message.data if form.validate() else None
+    flash_outcome(lambda: membership.request_to_join(current_user, community, message),
+                  _("Your request is sent. The moderators will answer by email."))
     return redirect(url_for("communities.show", slug=slug))
 
 
@@ -92,13 +85,9 @@ def request_to_join(slug: str):
 def watch(slug: str):
     community = community_or_404(slug)
     on = request.form.get("watch") == "1"
-    try:
-        watching.set_watch(current_user, community, on)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("You will be told when this community's forums open.") if on
-              else _("You stopped watching this community."), "success")
+    flash_outcome(lambda: watching.set_watch(current_user, community, on),
+                  _("You will be told when this community's forums open.") if on
+                  else _("You stopped watching this community."))
     return redirect(url_for("communities.show", slug=slug))
 
 
@@ -121,12 +110,8 @@ def logo(slug: str):
 @login_required
 def leave(slug: str):
     community = community_or_404(slug)
-    try:
-        membership.leave(current_user, community)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("You have left this community."), "success")
+    flash_outcome(lambda: membership.leave(current_user, community),
+                  _("You have left this community."))
     return redirect(url_for("communities.show", slug=slug))
 
 
@@ -139,13 +124,9 @@ def accept_invitation(token: str):
         return redirect(url_for("main.home"))
     community = invitation.community
     if request.method == "POST" and current_user.is_authenticated:
-        try:
-            membership.accept_invitation(current_user, token)
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
-            flash(_("You are now a member of the community “%(community)s”.",
-                    community=localized(community, "name")), "success")
+        if flash_outcome(lambda: membership.accept_invitation(current_user, token),
+                         _("You are now a member of the community “%(community)s”.",
+                           community=localized(community, "name"))):
             return redirect(url_for("communities.show", slug=community.slug))
     already = current_user.is_authenticated and role_in(current_user, community) is not None
     return render_template("communities/invitation.html", invitation=invitation, community=community,

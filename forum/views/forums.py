@@ -11,7 +11,7 @@ from forum.models import Community, Forum, ForumPair, Post, PostUseful, Thread, 
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, feeds, notifications, posting, reading, watching
 from forum.services.posting import render_post
-from forum.views.util import form_error, page_arg, parse_id, require, use_community_timezone
+from forum.views.util import flash_outcome, form_error, page_arg, parse_id, require, use_community_timezone
 
 bp = Blueprint("forums", __name__, url_prefix="/c/<community_slug>/f")
 
@@ -228,12 +228,8 @@ def watch_thread(community_slug: str, forum_slug: str, thread_id: int):
     forum = forum_or_404(community_slug, forum_slug)
     thread = thread_or_404(forum, thread_id)
     on = request.form.get("watch") == "1"
-    try:
-        watching.set_watch(current_user, thread, on)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("You are watching this thread.") if on else _("You stopped watching this thread."), "success")
+    flash_outcome(lambda: watching.set_watch(current_user, thread, on),
+                  _("You are watching this thread.") if on else _("You stopped watching this thread."))
     return redirect(thread_url(thread))
 
 
@@ -242,12 +238,8 @@ def watch_thread(community_slug: str, forum_slug: str, thread_id: int):
 def watch_forum(community_slug: str, forum_slug: str):
     forum = forum_or_404(community_slug, forum_slug)
     on = request.form.get("watch") == "1"
-    try:
-        watching.set_watch(current_user, forum, on)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("You are watching this forum.") if on else _("You stopped watching this forum."), "success")
+    flash_outcome(lambda: watching.set_watch(current_user, forum, on),
+                  _("You are watching this forum.") if on else _("You stopped watching this forum."))
     return redirect(url_for("forums.show", community_slug=community_slug, forum_slug=forum_slug))
 
 

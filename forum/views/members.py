@@ -14,7 +14,7 @@ from forum.policy import can
 from forum.services import DomainError, imports, membership
 from forum.views.communities import community_or_404
 from forum.services import like_pattern
-from forum.views.util import page_arg, pager_args
+from forum.views.util import flash_outcome, page_arg, pager_args
 
 bp = Blueprint("members", __name__, url_prefix="/c/<slug>/members")
 PER_PAGE = 30
@@ -61,12 +61,8 @@ def directory(slug: str):
 @login_required
 def set_role(slug: str, user_id: int):
     community = community_or_404(slug)
-    try:
-        membership.set_role(current_user, community, user_id, request.form.get("role", ""))
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("The role is changed."), "success")
+    flash_outcome(lambda: membership.set_role(current_user, community, user_id, request.form.get("role", "")),
+                  _("The role is changed."))
     return redirect(request.referrer if _same_site(request.referrer) else url_for("members.directory", slug=slug))
 
 
@@ -74,12 +70,8 @@ def set_role(slug: str, user_id: int):
 @login_required
 def remove(slug: str, user_id: int):
     community = community_or_404(slug)
-    try:
-        membership.remove_member(current_user, community, user_id)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("The person is no longer a member."), "success")
+    flash_outcome(lambda: membership.remove_member(current_user, community, user_id),
+                  _("The person is no longer a member."))
     return redirect(url_for("members.directory", slug=slug))
 
 

@@ -13,7 +13,7 @@ from forum.models import Flag, Forum, ForumPair, ModerationLog, Post, Thread, Us
 from forum.policy import can
 from forum.services import DomainError, curation, moderation
 from forum.views.communities import community_or_404
-from forum.views.util import page_arg, pager_args, parse_id
+from forum.views.util import flash_outcome, page_arg, pager_args, parse_id
 
 bp = Blueprint("moderation", __name__, url_prefix="/c/<slug>/moderation")
 LOG_PER_PAGE = 50
@@ -39,12 +39,7 @@ def _back(default: str) -> str:
 
 
 def _do(action, success: str, default: str):
-    try:
-        action()
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(success, "success")
+    flash_outcome(action, success)
     return redirect(_back(default))
 
 

@@ -12,7 +12,7 @@ from forum.policy import can
 from forum.services import DomainError, posting
 from forum.services.posting import render_post
 from forum.views.forums import thread_url
-from forum.views.util import form_error, require, use_community_timezone
+from forum.views.util import flash_outcome, form_error, require, use_community_timezone
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -71,12 +71,8 @@ def delete(post_id: int):
         if not can(current_user, "post.delete", post):
             abort(403)
         return render_template("posts/delete.html", post=post)
-    try:
-        posting.delete_post(current_user, post)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("Your post is deleted."), "success")
+    flash_outcome(lambda: posting.delete_post(current_user, post),
+                  _("Your post is deleted."))
     return redirect(post_url(post))
 
 

@@ -79,3 +79,16 @@ def pager_args(args, allowed: tuple[str, ...]) -> dict[str, str]:
     """The query parameters a pager may carry over: only the page's own filters."""
     return {key: args[key] for key in allowed if args.get(key)}
 
+
+
+def flash_outcome(action, success: str) -> bool:
+    """Run a service call: flash its DomainError, or `success`. Returns whether it worked."""
+    from forum.services import DomainError
+
+    try:
+        action()
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return False
+    flash(success, "success")
+    return True
