@@ -321,6 +321,7 @@ def init_app(app: Flask) -> None:
         language_names=LANGUAGE_NAMES,
         language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
         format_dt=format_dt,
+        format_clock=lambda value: format_time(value, "short") if value else "",
         format_day=format_day,
         iso_dt=iso_dt,
         country_name=country_name,
@@ -330,6 +331,7 @@ def init_app(app: Flask) -> None:
         localized_in=localized_in,
     )
 
+    app.jinja_env.filters["language_label"] = app.jinja_env.globals["language_label"]
     app.jinja_env.filters["format_local"] = format_local
     app.jinja_env.filters["format_local_day"] = format_local_day
 

@@ -60,6 +60,16 @@ def send_digests(app: Flask, frequency: str) -> dict[str, int]:
         return counts
 
 
+def send_webinar_reminders(app: Flask) -> int:
+    from forum.services.webinars import send_reminders
+
+    with app.app_context():
+        count = send_reminders()
+        if count:
+            log.info("job=send_webinar_reminders queued=%d", count)
+        return count
+
+
 def sweep_outbox(app: Flask) -> int:
     with app.app_context():
         return mail.sweep_interrupted()
@@ -76,6 +86,8 @@ def configure(scheduler, app: Flask):
         max_instances=1, coalesce=True, replace_existing=True,
     )
     scheduler.add_job(send_newsletters, "interval", args=[app], id="send_newsletters", minutes=1,
+                      max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(send_webinar_reminders, "interval", args=[app], id="send_webinar_reminders", minutes=1,
                       max_instances=1, coalesce=True, replace_existing=True)
     scheduler.add_job(sweep_outbox, "interval", args=[app], id="sweep_outbox", minutes=15,
                       max_instances=1, coalesce=True, replace_existing=True)

@@ -56,13 +56,13 @@ def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
 
 def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str | None = None,
                 unsubscribe: str | None = None, reply_to: str | None = None, known_new: bool = False,
-                **context) -> OutboxMessage | None:
+                attachment: tuple[str, str, str] | None = None, **context) -> OutboxMessage | None:
     """Add a message to the outbox (not committed); None if the key was already queued.
 
     `unsubscribe` names what a bulk message can be stopped from ("digest",
     "newsletter", "notifications"): it gets a one-click unsubscribe link and
     header (RFC 8058) and a link to the preferences page, both working
-    without signing in.
+    without signing in. `attachment` is (file name, content type, text).
     """
     address = to.email if isinstance(to, User) else to
     if isinstance(to, User):
@@ -87,6 +87,8 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
         dedupe_key=dedupe_key, to_address=address, subject=subject, body_text=text,
         body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url, reply_to=reply_to,
     )
+    if attachment is not None:
+        message.attachment_name, message.attachment_type, message.attachment_body = attachment
     if known_new:
         db.session.add(message)  # flushed with the batch; the unique key still guards the database
         return message
@@ -115,8 +117,18 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     mime.set_content(message.body_text)
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")
+    if message.attachment_body is not None:
+        _attach(mime, message)
     mime["Content-Language"] = message.locale  # after set_content, which clears Content-* headers
     return mime
+
+
+def _attach(mime: EmailMessage, message: OutboxMessage) -> None:
+    """A text attachment; a calendar one keeps its METHOD parameter, which mail clients read."""
+    maintype, _, rest = (message.attachment_type or "text/plain").partition("/")
+    subtype, *params = [part.strip() for part in rest.split(";")]
+    mime.add_attachment(message.attachment_body, subtype=subtype, filename=message.attachment_name,
+                        params=dict(p.split("=", 1) for p in params if "=" in p))
 
 
 class _SMTPSession:

@@ -246,6 +246,9 @@ RULES = {
     "post.view_revisions": _view_revisions,
     "community.moderate": _moderate,
     "community.organize": _organize,
+    "webinar.view": lambda user, webinar: _read_community(user, webinar.community),
+    "webinar.register": lambda user, webinar: _is_user(user) and _read_community(user, webinar.community),
+    "webinar.manage": lambda user, webinar: _is_user(user) and has_role(user, webinar.community, "organizer"),
 }
 
 

@@ -171,6 +171,7 @@ def thread_url(thread) -> str:
 def login(client):
     def do(user: User, password: str = PASSWORD, the_client=None):
         c = the_client or client
+        c.post("/auth/logout")  # signing in while signed in would keep the first person
         response = c.post("/auth/login", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.data[:500]
         return c

@@ -178,9 +178,15 @@ def test_newsletter_compose_preview_test_send_archive_and_stats(client, db, smtp
     login(organizer)
     response = client.post("/c/red/newsletters/new", data={"subject_es": "", "subject_en": "", "body_es": "", "body_en": ""})
     assert response.status_code == 400 and "Escribe el asunto en este idioma." in response.get_data(as_text=True)
+    from forum.services import webinars
+
+    webinars.save_webinar(organizer, community, webinars.WebinarInput(
+        title_es="Seminario de cierre", title_en="Closing webinar", timezone="America/Lima",
+        starts_at=webinars.to_zone(utcnow() + timedelta(days=20), "America/Lima")))
     page = client.post("/c/red/newsletters/new", data={"subject_es": "", "subject_en": "", "body_es": "", "body_en": "",
                                                        "action": "suggest"}).get_data(as_text=True)
-    assert "Próximos seminarios web" in page or "Upcoming webinars" in page
+    assert "## Próximos seminarios web" in page and "[Seminario de cierre](http" in page
+    assert "[Closing webinar](http" in page
     response = client.post("/c/red/newsletters/new", data={
         "subject_es": "Boletín de noviembre", "subject_en": "November newsletter",
         "body_es": "## Hola\n\nNovedades de la **red**.", "body_en": "## Hello\n\nNews of the **network**."})

@@ -259,3 +259,29 @@ will help us prepare the closing webinar, where we will bring together the main 
 from both the Spanish and the English forums.""",
     },
 ]
+
+# The forum's closing webinar (the concept note announces it, with simultaneous interpretation).
+WEBINAR = {
+    "title_es": "Seminario web de cierre: territorios resilientes en América Latina y el Caribe",
+    "title_en": "Closing webinar: resilient territories in Latin America and the Caribbean",
+    "description_es": (
+        "Al cierre del foro, especialistas de la región presentan las principales ideas de la "
+        "discusión en español y en inglés, con interpretación simultánea, y conversan sobre cómo "
+        "la planificación puede construir territorios más resilientes frente a choques externos, "
+        "desastres socionaturales y el cambio climático.\n\n"
+        "Se presentará la sistematización de ambos foros."),
+    "description_en": (
+        "At the close of the forum, experts from the region present the main ideas of the "
+        "discussion in Spanish and English, with simultaneous interpretation, and discuss how "
+        "planning can build territories that are more resilient to external shocks, "
+        "socio-natural disasters and climate change.\n\n"
+        "The synthesis of both forums will be presented."),
+    "speakers": [
+        {"role": "moderator", "name": "Luis Fernández", "affiliation": "ILPES, Red de Planificación para el Desarrollo",
+         "bio": "Coordinates the network's forums and communities of practice."},
+        {"role": "speaker", "name": "Daniel Joseph", "affiliation": "Ministry of Planning, Dominica",
+         "bio": "Works on disaster risk reduction in national development planning."},
+        {"role": "speaker", "name": "Rosa Quispe", "affiliation": "Gobierno Regional de Cusco, Perú",
+         "bio": "Leads territorial planning and climate adaptation at the subnational level."},
+    ],
+}

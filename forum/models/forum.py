@@ -49,6 +49,11 @@ class ForumPair(db.Model):
     def is_draft(self) -> bool:
         return self.status == "draft"
 
+    def title(self, lang: str) -> str:
+        """The title of the forum in `lang`, else of the other one."""
+        by_language = {f.language: f.title for f in self.forums}
+        return by_language.get(lang) or next(iter(by_language.values()), self.slug)
+
     def state(self, now: datetime) -> str:
         """draft, scheduled, open or closed: computed at read time, so never stale."""
         if self.status == "draft":

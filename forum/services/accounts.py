@@ -115,6 +115,9 @@ def confirm_email(token: str) -> User:
         raise DomainError(_l("This confirmation link is not valid."))
     if not user.is_confirmed:
         user.email_confirmed_at = utcnow()
+        from forum.services.webinars import claim_registrations
+
+        claim_registrations(user)  # places taken as a guest with this address
         db.session.commit()
     return user
 
@@ -170,6 +173,9 @@ def set_password_from_link(purpose: str, token: str, password: str) -> User:
     check_password_strength(password)
     user.set_password(password)
     user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the link proved they own the address
+    from forum.services.webinars import claim_registrations
+
+    claim_registrations(user)
     db.session.commit()
     return user
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from forum.demo import texts
 from forum.extensions import db
 from forum.markup import render
-from forum.models import Community, Forum, ForumPair, Theme, Thread, User, utcnow
+from forum.models import Community, Forum, ForumPair, Theme, Thread, User, Webinar, utcnow
 from forum.services import posting
 from forum.services.membership import add_member
 
@@ -135,8 +135,28 @@ def seed_demo(now: datetime | None = None) -> dict[str, int]:
             db.session.flush()
             created["forums"] += 1
         _seed_questions(forum, users, created)
+    created["webinars"] = _seed_webinar(community, pair, users)
     db.session.commit()
     return created
+
+
+def _seed_webinar(community: Community, pair: ForumPair, users: dict[str, User]) -> int:
+    """The forum's closing webinar, the day after it closes, at 10:00 in Santiago."""
+    from forum.services import webinars
+
+    if db.session.execute(db.select(Webinar.id).filter_by(pair_id=pair.id)).first():
+        return 0
+    w = texts.WEBINAR
+    start = webinars.to_zone(pair.closes_at + timedelta(days=1), "America/Santiago").replace(hour=10, minute=0)
+    data = webinars.WebinarInput(
+        title_es=w["title_es"], title_en=w["title_en"], description_es=w["description_es"],
+        description_en=w["description_en"], starts_at=start, timezone="America/Santiago", duration_minutes=120,
+        interpretation=True, capacity=500, join_url="https://meet.example.org/resiliencia-territorial",
+        pair_id=pair.id, speakers=[webinars.SpeakerInput(**speaker) for speaker in w["speakers"]])
+    webinar = webinars.save_webinar(users["organizer"], community, data)
+    for key in ("member", "participant_dm", "participant_pe", "participant_uy"):
+        webinars.register_member(users[key], webinar)
+    return 1
 
 
 def _seed_questions(forum: Forum, users: dict[str, User], created: dict[str, int]) -> None:

@@ -2,7 +2,8 @@
 or sent now; each member gets the version in their language, once."""
 from __future__ import annotations
 
-from datetime import datetime
+import zoneinfo
+from datetime import datetime, timedelta
 
 import logging
 import re
@@ -81,7 +82,7 @@ def email_text(html: str) -> str:
 
 
 def suggested_sections(community: Community | None) -> dict[str, str]:
-    """Markdown to start from: open forums and recent highlights (webinars join when they exist)."""
+    """Markdown to start from: open forums, recent highlights and the next webinars."""
     now = utcnow()
     conditions = [ForumPair.status == "published", ForumPair.opens_at <= now, ForumPair.closes_at > now]
     if community is not None:
@@ -96,6 +97,21 @@ def suggested_sections(community: Community | None) -> dict[str, str]:
         .join(ForumPair, ForumPair.id == Forum.pair_id).where(*post_conditions)
         .order_by(Post.created_at.desc()).limit(6)).scalars().all()
     from forum.markup import excerpt
+    from forum.models import Webinar
+
+    webinar_conditions = [Webinar.status == "scheduled", Webinar.starts_at > now,
+                          Webinar.starts_at <= now + timedelta(days=60)]
+    if community is not None:
+        webinar_conditions.append(Webinar.community_id == community.id)
+    else:
+        webinar_conditions.append(Webinar.community.has(Community.visibility == "public"))
+    upcoming = db.session.execute(select(Webinar).where(*webinar_conditions)
+                                  .order_by(Webinar.starts_at).limit(6)).scalars().all()
+
+    def when(webinar, lang):
+        from babel.dates import format_datetime
+
+        return format_datetime(webinar.starts_at, "full", tzinfo=zoneinfo.ZoneInfo(webinar.timezone), locale=lang)
 
     result = {}
     for lang in ("es", "en"):
@@ -103,6 +119,8 @@ def suggested_sections(community: Community | None) -> dict[str, str]:
             result[lang] = render_template(
                 "newsletters/suggested.md", forums=[f for f in forums if f.language == lang],
                 highlights=[p for p in highlights if p.thread.forum.language == lang], excerpt=excerpt,
+                webinars=[w for w in upcoming if lang in w.language_list], when=lambda w, lang=lang: when(w, lang),
+                webinar_url=lambda w: absolute_url("webinars.show", slug=w.community.slug, webinar_id=w.id),
                 forum_url=lambda f: absolute_url("forums.show", community_slug=f.community.slug, forum_slug=f.slug),
                 post_url=lambda p: absolute_url("posts.permalink", post_id=p.id)).strip() + "\n"
     return result

@@ -14,10 +14,10 @@ def register_blueprints(app: Flask) -> None:
 
     from forum.views import (
         admin, auth, communities, email, errors, forums, main, members, moderation, newsletters, notifications, organize,
-        posts, profiles, resources, search,
+        posts, profiles, resources, search, webinars,
     )
 
     for module in (main, auth, communities, members, resources, organize, moderation, forums, posts, notifications,
-                   search, profiles, admin, email, newsletters):
+                   search, profiles, admin, email, newsletters, webinars):
         app.register_blueprint(module.bp)
     errors.init_app(app)

@@ -10,7 +10,7 @@ from forum.forms import RequestJoinForm
 from forum.i18n import localized
 from forum.models import Community, ForumPair, Resource, utcnow
 from forum.policy import can, listed_communities_clause, membership as membership_of, published_pairs_clause, role_in
-from forum.services import DomainError, membership, watching
+from forum.services import DomainError, membership, watching, webinars
 from forum.views.util import flash_outcome, require, safe_next, use_community_timezone
 
 bp = Blueprint("communities", __name__, url_prefix="/c")
@@ -38,12 +38,13 @@ def index():
 def show(slug: str):
     community = community_or_404(slug)
     can_read = can(current_user, "community.read", community)
-    pairs, resources = [], []
+    pairs, resources, upcoming_webinars = [], [], []
     if can_read:
         pairs = db.session.execute(
             select(ForumPair).where(ForumPair.community_id == community.id, published_pairs_clause(current_user))
             .order_by(ForumPair.opens_at.desc()).options(selectinload(ForumPair.forums))
         ).scalars().all()
+        upcoming_webinars = webinars.upcoming(community)
         resources = db.session.execute(
             select(Resource).where(Resource.community_id == community.id, Resource.deleted_at.is_(None))
             .order_by(Resource.created_at.desc()).limit(5)
@@ -55,7 +56,7 @@ def show(slug: str):
         can_join=can(current_user, "community.join", community),
         can_request=can(current_user, "community.request_join", community),
         pending=membership.pending_count(community) if moderator else 0,
-        form=RequestJoinForm(), now=utcnow(), watching=watching.is_watching(current_user, community),
+        form=RequestJoinForm(), now=utcnow(), upcoming_webinars=upcoming_webinars, watching=watching.is_watching(current_user, community),
     )
 
 

@@ -9,7 +9,7 @@ from forum.extensions import db, limiter
 from forum.forms import ReplyForm, ThreadForm
 from forum.models import Community, Forum, ForumPair, Post, PostUseful, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
-from forum.services import DomainError, feeds, notifications, posting, reading, watching
+from forum.services import DomainError, feeds, notifications, posting, reading, watching, webinars
 from forum.services.posting import render_post
 from forum.views.util import flash_outcome, form_error, page_arg, parse_id, require, use_community_timezone
 
@@ -66,7 +66,7 @@ def show(community_slug: str, forum_slug: str):
     unread = reading.unread_counts(current_user, [t.id for t in questions + discussions])
     return render_template(
         "forums/show.html", forum=forum, questions=questions, discussions=discussions, unread=unread,
-        page=page, has_next=has_next, now=utcnow(),
+        page=page, has_next=has_next, now=utcnow(), closing_webinar=webinars.closing_webinar(forum.pair),
         watching=watching.is_watching(current_user, forum),
         can_start=can(current_user, "forum.create_thread", forum),
     )

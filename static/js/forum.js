@@ -96,4 +96,21 @@
       replyArea.scrollIntoView({ block: "center" });
     });
   });
+
+  /* Webinar countdowns: the server wrote the text; keep it true while the page stays open. */
+  document.querySelectorAll("[data-countdown]").forEach(function (el) {
+    var target = Date.parse(el.dataset.countdown);
+    var label = el.dataset.label || "{when}";
+    if (!window.Intl || !Intl.RelativeTimeFormat || isNaN(target)) { return; }
+    var format = new Intl.RelativeTimeFormat(document.documentElement.lang || "es", { numeric: "auto" });
+    function tick() {
+      var minutes = Math.round((target - Date.now()) / 60000);
+      if (minutes <= 0) { el.hidden = true; return; }
+      var when = minutes >= 2 * 1440 ? format.format(Math.round(minutes / 1440), "day")
+        : minutes >= 120 ? format.format(Math.round(minutes / 60), "hour") : format.format(minutes, "minute");
+      el.textContent = label.replace("{when}", when);
+    }
+    tick();
+    window.setInterval(tick, 30000);
+  });
 })();
