@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(members_group)
     app.cli.add_command(digests_command)
+    app.cli.add_command(export_command)
 
 
 @click.command("seed-demo")
@@ -140,3 +141,52 @@ def digests_command(frequency: str):
     counts = send_digests(frequency)
     click.echo(f"{counts['members']} members: queued {counts['queued']}, nothing new for {counts['empty']}, "
                f"already queued this period {counts['already']}")
+
+
+@click.command("export")
+@click.argument("slug")
+@click.option("--community", "community_slug", help="The community's slug, when several use this forum address.")
+@click.option("--format", "fmt", type=click.Choice(["docx", "md", "csv", "json"]), required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="File to write (CSV also writes FILE-participants.csv beside it).")
+@click.option("--language", type=click.Choice(["es", "en"]), default="es", show_default=True,
+              help="Language of the report's headings and labels.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of posts included.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of posts included.")
+@click.option("--anonymise", is_flag=True, help="Participant 12 — country, sector, instead of names.")
+@click.option("--highlights-only", is_flag=True, help="Only the posts moderators highlighted.")
+@click.option("--forum-language", type=click.Choice(["es", "en"]), help="Only one forum of the pair.")
+def export_command(slug, community_slug, fmt, output, language, start, end, anonymise, highlights_only,
+                   forum_language):
+    """Export a forum pair's synthesis report (Word, Markdown, CSV or JSON)."""
+    import time
+
+    from forum.services import DomainError, report_files, synthesis
+
+    started = time.monotonic()
+    try:
+        with force_locale("en"):  # operators read the command's messages in English
+            pair = synthesis.find_pair(slug, community_slug)
+        forum_id = next((f.id for f in pair.forums if f.language == forum_language), None) if forum_language else None
+        if forum_language and forum_id is None:
+            raise click.ClickException(f"The pair has no forum in {forum_language!r}.")
+        options = synthesis.ExportOptions(language=language, start=start.date() if start else None,
+                                          end=end.date() if end else None, anonymise=anonymise,
+                                          highlights_only=highlights_only, forum_id=forum_id)
+        report = synthesis.build(None, pair, options, progress=lambda step: click.echo(f"... {step}", err=True))
+        click.echo(f"... writing {fmt}", err=True)
+        files = report_files.render(report, fmt)
+    except DomainError as error:
+        with force_locale("en"):
+            raise click.ClickException(str(error.message)) from None
+    target = Path(output)
+    written = []
+    for suffix, content in files.items():
+        path = target.with_name(f"{target.stem}{suffix}{target.suffix}") if suffix else target
+        path.write_bytes(content)
+        written.append(path)
+    stats = report.statistics
+    left = ", ".join(f"{n} {why}" for why, n in sorted(report.left_out.items())) or "nothing"
+    click.echo(f"wrote {', '.join(str(p) for p in written)}: {stats.posts} posts by {stats.participants} "
+               f"participants, {len(report.questions)} guiding questions; left out: {left} "
+               f"({time.monotonic() - started:.1f}s)")

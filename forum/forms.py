@@ -66,6 +66,9 @@ class ProfileForm(FlaskForm):
     show_country = BooleanField(_l("Show my country"))
     show_institution = BooleanField(_l("Show my institution"))
     show_sector = BooleanField(_l("Show my sector"))
+    show_name_in_reports = BooleanField(
+        _l("Name me in the synthesis reports of forums"),
+        description=_l("Otherwise the reports quote you as “Participant 12 — country, sector”."))
     email_notifications = SelectField(
         _l("Email me about notifications"), validate_choice=False,
         choices=[("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))],
@@ -132,7 +135,17 @@ class SuspendForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
-class QuestionForm(Form):
+class TranslatedForm(Form):
+    """A sub-form (in a FieldList) whose built-in messages are translated like FlaskForm's."""
+
+    class Meta:
+        def get_translations(self, form):
+            from flask_wtf.i18n import translations
+
+            return translations
+
+
+class QuestionForm(TranslatedForm):
     """One guiding question, in both languages (matched across the pair by position)."""
 
     title_es = StringField(_l("Question in Spanish"), validators=[Length(max=300)])
@@ -214,7 +227,7 @@ class NewsletterForm(FlaskForm):
     body_en = TextAreaField(_l("Text in English (Markdown)"), validators=[Length(max=100_000)])
 
 
-class SpeakerForm(Form):
+class SpeakerForm(TranslatedForm):
     """One speaker or the moderator of a webinar."""
 
     speaker_id = HiddenField()
@@ -271,3 +284,28 @@ class FollowUpForm(FlaskForm):
     recording_url = StringField(_l("Recording link"), validators=[Length(max=1000)])
     slides_url = StringField(_l("Slides link"), validators=[Length(max=1000)],
                              description=_l("For example, a resource of the community."))
+
+
+EXPORT_FORMATS = [("docx", _l("Word (DOCX): the report with tables and charts")),
+                  ("md", _l("Markdown: the report as text")),
+                  ("csv-posts", _l("CSV: one row per post")),
+                  ("csv-participants", _l("CSV: one row per participant")),
+                  ("json", _l("JSON: the whole structure, for reuse"))]
+
+
+class ExportForm(FlaskForm):
+    """A GET form: a download changes nothing, so it needs no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    format = SelectField(_l("Format"), choices=EXPORT_FORMATS, validate_choice=False)
+    language = SelectField(_l("Language of the report"), validate_choice=False,
+                           choices=[("es", _l("Spanish")), ("en", _l("English"))],
+                           description=_l("Headings and labels; posts stay in the language they were written in."))
+    forum = SelectField(_l("Forums"), validate_choice=False)
+    start = DateField(_l("From (optional)"), validators=[Optional()])
+    end = DateField(_l("To (optional)"), validators=[Optional()])
+    anonymise = BooleanField(_l("Anonymise authors (“Participant 12 — Chile, subnational government”)"),
+                             description=_l("Members who asked not to be named are anonymised in every export."))
+    highlights_only = BooleanField(_l("Only the posts moderators highlighted"))

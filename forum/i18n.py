@@ -328,6 +328,7 @@ def init_app(app: Flask) -> None:
         sector_label=sector_label,
         role_label=role_label,
         localized=localized,
+        ui_language=locale_code,
         localized_in=localized_in,
     )
 

@@ -123,6 +123,18 @@ def plain_text(html: str) -> str:
     return re.sub(r"[ \t]+", " ", unescape(text)).strip()
 
 
+_BLOCK_END = re.compile(r"</(p|li|blockquote|h[1-6]|pre|tr)>|<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def paragraph_text(html: str) -> str:
+    """Text of HTML this module produced, paragraphs kept apart by blank lines, fast enough for
+    thousands of posts. Only for our own sanitised HTML: bleach already made it well-formed."""
+    text = unescape(_TAG.sub("", _BLOCK_END.sub("\n\n", html)))
+    paragraphs = (" ".join(chunk.split()) for chunk in text.split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 def excerpt(html: str, length: int = 200) -> str:
     text = " ".join(plain_text(html).split())
     return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"

@@ -246,6 +246,7 @@ RULES = {
     "post.view_revisions": _view_revisions,
     "community.moderate": _moderate,
     "community.organize": _organize,
+    "pair.export": lambda user, pair: _is_user(user) and has_role(user, pair.community, "moderator"),
     "webinar.view": lambda user, webinar: _read_community(user, webinar.community),
     "webinar.register": lambda user, webinar: _is_user(user) and _read_community(user, webinar.community),
     "webinar.manage": lambda user, webinar: _is_user(user) and has_role(user, webinar.community, "organizer"),

@@ -364,7 +364,7 @@ def test_attendance_import_reads_a_messy_report_and_lists_what_it_could_not_matc
         client, login, db, make_user, make_community, make_webinar):
     organizer = make_user("Org")
     community = make_community("red", members={organizer: "organizer"})
-    webinar = make_webinar(community, organizer=organizer)
+    webinar = make_webinar(community, organizer=organizer, starts_in=timedelta(hours=-3))
     _register_people(db, webinar, [("jose@example.org", "PE", "academia", "man", "registered"),
                                    ("marie@example.org", "HT", "civil_society", "woman", "registered"),
                                    ("ana@example.org", "CL", "academia", "woman", "registered"),
@@ -524,3 +524,62 @@ def test_the_event_page_costs_a_fixed_number_of_queries(
             assert client.get(f"/c/red/webinars/{webinar.id}").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 10, counts
+
+
+def test_review_fixes_capacity_past_dates_clock_changes_and_attendance_before_the_event(
+        client, login, db, make_user, make_community, make_webinar):
+    organizer = make_user("Org")
+    members = [make_user(f"M{i}") for i in range(3)]
+    community = make_community("red", members={organizer: "organizer", **{m: "member" for m in members}})
+    webinar = make_webinar(community, organizer=organizer)
+    for member in members:
+        webinars.register_member(member, webinar)
+    login(organizer)
+    form = {"title_es": "T", "title_en": "T", "starts_at": "2030-01-10T10:00", "timezone": "America/Santiago",
+            "duration_minutes": "60", "languages": "es,en", "capacity": "2"}
+    page = client.post(f"/c/red/webinars/{webinar.id}/edit", data=form).get_data(as_text=True)
+    assert "3 personas ya tienen un lugar: el cupo no puede ser menor." in page
+    # Chile moves its clocks from 00:00 to 01:00 on 5 September 2027: 00:30 never happens there.
+    page = client.post("/c/red/webinars/new", data=dict(form, starts_at="2027-09-05T00:30", capacity="")).get_data(
+        as_text=True)
+    assert "Esta hora no existe en esta zona horaria: ese día cambia la hora." in page
+    # Attendance waits for the event; a header cell too long for CSV is refused, not a crash.
+    url = f"/c/red/webinars/{webinar.id}/attendance"
+    response = client.post(url, data={"action": "import", "file": (io.BytesIO(b"Email\nm@x.org\n"), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "La asistencia se puede registrar cuando el seminario web ya empezó." in response.get_data(as_text=True)
+    webinar.starts_at, webinar.ends_at = utcnow() - timedelta(hours=2), utcnow() - timedelta(hours=1)
+    db.session.commit()
+    huge = b"Name,Email," + b"x" * 200_000 + b"\nA,a@x.org,1\n"
+    response = client.post(url, data={"action": "import", "file": (io.BytesIO(huge), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "no se puede leer como CSV" in response.get_data(as_text=True)
+
+
+def test_a_personal_cancellation_and_a_new_registration_are_newer_for_the_calendar(
+        db, smtp, make_user, make_community, make_webinar):
+    member = make_user("Ana", email="ana@example.org")
+    community = make_community("red", members={member: "member"})
+    webinar = make_webinar(community)
+    registration = webinars.register_member(member, webinar)
+    webinars.cancel_registration(registration)
+    webinars.register_member(member, webinar)
+    sequences = [(_ics(m)[0].method.value, int(_ics(m)[0].vevent.sequence.value)) for m in _deliver(smtp)]
+    assert [s[0] for s in sequences] == ["REQUEST", "CANCEL", "REQUEST"]
+    assert sequences[0][1] < sequences[1][1] <= sequences[2][1]
+
+
+def test_lists_speak_the_readers_language_and_the_guest_form_is_rate_limited(
+        client, db, make_community, make_webinar):
+    community = make_community("red")
+    webinar = make_webinar(community)
+    client.set_cookie("lang", "en")
+    assert "Closing webinar" in client.get("/webinars/").get_data(as_text=True)
+    assert "Closing webinar" in client.get("/c/red").get_data(as_text=True)
+    url = f"/c/red/webinars/{webinar.id}/register/guest"
+    codes = [client.post(url, data={"name": "Flood", "email": "victim@example.org", "country": "CL",
+                                    "institution": "X", "sector": "academia", "locale": "es"}).status_code
+             for _ in range(7)]
+    assert codes[:5] == [200] * 5 and codes[-1] == 429
+    assert len(outbox("webinar_confirm")) <= 5

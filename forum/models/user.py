@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
     show_country: Mapped[bool] = mapped_column(Boolean, default=True)
     show_institution: Mapped[bool] = mapped_column(Boolean, default=True)
     show_sector: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Synthesis reports quote members by name unless they say no (then "Participant 12 — Chile, …").
+    show_name_in_reports: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

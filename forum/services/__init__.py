@@ -18,3 +18,8 @@ def like_pattern(text: str) -> str:
     """`%text%` for a LIKE with escape="\\": the wildcards people type are taken literally."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def safe_cell(value: str) -> str:
+    """A CSV text cell a spreadsheet will not run as a formula (=, +, -, @ first)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

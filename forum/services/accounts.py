@@ -221,7 +221,7 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
     user.timezone = timezone or None
     user.email_notifications = email_notifications or user.email_notifications
     for key, value in (visibility or {}).items():
-        if key in ("show_email", "show_country", "show_institution", "show_sector"):
+        if key in ("show_email", "show_country", "show_institution", "show_sector", "show_name_in_reports"):
             setattr(user, key, bool(value))
     user.digest_frequency = digest_frequency or user.digest_frequency
     if newsletter is not None:

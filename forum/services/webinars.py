@@ -35,7 +35,7 @@ from forum.models import (
     GENDERS, SECTORS, SPEAKER_ROLES, Community, ForumPair, Registration, User, Webinar, WebinarSpeaker, utcnow,
 )
 from forum.policy import can, readable_communities_clause
-from forum.services import DomainError, tokens
+from forum.services import DomainError, safe_cell, tokens
 from forum.services.accounts import clean_display_name, normalise_email
 from forum.services.imports import decode, fold
 from forum.services.organizing import ValidationErrors
@@ -109,7 +109,12 @@ def _check_url(value: str, name: str, errors: dict, required: bool = False) -> N
         errors[name] = _l("Enter a full link starting with https://")
 
 
-def validate(data: WebinarInput, community: Community) -> None:
+def _exists(local: datetime, zone: str) -> bool:
+    """False for a wall-clock time skipped by a clock change (e.g. 00:30 when clocks jump to 01:00)."""
+    return to_zone(to_utc(local, zone), zone).replace(second=0, microsecond=0) == local.replace(second=0, microsecond=0)
+
+
+def validate(data: WebinarInput, community: Community, webinar: Webinar | None = None) -> None:
     errors: dict[str, object] = {}
     languages = [lang for lang in ("es", "en") if lang in data.languages]
     if not languages:
@@ -126,10 +131,15 @@ def validate(data: WebinarInput, community: Community) -> None:
         errors["starts_at"] = _l("Enter the date and time it starts.")
     elif not 2000 <= data.starts_at.year <= 2100:
         errors["starts_at"] = _l("Use a date between the years 2000 and 2100.")
+    elif "timezone" not in errors and not _exists(data.starts_at, data.timezone):
+        errors["starts_at"] = _l("This time does not exist in this time zone: the clocks change then.")
     if data.duration_minutes is None or not 15 <= data.duration_minutes <= 600:
         errors["duration_minutes"] = _l("Use a duration from 15 to 600 minutes.")
     if data.capacity is not None and not 1 <= data.capacity <= 100_000:
         errors["capacity"] = _l("Use a number from 1 to 100,000, or leave it empty for no limit.")
+    elif data.capacity is not None and webinar is not None and data.capacity < webinar.registered_count:
+        errors["capacity"] = _l("%(n)d people already hold a place: the capacity cannot be lower.",
+                                n=webinar.registered_count)
     if data.registration_deadline is not None and "starts_at" not in errors and data.starts_at is not None:
         if data.registration_deadline > data.starts_at:
             errors["registration_deadline"] = _l("Registration must close before the webinar starts.")
@@ -186,7 +196,7 @@ def save_webinar(user: User, community: Community, data: WebinarInput, webinar: 
     _check(user, community)
     if webinar is not None and webinar.is_cancelled:
         raise DomainError(_l("This webinar was cancelled; it cannot be changed."))
-    validate(data, community)
+    validate(data, community, webinar)
     photos = {index: _read_photo(s.photo) for index, s in enumerate(data.speakers)
               if s.photo is not None and getattr(s.photo, "filename", "")}
     if webinar is None:
@@ -480,7 +490,7 @@ def _send_place(webinar: Webinar, registration: Registration, promoted: bool = F
     context = _email_context(webinar, registration)
     if registration.status == "registered":
         queue_email(to=registration.email, locale=registration.locale, template="webinar_registered",
-                    dedupe_key=f"webinar-registered:{registration.id}:{stamp}:{dedupe}",
+                    dedupe_key=f"webinar-registered:{registration.id}:{stamp}:{webinar.sequence}:{dedupe}",
                     attachment=invitation(webinar, registration), promoted=promoted, **context)
     else:
         queue_email(to=registration.email, locale=registration.locale, template="webinar_waitlisted",
@@ -509,6 +519,10 @@ def cancel_registration(registration: Registration) -> None:
     db.session.refresh(registration)
     db.session.refresh(webinar, ["registered_count", "waitlist_count"])
     if held == "registered" and not webinar.is_cancelled:
+        # The person's calendar must see this CANCEL, and a later REQUEST, as newer than what it has.
+        db.session.execute(update(Webinar).where(Webinar.id == webinar.id).values(sequence=Webinar.sequence + 1)
+                           .execution_options(synchronize_session=False))
+        db.session.refresh(webinar, ["sequence"])
         queue_email(to=registration.email, locale=registration.locale, template="webinar_unregistered",
                     dedupe_key=f"webinar-unregistered:{registration.id}:{int(registration.cancelled_at.timestamp())}",
                     attachment=invitation(webinar, registration, method="CANCEL"),
@@ -751,9 +765,9 @@ def read_attendance(data: bytes) -> list[tuple[int, str, str]]:
     best: list[tuple[int, str, str]] = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        delimiter, email_col, name_col = _header_columns(lines[start])
         rows = []
         try:
+            delimiter, email_col, name_col = _header_columns(lines[start])
             for offset, cells in enumerate(csv.reader(lines[start + 1:end], delimiter=delimiter)):
                 if not any(c.strip() for c in cells):
                     continue
@@ -771,6 +785,7 @@ def read_attendance(data: bytes) -> list[tuple[int, str, str]]:
 def import_attendance(user: User, webinar: Webinar, data: bytes) -> AttendanceReport:
     """Mark as attended everyone whose email is in the report; the rest is listed, nothing guessed."""
     _check(user, webinar.community)
+    _check_started(webinar)
     if not data:
         raise DomainError(_l("The file is empty."))
     rows = read_attendance(data)
@@ -799,9 +814,15 @@ def import_attendance(user: User, webinar: Webinar, data: bytes) -> AttendanceRe
     return report
 
 
+def _check_started(webinar: Webinar) -> None:
+    if webinar.starts_at > utcnow():
+        raise DomainError(_l("Attendance can be recorded once the webinar has started."))
+
+
 def set_attendance(user: User, webinar: Webinar, shown_ids: list[int], attended_ids: set[int]) -> int:
     """Ticks by hand, for the registrations shown on one page of the list."""
     _check(user, webinar.community)
+    _check_started(webinar)
     shown = db.session.execute(select(Registration).where(
         Registration.webinar_id == webinar.id, Registration.id.in_(shown_ids or [0]))).scalars().all()
     for registration in shown:
@@ -891,7 +912,7 @@ def participation_csv(webinar: Webinar, table: Participation, country_name, sect
             cells += [row.cell(which, b) for b, _n in buckets] + [row.total(which)]
         writer.writerow(cells)
 
-    write(gettext("Total"), table.total, webinar.title(_locale()))
+    write(gettext("Total"), table.total, safe_cell(webinar.title(_locale())))
     for row in table.by_country:
         write(gettext("Country"), row, country_name(row.key) if row.key else gettext("Not stated"))
     for row in table.by_sector:

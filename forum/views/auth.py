@@ -158,7 +158,8 @@ def profile():
                 sector=form.sector.data, gender=form.gender.data, locale=form.locale.data,
                 timezone=form.timezone.data, email_notifications=form.email_notifications.data,
                 visibility={key: getattr(form, key).data for key in
-                            ("show_email", "show_country", "show_institution", "show_sector")},
+                            ("show_email", "show_country", "show_institution", "show_sector",
+                             "show_name_in_reports")},
                 digest_frequency=form.digest_frequency.data, newsletter=form.newsletter.data,
             )
         except DomainError as error:

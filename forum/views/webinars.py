@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.forms import AttendanceImportForm, FollowUpForm, GuestRegistrationForm, WebinarForm
 from forum.i18n import country_choices, country_name, locale_code, sector_label, select_timezone, timezone_choices
 from forum.models import ForumPair, Webinar, WebinarSpeaker, utcnow
@@ -108,6 +108,7 @@ def register(slug: str, webinar_id: int):
 
 
 @bp.route("/c/<slug>/webinars/<id:webinar_id>/register/guest", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
 def register_guest(slug: str, webinar_id: int):
     webinar = _webinar_of(slug, webinar_id)
     if current_user.is_authenticated:
@@ -260,7 +261,7 @@ def _handle_form(community, webinar=None):
     action = request.form.get("action", "save")
     if not form.validate_on_submit():
         try:  # show the rules' messages too, not only the fields that could not be read
-            webinars.validate(_form_to_input(form), community)
+            webinars.validate(_form_to_input(form), community, webinar)
         except DomainError as error:
             _show_errors(form, error)
         return _form_page(community, form, webinar, status=400)
@@ -334,8 +335,8 @@ def attendance(slug: str, webinar_id: int):
         elif action == "ticks":
             shown = [i for i in (parse_id(v) for v in request.form.getlist("shown")) if i]
             ticked = {i for i in (parse_id(v) for v in request.form.getlist("attended")) if i}
-            webinars.set_attendance(current_user, webinar, shown, ticked)
-            flash(_("Attendance saved."), "success")
+            flash_outcome(lambda: webinars.set_attendance(current_user, webinar, shown, ticked),
+                          _("Attendance saved."))
             return redirect(url_for("webinars.attendance", slug=slug, webinar_id=webinar.id, page=page))
         elif action == "follow_up" and follow_up.validate_on_submit():
             try:

@@ -106,11 +106,31 @@
     function tick() {
       var minutes = Math.round((target - Date.now()) / 60000);
       if (minutes <= 0) { el.hidden = true; return; }
-      var when = minutes >= 2 * 1440 ? format.format(Math.round(minutes / 1440), "day")
+      var when = minutes >= 45 * 1440 ? format.format(Math.round(minutes / 43200), "month")
+        : minutes >= 2 * 1440 ? format.format(Math.round(minutes / 1440), "day")
         : minutes >= 120 ? format.format(Math.round(minutes / 60), "hour") : format.format(minutes, "minute");
       el.textContent = label.replace("{when}", when);
     }
     tick();
     window.setInterval(tick, 30000);
   });
+
+  /* Visitors who are not signed in: show webinar times in the browser's own time zone. */
+  var zoneLabel = document.querySelector("[data-browser-zone]");
+  if (zoneLabel && window.Intl && Intl.DateTimeFormat) {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var lang = document.documentElement.lang || "es";
+    if (zone) {
+      document.querySelectorAll("time[data-local-time]").forEach(function (el) {
+        var start = new Date(el.getAttribute("datetime"));
+        var end = new Date(el.dataset.end);
+        var full = new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short", timeZone: zone });
+        var clock = new Intl.DateTimeFormat(lang, { timeStyle: "short", timeZone: zone });
+        if (isNaN(start) || isNaN(end)) { return; }
+        var sameDay = start.toLocaleDateString("en", { timeZone: zone }) === end.toLocaleDateString("en", { timeZone: zone });
+        el.textContent = full.format(start) + " – " + (sameDay ? clock.format(end) : full.format(end));
+      });
+      zoneLabel.textContent = zoneLabel.dataset.label.replace("{zone}", zone.replace(/_/g, " "));
+    }
+  }
 })();

@@ -1,0 +1,413 @@
+"""Systematisation: a forum pair read into one structure, the first draft of the synthesis report.
+
+`build()` gathers, in a fixed number of queries, what the report needs: the
+concept notes, participation statistics, and for each guiding question (matched
+across the language forums by position) the moderators' synthesis note, the
+highlighted posts, the posts by theme and the rest in date order, with key terms
+extracted automatically. The writers in `forum.services.report_files` turn it
+into DOCX, Markdown, CSV and JSON. Only live posts (published, not hidden, not
+deleted) ever enter; members who asked not to be named are quoted as
+"Participant N — country, sector" even in a named export.
+"""
+from __future__ import annotations
+
+import zoneinfo
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.i18n import country_name, sector_label
+from forum.markup import paragraph_text
+from forum.models import (
+    Forum, ForumPair, Post, PostTheme, SynthesisNote, Theme, Thread, User, Webinar, utcnow,
+)
+from forum.policy import can
+from forum.services import DomainError
+
+SCHEMA_VERSION = 1
+GENDER_BUCKETS = ("women", "men", "other", "not_stated")
+_GENDER_BUCKET = {"woman": "women", "man": "men", "other": "other"}
+KEY_TERMS = 8
+KEY_TERMS_TEXT_LIMIT = 20_000  # characters per question and language given to the extractor
+
+
+@dataclass
+class ExportOptions:
+    language: str = "es"               # the language of the report's frame (headings, labels)
+    start: date | None = None          # first day included, in the community's time zone
+    end: date | None = None            # last day included
+    anonymise: bool = False
+    highlights_only: bool = False
+    forum_id: int | None = None        # one forum of the pair, or both
+
+
+@dataclass
+class Author:
+    label: str                          # a name, or "Participant 12"
+    named: bool
+    country: str | None                 # code, as the member shows it (None when hidden)
+    institution: str | None
+    sector: str | None
+    number: int                         # order of first contribution in the export
+
+
+@dataclass
+class PostItem:
+    id: int
+    question: int | None                # position of the guiding question, None for other threads
+    thread_title: str
+    language: str
+    author: Author
+    created_at: datetime
+    text: str                           # plain text of the sanitised post
+    highlight: bool
+    useful: int
+    themes: list[str]                   # theme codes
+    reply_to: int | None
+    url: str
+
+
+@dataclass
+class ThemeGroup:
+    code: str
+    label: str
+    posts: list[PostItem]
+
+
+@dataclass
+class QuestionSection:
+    position: int
+    titles: dict[str, str]              # language -> title of the question in that forum
+    note: dict[str, str]                # language -> synthesis note (Markdown)
+    highlights: list[PostItem]
+    themes: list[ThemeGroup]
+    remaining: list[PostItem]
+    key_terms: dict[str, list[str]]     # language -> terms, extracted automatically
+    post_count: int
+
+
+@dataclass
+class Statistics:
+    participants: int
+    posts: int
+    participants_by_language: dict[str, int]
+    posts_by_language: dict[str, int]
+    by_country: list[tuple[str | None, int, int]]        # (country, participants, posts)
+    by_sector: list[tuple[str | None, int, int]]
+    by_gender: dict[str, int]                            # participants per bucket
+    posts_per_week: list[tuple[date, dict[str, int]]]    # week starting on Monday -> posts per language
+    most_useful: list[PostItem]
+
+
+@dataclass
+class WebinarFigures:
+    title: str
+    starts_at: datetime
+    registered: dict[str, int]
+    attended: dict[str, int]
+    recording_url: str
+
+
+@dataclass
+class Report:
+    schema_version: int
+    title: str
+    community: str
+    language: str
+    languages: list[str]
+    forum_titles: dict[str, str]
+    opens_at: datetime
+    closes_at: datetime
+    period: tuple[date | None, date | None]
+    anonymised: bool
+    highlights_only: bool
+    generated_at: datetime
+    concept_notes: dict[str, str]       # language -> concept note (Markdown)
+    statistics: Statistics
+    questions: list[QuestionSection]
+    other_threads: list[PostItem]
+    institutions: list[tuple[str | None, list[str]]]  # country -> institutions
+    webinar: WebinarFigures | None
+    left_out: dict[str, int] = field(default_factory=dict)  # what was not exported, and why
+
+
+def can_export(user, pair: ForumPair) -> bool:
+    return can(user, "pair.export", pair)
+
+
+def _window(pair: ForumPair, options: ExportOptions) -> tuple[datetime | None, datetime | None]:
+    zone = zoneinfo.ZoneInfo(pair.community.timezone or current_app.config["DEFAULT_TIMEZONE"])
+    start = datetime.combine(options.start, time.min, zone) if options.start else None
+    end = datetime.combine(options.end + timedelta(days=1), time.min, zone) if options.end else None
+    return start, end
+
+
+def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Report:
+    """Everything the report shows, read once; `progress(message)` hears each step."""
+    if user is not None and not can_export(user, pair):
+        raise DomainError(_l("Only the community's organizers and moderators can export its forums."))
+    if options.language not in ("es", "en"):
+        raise DomainError(_l("Choose Spanish or English."))
+    if options.start and options.end and options.end < options.start:
+        raise DomainError(_l("The last day must come after the first."), field="end")
+    say = progress or (lambda message: None)
+    forums = [f for f in pair.forums if options.forum_id in (None, f.id)]
+    if not forums:
+        raise DomainError(_l("Choose a forum of this pair."))
+    forum_ids = [f.id for f in forums]
+    start, end = _window(pair, options)
+
+    say("reading posts")
+    conditions = [Thread.forum_id.in_(forum_ids)]
+    if start:
+        conditions.append(Post.created_at >= start)
+    if end:
+        conditions.append(Post.created_at < end)
+    rows = db.session.execute(
+        select(Post, Thread, Forum.language).join(Thread, Thread.id == Post.thread_id)
+        .join(Forum, Forum.id == Thread.forum_id).where(*conditions)
+        .order_by(Post.created_at, Post.id)).all()
+    left_out: Counter = Counter()
+    live = []
+    for post, thread, language in rows:
+        if thread.kind == "guiding_question" and post.number == 1:
+            continue  # the question itself, written by the organizers
+        if post.deleted_at is not None:
+            left_out["deleted"] += 1
+        elif post.status != "published":
+            left_out["pending or rejected"] += 1
+        elif post.hidden_at is not None or thread.hidden_at is not None:
+            left_out["hidden"] += 1
+        else:
+            live.append((post, thread, language))
+    say(f"{len(live)} posts to export")
+
+    authors = _authors(live, options)
+    themes = {t.id: t for t in pair.themes}
+    theme_ids: dict[int, list[int]] = defaultdict(list)
+    post_ids = [p.id for p, _t, _l in live]
+    for chunk in _chunks(post_ids):
+        for post_id, theme_id in db.session.execute(
+                select(PostTheme.post_id, PostTheme.theme_id).where(PostTheme.post_id.in_(chunk))):
+            theme_ids[post_id].append(theme_id)
+    base_url = current_app.config["BASE_URL"]
+    items = [PostItem(
+        id=post.id, question=thread.position if thread.kind == "guiding_question" else None,
+        thread_title=thread.title, language=language,
+        author=authors.get(post.author_id) or _former(),
+        created_at=post.created_at, text=paragraph_text(post.body_html), highlight=post.is_highlight,
+        useful=post.useful_count,
+        themes=[themes[t].code for t in sorted(theme_ids.get(post.id, []), key=lambda t: themes[t].position)
+                if t in themes],
+        reply_to=post.reply_to_id, url=f"{base_url}/posts/{post.id}") for post, thread, language in live]
+
+    say("statistics")
+    statistics = _statistics(items, live)
+    with force_locale(options.language):
+        say("key terms")
+        questions = _questions(pair, forums, items, themes, options)
+        title = gettext("Synthesis of the forum “%(title)s”", title=_title(pair, forums, options.language))
+    other = [i for i in items if i.question is None and (i.highlight or not options.highlights_only)]
+    return Report(
+        schema_version=SCHEMA_VERSION, title=title, community=_community_name(pair, options.language),
+        language=options.language, languages=[f.language for f in forums],
+        forum_titles={f.language: f.title for f in forums}, opens_at=pair.opens_at, closes_at=pair.closes_at,
+        period=(options.start, options.end), anonymised=options.anonymise, highlights_only=options.highlights_only,
+        generated_at=utcnow(), concept_notes={f.language: f.concept_note_md for f in forums},
+        statistics=statistics, questions=questions, other_threads=other,
+        institutions=_institutions(items), webinar=_webinar(pair, options.language), left_out=dict(left_out))
+
+
+def _chunks(ids: list[int], size: int = 900):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def _title(pair: ForumPair, forums: list[Forum], lang: str) -> str:
+    by_language = {f.language: f.title for f in forums}
+    return by_language.get(lang) or next(iter(by_language.values()), pair.slug)
+
+
+def _community_name(pair: ForumPair, lang: str) -> str:
+    return pair.community.name(lang)
+
+
+def _former() -> Author:
+    return Author(label=gettext("Former member"), named=False, country=None, institution=None, sector=None,
+                  number=0)
+
+
+def _authors(live, options: ExportOptions) -> dict[int, Author]:
+    """One label per person, numbered by first contribution, so "Participant 12" is stable in a report."""
+    order: list[int] = []
+    for post, _thread, _language in live:
+        if post.author_id is not None and post.author_id not in order:
+            order.append(post.author_id)
+    people = {}
+    for chunk in _chunks(order):
+        people.update({u.id: u for u in db.session.execute(select(User).where(User.id.in_(chunk))).scalars()})
+    authors = {}
+    with force_locale(options.language):
+        for number, user_id in enumerate(order, start=1):
+            user = people.get(user_id)
+            if user is None or user.deleted_at is not None:
+                authors[user_id] = Author(label=gettext("Former member"), named=False, country=None,
+                                          institution=None, sector=None, number=number)
+                continue
+            named = not options.anonymise and user.show_name_in_reports
+            country = user.country if user.show_country else None
+            sector = user.sector if user.show_sector else None
+            institution = user.institution if (user.show_institution and named) else None
+            label = user.display_name if named else gettext("Participant %(n)d", n=number)
+            authors[user_id] = Author(label=label, named=named, country=country, institution=institution,
+                                      sector=sector, number=number)
+    return authors
+
+
+def author_line(author: Author, lang: str) -> str:
+    """“Participant 12 — Chile, subnational government” or “Ana Morales — Chile, Municipality of …”."""
+    with force_locale(lang):
+        details = [country_name(author.country) if author.country else None,
+                   author.institution if author.named else (sector_label(author.sector) if author.sector else None)]
+        details = [d for d in details if d]
+        return f"{author.label} — {', '.join(details)}" if details else author.label
+
+
+def _statistics(items: list[PostItem], live) -> Statistics:
+    people = {p.author_id: p.author for p, _t, _l in live if p.author_id is not None}
+    languages_of: dict[int, set[str]] = defaultdict(set)
+    posts_of: Counter = Counter()
+    for post, _thread, language in live:
+        if post.author_id is not None:
+            languages_of[post.author_id].add(language)
+            posts_of[post.author_id] += 1
+    posts_by_language = Counter(i.language for i in items)
+    participants_by_language = Counter(lang for langs in languages_of.values() for lang in langs)
+    country: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    sector: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    gender: Counter = Counter({b: 0 for b in GENDER_BUCKETS})
+    for user_id, user in people.items():
+        if user is None:
+            continue
+        country[user.country][0] += 1
+        country[user.country][1] += posts_of[user_id]
+        key = user.sector if user.sector else None
+        sector[key][0] += 1
+        sector[key][1] += posts_of[user_id]
+        gender[_GENDER_BUCKET.get(user.gender or "", "not_stated")] += 1
+
+    def ordered(groups) -> list[tuple[str | None, int, int]]:
+        return sorted(((k, v[0], v[1]) for k, v in groups.items()), key=lambda r: (r[0] is None, -r[1], -r[2], r[0] or ""))
+
+    weeks: dict[date, Counter] = defaultdict(Counter)
+    for item in items:
+        day = item.created_at.date()
+        weeks[day - timedelta(days=day.weekday())][item.language] += 1
+    if weeks:
+        first, last = min(weeks), max(weeks)
+        week = first
+        while week <= last:  # quiet weeks show as zero, not as a gap
+            weeks.setdefault(week, Counter())
+            week += timedelta(days=7)
+    most_useful = sorted((i for i in items if i.useful > 0), key=lambda i: (-i.useful, i.created_at))[:5]
+    return Statistics(
+        participants=len(people), posts=len(items),
+        participants_by_language=dict(participants_by_language), posts_by_language=dict(posts_by_language),
+        by_country=ordered(country), by_sector=ordered(sector), by_gender=dict(gender),
+        posts_per_week=[(w, dict(weeks[w])) for w in sorted(weeks)], most_useful=most_useful)
+
+
+def _questions(pair: ForumPair, forums: list[Forum], items: list[PostItem], themes: dict[int, Theme],
+               options: ExportOptions) -> list[QuestionSection]:
+    threads = db.session.execute(select(Thread).where(
+        Thread.forum_id.in_([f.id for f in forums]), Thread.kind == "guiding_question",
+        Thread.hidden_at.is_(None))).scalars().all()
+    language_of = {f.id: f.language for f in forums}
+    titles: dict[int, dict[str, str]] = defaultdict(dict)
+    for thread in threads:
+        titles[thread.position][language_of[thread.forum_id]] = thread.title
+    notes = {n.position: n for n in db.session.execute(
+        select(SynthesisNote).filter_by(pair_id=pair.id)).scalars()}
+    ordered_themes = sorted(themes.values(), key=lambda t: t.position)
+    sections = []
+    for position in sorted(titles):
+        posts = [i for i in items if i.question == position]
+        chosen = [i for i in posts if i.highlight] if options.highlights_only else posts
+        highlights = [i for i in chosen if i.highlight]
+        groups, grouped = [], set()
+        for theme in ordered_themes:
+            tagged = [i for i in chosen if theme.code in i.themes and not i.highlight]
+            if tagged:
+                groups.append(ThemeGroup(code=theme.code, label=theme.label_en if options.language == "en"
+                                         else theme.label_es, posts=tagged))
+                grouped.update(i.id for i in tagged)
+        remaining = [i for i in chosen if not i.highlight and i.id not in grouped]
+        note = notes.get(position)
+        sections.append(QuestionSection(
+            position=position, titles=titles[position],
+            note={"es": note.body_es, "en": note.body_en} if note else {"es": "", "en": ""},
+            highlights=highlights, themes=groups, remaining=remaining,
+            key_terms={lang: key_terms([i.text for i in posts if i.language == lang], lang)
+                       for lang in language_of.values()},
+            post_count=len(posts)))
+    return sections
+
+
+def key_terms(texts: list[str], lang: str, top: int = KEY_TERMS) -> list[str]:
+    """Key phrases of what people wrote (YAKE, unsupervised, per language): a help for the writer."""
+    text = "\n".join(texts)[:KEY_TERMS_TEXT_LIMIT]
+    if len(text.split()) < 30:
+        return []
+    import yake
+
+    extractor = yake.KeywordExtractor(lan=lang, n=2, dedupLim=0.7, top=top)
+    return [term for term, _score in extractor.extract_keywords(text)]
+
+
+def _institutions(items: list[PostItem]) -> list[tuple[str | None, list[str]]]:
+    """Institutions of the named participants who show them, by country."""
+    by_country: dict[str | None, set[str]] = defaultdict(set)
+    for item in items:
+        if item.author.named and item.author.institution:
+            by_country[item.author.country].add(item.author.institution)
+    return sorted(((c, sorted(names, key=str.casefold)) for c, names in by_country.items()),
+                  key=lambda r: (r[0] is None, country_name(r[0]) if r[0] else ""))
+
+
+def _webinar(pair: ForumPair, lang: str) -> WebinarFigures | None:
+    webinar = db.session.execute(select(Webinar).where(Webinar.pair_id == pair.id, Webinar.status == "scheduled")
+                                 .order_by(Webinar.starts_at.desc()).limit(1)).scalar_one_or_none()
+    if webinar is None:
+        return None
+    from forum.services.webinars import participation
+
+    table = participation(webinar)
+    return WebinarFigures(
+        title=webinar.title(lang), starts_at=webinar.starts_at,
+        registered={b: table.total.cell("registered", b) for b in GENDER_BUCKETS},
+        attended={b: table.total.cell("attended", b) for b in GENDER_BUCKETS},
+        recording_url=webinar.recording_url)
+
+
+def find_pair(slug: str, community_slug: str | None = None) -> ForumPair:
+    """A pair by its address (and its community's, when two communities use the same one)."""
+    from forum.models import Community
+
+    query = select(ForumPair).where(ForumPair.slug == slug)
+    if community_slug:
+        query = query.join(Community, Community.id == ForumPair.community_id).where(Community.slug == community_slug)
+    pairs = db.session.execute(query).scalars().all()
+    if not pairs:
+        raise DomainError(_l("No forum pair has this address."))
+    if len(pairs) > 1:
+        raise DomainError(_l("Several communities have a forum with this address: name the community too."))
+    return pairs[0]
+
+
+__all__ = ["ExportOptions", "Report", "author_line", "build", "can_export", "find_pair", "key_terms"]

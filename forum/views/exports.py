@@ -1,0 +1,70 @@
+"""Exports: a forum pair's synthesis report and its data, for the community's organizers and moderators."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from forum.extensions import db
+from forum.forms import ExportForm
+from forum.i18n import locale_code
+from forum.models import ForumPair
+from forum.services import DomainError, report_files, synthesis
+from forum.views.communities import community_or_404
+from forum.views.util import parse_id, require
+
+bp = Blueprint("exports", __name__, url_prefix="/c/<slug>/pairs/<id:pair_id>")
+
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "md": "text/markdown; charset=utf-8",
+    "csv-posts": "text/csv; charset=utf-8",
+    "csv-participants": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def _pair(slug: str, pair_id: int) -> ForumPair:
+    community = community_or_404(slug)
+    pair = db.session.get(ForumPair, pair_id)
+    if pair is None or pair.community_id != community.id:
+        abort(404)
+    require(current_user, "pair.export", pair)
+    return pair
+
+
+@bp.get("/export")
+@login_required
+def export(slug: str, pair_id: int):
+    pair = _pair(slug, pair_id)
+    form = ExportForm(request.args)
+    form.forum.choices = [("", _("Both forums of the pair"))] + [(str(f.id), f.title) for f in pair.forums]
+    if not request.args:
+        form.language.data = locale_code()
+        return render_template("exports/form.html", pair=pair, community=pair.community, form=form)
+    fmt = form.format.data if form.format.data in CONTENT_TYPES else None
+    if not form.validate() or fmt is None:
+        if fmt is None:
+            form.format.errors = list(form.format.errors) + [_("Choose an option from the list.")]
+        return render_template("exports/form.html", pair=pair, community=pair.community, form=form), 400
+    forum_id = parse_id(form.forum.data)
+    options = synthesis.ExportOptions(
+        language=form.language.data if form.language.data in ("es", "en") else "es",
+        start=form.start.data, end=form.end.data, anonymise=form.anonymise.data,
+        highlights_only=form.highlights_only.data,
+        forum_id=forum_id if forum_id in {f.id for f in pair.forums} else None)
+    try:
+        report = synthesis.build(current_user, pair, options)
+    except DomainError as error:
+        target = getattr(form, error.field or "", None) or form.format
+        target.errors = list(target.errors) + [str(error.message)]
+        return render_template("exports/form.html", pair=pair, community=pair.community, form=form), 400
+    if fmt == "csv-posts":
+        body, extension = report_files.posts_csv(report).encode("utf-8-sig"), "posts.csv"
+    elif fmt == "csv-participants":
+        body, extension = report_files.participants_csv(report).encode("utf-8-sig"), "participants.csv"
+    else:
+        body, extension = report_files.render(report, fmt)[""], fmt
+    name = f"{pair.slug}-{options.language}{'-anon' if options.anonymise else ''}.{extension}"
+    return Response(body, content_type=CONTENT_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
