@@ -27,6 +27,8 @@ def normalise_db_url(url: str) -> str:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Keys the hash by which a member finds their own anonymous ballot; SECRET_KEY when unset.
+    BALLOT_KEY = os.environ.get("BALLOT_KEY")
     SQLALCHEMY_DATABASE_URI = normalise_db_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}")
     )

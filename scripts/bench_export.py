@@ -31,8 +31,11 @@ def sentences(language: str) -> list[str]:
 def main() -> None:
     total_posts = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     people = int(sys.argv[2]) if len(sys.argv) > 2 else 400
-    folder = tempfile.mkdtemp(prefix="bench-export-")
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
+        run(total_posts, people, os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3")
+
+
+def run(total_posts: int, people: int, url: str) -> None:
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_db_url(url), BASE_URL="https://forum.example.org")
     rng = random.Random(11)
     text = {lang: sentences(lang) for lang in ("es", "en")}

@@ -252,3 +252,33 @@ def test_the_cli_shows_progress_and_says_where_it_wrote(runner, db, forum_pair, 
     assert (tmp_path / "datos.csv").exists() and (tmp_path / "datos-participants.csv").exists()
     result = runner.invoke(args=["export", "no-such-pair", "--format", "md", "-o", str(tmp_path / "x.md")])
     assert result.exit_code != 0 and "No forum pair has this address." in result.output
+
+
+def test_review_fixes_odd_characters_hidden_profile_fields_mentions_and_escaping(client, login, db, forum_pair):
+    people, posts = forum_pair["people"], forum_pair["posts"]
+    people["ben"].show_country = False  # Trinidad and Tobago would name him: he counts as "not stated"
+    thread = db.session.get(Thread, posts["ben1"].thread_id)
+    odd = posting.add_post(thread, people["gus"], "Gracias @" + people["carla"].handle
+                           + " \ufffe por <script>alert(1)</script> y `# no es título`")
+    db.session.commit()
+    report = synthesis.build(forum_pair["moderator"], forum_pair["pair"], synthesis.ExportOptions())
+    document = _docx(report)  # the odd character no longer stops the Word file
+    text = _text(document)
+    assert "Gracias @Participante 3" in text and people["carla"].handle not in text
+    countries = _table_after(document, "Participantes por país")
+    assert ["No declarado", "1", "2"] in countries and not any(r[0] == "Trinidad y Tobago" for r in countries)
+    markdown = report_files.to_markdown(report)
+    assert "<script>" not in markdown and "\\# no es título" in markdown
+    anonymous = synthesis.build(forum_pair["moderator"], forum_pair["pair"],
+                                synthesis.ExportOptions(anonymise=True))
+    rows = list(csv.DictReader(io.StringIO(report_files.posts_csv(anonymous))))
+    assert [r["post_id"] for r in rows] == [str(n) for n in range(1, len(rows) + 1)]
+    assert all(r["url"] == "" for r in rows) and "@Participante" in rows[-1]["text"]
+    assert str(odd.id) not in {r["post_id"] for r in rows} or len(rows) >= odd.id
+    login(forum_pair["moderator"])
+    url = f"/c/red/pairs/{forum_pair['pair'].id}/export"
+    for query, message in (("?format=docx&end=9999-12-31", "Usa una fecha entre los años 2000 y 2100."),
+                           ("?format=docx&forum=999", "Elige una opción de la lista."),
+                           ("?format=docx&language=xx", "Elige una opción de la lista.")):
+        response = client.get(url + query)
+        assert response.status_code == 400 and message in response.get_data(as_text=True), query

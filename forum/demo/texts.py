@@ -285,3 +285,24 @@ WEBINAR = {
          "bio": "Leads territorial planning and climate adaptation at the subnational level."},
     ],
 }
+
+# A consultation in rounds (technical committee), linked to the forum's synthesis.
+CONSULTATION = {
+    "title_es": "Consulta sobre un índice de resiliencia territorial",
+    "title_en": "Consultation on a territorial resilience index",
+    "description_es": "Una consulta en rondas para acordar las dimensiones y criterios de un índice regional.",
+    "description_en": "A consultation in rounds to agree on the dimensions and criteria of a regional index.",
+    "round_es": "Primera ronda: dimensiones y criterios",
+    "round_en": "First round: dimensions and criteria",
+    "questions": [
+        {"kind": "single", "text_es": "¿Qué dimensión debería pesar más en el índice?",
+         "text_en": "Which dimension should weigh most in the index?",
+         "options": "Social | Social\nEconómica | Economic\nAmbiental | Environmental\nInstitucional | Institutional"},
+        {"kind": "scale", "allow_comment": True,
+         "text_es": "El índice debe poder calcularse a nivel subnacional.",
+         "text_en": "The index must be computable at the subnational level."},
+        {"kind": "ranking", "text_es": "Ordene los criterios para elegir indicadores.",
+         "text_en": "Rank the criteria for choosing indicators.",
+         "options": "Pertinencia | Relevance\nDisponibilidad de datos | Data availability\nComparabilidad | Comparability"},
+    ],
+}

@@ -9,6 +9,10 @@ from forum.models.discussion import NOTIFICATION_KINDS, WATCH_LEVELS, Notificati
 from forum.models.moderation import FLAG_REASONS, FLAG_RESOLUTIONS, Flag, ModerationLog, PostTheme, SynthesisNote
 from forum.models.newsletter import NEWSLETTER_STATES, Newsletter
 from forum.models.outbox import OutboxMessage
+from forum.models.committee import (
+    QUESTION_KINDS, ROUND_KINDS, Answer, Ballot, Process, QuestionSource, Round, RoundOption, RoundQuestion,
+    RoundResponse,
+)
 from forum.models.webinar import REGISTRATION_STATES, SPEAKER_ROLES, WEBINAR_STATES, Registration, Webinar, WebinarSpeaker
 from forum.models.search import SearchDocument
 from forum.models.types import utcnow
@@ -21,5 +25,7 @@ __all__ = [
     "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",
     "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "THREAD_KINDS", "Thread", "ThreadRead", "User",
     "VISIBILITIES", "WATCH_LEVELS", "Watch", "utcnow",
+    "QUESTION_KINDS", "ROUND_KINDS", "Answer", "Ballot", "Process", "QuestionSource", "Round", "RoundOption",
+    "RoundQuestion", "RoundResponse",
     "REGISTRATION_STATES", "SPEAKER_ROLES", "WEBINAR_STATES", "Registration", "Webinar", "WebinarSpeaker",
 ]

@@ -136,8 +136,28 @@ def seed_demo(now: datetime | None = None) -> dict[str, int]:
             created["forums"] += 1
         _seed_questions(forum, users, created)
     created["webinars"] = _seed_webinar(community, pair, users)
+    created["consultations"] = _seed_consultation(community, pair, users, now)
     db.session.commit()
     return created
+
+
+def _seed_consultation(community: Community, pair: ForumPair, users: dict[str, User], now: datetime) -> int:
+    """A questionnaire round open for two weeks, whose results join the forum's synthesis."""
+    from forum.models import Process
+    from forum.services import committees
+    from forum.services.organizing import to_local
+
+    if db.session.execute(db.select(Process.id).filter_by(community_id=community.id)).first():
+        return 0
+    c = texts.CONSULTATION
+    process = committees.save_process(users["organizer"], community, title_es=c["title_es"], title_en=c["title_en"],
+                                      description_es=c["description_es"], description_en=c["description_en"],
+                                      pair_id=pair.id)
+    committees.save_round(users["organizer"], process, committees.RoundInput(
+        kind="questionnaire", title_es=c["round_es"], title_en=c["round_en"],
+        opens_at=to_local(now - timedelta(hours=1), community), closes_at=to_local(now + timedelta(days=14), community),
+        questions=[committees.QuestionInput(**question) for question in c["questions"]]))
+    return 1
 
 
 def _seed_webinar(community: Community, pair: ForumPair, users: dict[str, User]) -> int:

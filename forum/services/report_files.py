@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -34,11 +35,16 @@ class Block:
     meta: str = ""                  # post: the attribution line
 
 
-def _day(value: datetime | date | None, lang: str) -> str:
+def _day(value: datetime | date | None, lang: str, zone: str | None = None) -> str:
+    """A long date in the report's language; moments as the community's local day."""
+    import zoneinfo
+
     from babel.dates import format_date
 
     if value is None:
         return ""
+    if isinstance(value, datetime) and zone:
+        value = value.astimezone(zoneinfo.ZoneInfo(zone))
     return format_date(value, "long", locale=lang)
 
 
@@ -58,15 +64,15 @@ def _outline(report: Report, lang: str):
     yield Block("subtitle", report.community)
     for forum_lang, title in report.forum_titles.items():
         yield Block("subtitle", gettext("Forum in %(language)s: %(title)s", language=names[forum_lang], title=title))
-    yield Block("subtitle", gettext("From %(start)s to %(end)s", start=_day(report.opens_at, lang),
-                                    end=_day(report.closes_at, lang)))
+    yield Block("subtitle", gettext("From %(start)s to %(end)s", start=_day(report.opens_at, lang, report.timezone),
+                                    end=_day(report.closes_at, lang, report.timezone)))
     start, end = report.period
     if start or end:
         yield Block("subtitle", gettext("Posts included: from %(start)s to %(end)s",
                                         start=_day(start, lang) or "…", end=_day(end, lang) or "…"))
     choices = [gettext("authors anonymised") if report.anonymised else gettext("authors named when they agreed"),
                gettext("highlighted posts only") if report.highlights_only else gettext("all published posts")]
-    yield Block("subtitle", gettext("Draft generated on %(date)s; %(choices)s.", date=_day(report.generated_at, lang),
+    yield Block("subtitle", gettext("Draft generated on %(date)s; %(choices)s.", date=_day(report.generated_at, lang, report.timezone),
                                     choices="; ".join(choices)))
     yield Block("page_break")
 
@@ -104,24 +110,38 @@ def _outline(report: Report, lang: str):
         if section.highlights:
             yield Block("heading", gettext("Highlighted posts"), level=2)
             for item in section.highlights:
-                yield _post(item, lang)
+                yield _post(item, lang, report.timezone)
         if section.themes:
             yield Block("heading", gettext("Posts by theme"), level=2)
             yield Block("table", rows=[[gettext("Theme"), gettext("Posts")]]
                         + [[group.label, str(len(group.posts))] for group in section.themes])
+            printed: dict[int, str] = {}
             for group in section.themes:
                 yield Block("heading", f"{group.label} ({len(group.posts)})", level=3)
                 for item in group.posts:
-                    yield _post(item, lang)
+                    if item.id in printed:  # a post with several themes is printed once, then referred to
+                        yield Block("note", gettext("%(author)s, %(date)s: see “%(theme)s” above.",
+                                                    author=item.author.label,
+                                                    date=_day(item.created_at, lang, report.timezone),
+                                                    theme=printed[item.id]))
+                    else:
+                        printed[item.id] = group.label
+                        yield _post(item, lang, report.timezone)
         if section.remaining:
             yield Block("heading", gettext("Other posts, in date order"), level=2)
             for item in section.remaining:
-                yield _post(item, lang)
+                yield _post(item, lang, report.timezone)
 
     if report.other_threads:
         yield Block("heading", gettext("Other threads"), level=1)
         for item in report.other_threads:
-            yield _post(item, lang, with_thread=True)
+            yield _post(item, lang, report.timezone, with_thread=True)
+
+    if report.consultations:
+        yield Block("heading", gettext("Polls and votes"), level=1)
+        for title, rows in report.consultations:
+            yield Block("heading", title, level=2)
+            yield Block("table", rows=rows)
 
     yield Block("heading", gettext("Participating institutions by country"), level=1)
     if report.institutions:
@@ -134,7 +154,7 @@ def _outline(report: Report, lang: str):
     if report.webinar is not None:
         webinar = report.webinar
         yield Block("heading", gettext("Closing webinar"), level=1)
-        yield Block("paragraph", f"{webinar.title} · {_day(webinar.starts_at, lang)}")
+        yield Block("paragraph", f"{webinar.title} · {_day(webinar.starts_at, lang, report.timezone)}")
         yield Block("table", rows=[[""] + _gender_labels() + [gettext("Total")],
                                    [gettext("Registered")] + [str(webinar.registered[b]) for b in GENDER_BUCKETS]
                                    + [str(sum(webinar.registered.values()))],
@@ -153,6 +173,8 @@ def _statistics(report: Report, lang: str):
                     str(stats.posts_by_language.get(f_lang, 0))] for f_lang in report.languages]
                 + [[gettext("Total"), str(stats.participants), str(stats.posts)]])
     yield Block("note", gettext("A person who wrote in both forums counts once in the total."))
+    if report.highlights_only:
+        yield Block("note", gettext("These statistics count every published post, not only the highlights."))
     yield Block("heading", gettext("Participants by sex/gender"), level=2)
     yield Block("table", rows=[_gender_labels() + [gettext("Total")],
                                [str(stats.by_gender.get(b, 0)) for b in GENDER_BUCKETS] + [str(stats.participants)]])
@@ -172,12 +194,12 @@ def _statistics(report: Report, lang: str):
     if stats.most_useful:
         yield Block("heading", gettext("Posts marked most useful"), level=2)
         for item in stats.most_useful:
-            yield _post(item, lang)
+            yield _post(item, lang, report.timezone)
 
 
-def _post(item: PostItem, lang: str, with_thread: bool = False) -> Block:
+def _post(item: PostItem, lang: str, zone: str, with_thread: bool = False) -> Block:
     names = LANGUAGE_NAMES[lang]
-    parts = [author_line(item.author, lang), _day(item.created_at, lang), names[item.language]]
+    parts = [author_line(item.author, lang), _day(item.created_at, lang, zone), names[item.language]]
     if item.useful:
         parts.append(ngettext("%(num)d useful mark", "%(num)d useful marks", item.useful))
     if with_thread:
@@ -335,9 +357,12 @@ def _paragraph(document, text: str, style) -> None:
     document.element.body.sectPr.addprevious(paragraph)
 
 
+_XML_INVALID = re.compile("[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
 def _xml_safe(text: str) -> str:
-    """XML 1.0 refuses most control characters; a post could carry one."""
-    return "".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 32)
+    """XML 1.0 refuses control characters, U+FFFE/U+FFFF and lone surrogates; a post could carry any."""
+    return _XML_INVALID.sub("", text)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -346,6 +371,8 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _table(document, rows: list[list[str]]) -> None:
+    """A table whose header row repeats on each page and whose rows never split across pages."""
+    from docx.oxml import OxmlElement
     from docx.shared import Pt
 
     if not rows:
@@ -353,10 +380,15 @@ def _table(document, rows: list[list[str]]) -> None:
     table = document.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = "Light Grid Accent 1"
     for r, row in enumerate(rows):
+        properties = table.rows[r]._tr.get_or_add_trPr()
+        properties.append(OxmlElement("w:cantSplit"))
+        if r == 0:
+            properties.append(OxmlElement("w:tblHeader"))
         for c, value in enumerate(row):
             cell = table.cell(r, c)
-            cell.text = value
+            cell.text = _xml_safe(str(value))
             for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = r < len(rows) - 1
                 for run in paragraph.runs:
                     run.font.size = Pt(9)
     document.add_paragraph()
@@ -387,10 +419,8 @@ def _markdown(document, text: str, styles: dict) -> None:
 
 def _inline(text: str) -> str:
     """Markdown emphasis and links as plain words: [text](url) becomes “text (url)”."""
-    import re
-
     text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", text)
-    return re.sub(r"(\*\*|__|\*|_)(\S.*?\S|\S)\1", r"\2", text)
+    return re.sub(r"(\*\*|\*)(\S.*?\S|\S)\1", r"\2", text)  # not _: it is common in addresses
 
 
 def _page_numbers(section, title: str) -> None:
@@ -424,8 +454,11 @@ def to_markdown(report: Report) -> str:
             out.append("\n---\n")
         elif block.kind == "heading":
             out.append(f"\n{'#' * (block.level + 1)} {block.text}\n")
-        elif block.kind in ("paragraph", "markdown"):
-            out.append(block.text.strip() + "\n")
+        elif block.kind == "paragraph":
+            out.append(_md_escape(block.text.strip()) + "\n")
+        elif block.kind == "markdown":  # the organizers' own Markdown, its headings under the report's
+            out.append(re.sub(r"^(#{1,4}) ", lambda m: "#" * min(len(m.group(1)) + 3, 6) + " ",
+                              block.text.strip(), flags=re.MULTILINE) + "\n")
         elif block.kind == "note":
             out.append(f"*{block.text}*\n")
         elif block.kind == "bullets":
@@ -439,9 +472,18 @@ def to_markdown(report: Report) -> str:
                 out.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[1:])
                 out.append("")
         elif block.kind == "post":
-            out.append(f"**{block.meta}**\n")
-            out.append("\n>\n".join("> " + paragraph for paragraph in _paragraphs(block.text)) + "\n")
+            out.append(f"**{_md_escape(block.meta)}**\n")
+            out.append("\n>\n".join("> " + _md_escape(p) for p in _paragraphs(block.text)) + "\n")
     return "\n".join(out).strip() + "\n"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+
+
+def _md_escape(text: str) -> str:
+    """Members' text as literal Markdown: no HTML, no headings, no emphasis it did not have."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _cell(value: str) -> str:

@@ -11,6 +11,7 @@ deleted) ever enter; members who asked not to be named are quoted as
 """
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -119,6 +120,7 @@ class Report:
     schema_version: int
     title: str
     community: str
+    timezone: str                       # the community's: dates in the report are its local dates
     language: str
     languages: list[str]
     forum_titles: dict[str, str]
@@ -135,6 +137,7 @@ class Report:
     institutions: list[tuple[str | None, list[str]]]  # country -> institutions
     webinar: WebinarFigures | None
     left_out: dict[str, int] = field(default_factory=dict)  # what was not exported, and why
+    consultations: list[tuple[str, list[list[str]]]] = field(default_factory=list)  # round title, results table
 
 
 def can_export(user, pair: ForumPair) -> bool:
@@ -154,6 +157,10 @@ def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Repor
         raise DomainError(_l("Only the community's organizers and moderators can export its forums."))
     if options.language not in ("es", "en"):
         raise DomainError(_l("Choose Spanish or English."))
+    for name in ("start", "end"):
+        day = getattr(options, name)
+        if day is not None and not 2000 <= day.year <= 2100:
+            raise DomainError(_l("Use a date between the years 2000 and 2100."), field=name)
     if options.start and options.end and options.end < options.start:
         raise DomainError(_l("The last day must come after the first."), field="end")
     say = progress or (lambda message: None)
@@ -162,6 +169,7 @@ def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Repor
         raise DomainError(_l("Choose a forum of this pair."))
     forum_ids = [f.id for f in forums]
     start, end = _window(pair, options)
+    zone = pair.community.timezone or current_app.config["DEFAULT_TIMEZONE"]
 
     say("reading posts")
     conditions = [Thread.forum_id.in_(forum_ids)]
@@ -188,7 +196,7 @@ def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Repor
             live.append((post, thread, language))
     say(f"{len(live)} posts to export")
 
-    authors = _authors(live, options)
+    authors, handles = _authors(live, options)
     themes = {t.id: t for t in pair.themes}
     theme_ids: dict[int, list[int]] = defaultdict(list)
     post_ids = [p.id for p, _t, _l in live]
@@ -201,27 +209,33 @@ def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Repor
         id=post.id, question=thread.position if thread.kind == "guiding_question" else None,
         thread_title=thread.title, language=language,
         author=authors.get(post.author_id) or _former(),
-        created_at=post.created_at, text=paragraph_text(post.body_html), highlight=post.is_highlight,
+        created_at=post.created_at, text=_unmention(paragraph_text(post.body_html), handles, options.anonymise),
+        highlight=post.is_highlight,
         useful=post.useful_count,
         themes=[themes[t].code for t in sorted(theme_ids.get(post.id, []), key=lambda t: themes[t].position)
                 if t in themes],
         reply_to=post.reply_to_id, url=f"{base_url}/posts/{post.id}") for post, thread, language in live]
 
+    if options.anonymise:  # a post's number and address would lead back to its author's page
+        numbers = {item.id: n for n, item in enumerate(items, start=1)}
+        for item in items:
+            item.id, item.reply_to, item.url = numbers[item.id], numbers.get(item.reply_to), ""
     say("statistics")
-    statistics = _statistics(items, live)
+    statistics = _statistics(items, live, zone)
     with force_locale(options.language):
         say("key terms")
         questions = _questions(pair, forums, items, themes, options)
         title = gettext("Synthesis of the forum “%(title)s”", title=_title(pair, forums, options.language))
     other = [i for i in items if i.question is None and (i.highlight or not options.highlights_only)]
     return Report(
-        schema_version=SCHEMA_VERSION, title=title, community=_community_name(pair, options.language),
+        schema_version=SCHEMA_VERSION, title=title, community=_community_name(pair, options.language), timezone=zone,
         language=options.language, languages=[f.language for f in forums],
         forum_titles={f.language: f.title for f in forums}, opens_at=pair.opens_at, closes_at=pair.closes_at,
         period=(options.start, options.end), anonymised=options.anonymise, highlights_only=options.highlights_only,
         generated_at=utcnow(), concept_notes={f.language: f.concept_note_md for f in forums},
         statistics=statistics, questions=questions, other_threads=other,
-        institutions=_institutions(items), webinar=_webinar(pair, options.language), left_out=dict(left_out))
+        institutions=_institutions(items), webinar=_webinar(pair, options.language), left_out=dict(left_out),
+        consultations=_consultations(pair, options.language))
 
 
 def _chunks(ids: list[int], size: int = 900):
@@ -243,8 +257,9 @@ def _former() -> Author:
                   number=0)
 
 
-def _authors(live, options: ExportOptions) -> dict[int, Author]:
-    """One label per person, numbered by first contribution, so "Participant 12" is stable in a report."""
+def _authors(live, options: ExportOptions) -> tuple[dict[int, Author], dict[str, str]]:
+    """One label per person, numbered by first contribution, so "Participant 12" is stable in a
+    report; and the label that replaces each unnamed person's @handle in what others wrote."""
     order: list[int] = []
     for post, _thread, _language in live:
         if post.author_id is not None and post.author_id not in order:
@@ -252,7 +267,7 @@ def _authors(live, options: ExportOptions) -> dict[int, Author]:
     people = {}
     for chunk in _chunks(order):
         people.update({u.id: u for u in db.session.execute(select(User).where(User.id.in_(chunk))).scalars()})
-    authors = {}
+    authors, handles = {}, {}
     with force_locale(options.language):
         for number, user_id in enumerate(order, start=1):
             user = people.get(user_id)
@@ -267,7 +282,23 @@ def _authors(live, options: ExportOptions) -> dict[int, Author]:
             label = user.display_name if named else gettext("Participant %(n)d", n=number)
             authors[user_id] = Author(label=label, named=named, country=country, institution=institution,
                                       sector=sector, number=number)
-    return authors
+            if not named:
+                handles[user.handle] = label
+    return authors, handles
+
+
+_MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{3,30})\b")
+
+
+def _unmention(text: str, handles: dict[str, str], anonymise: bool) -> str:
+    """@handles of people quoted without their name become their label (anyone's, when anonymised)."""
+    def replace(match):
+        label = handles.get(match.group(1))
+        if label is not None:
+            return f"@{label}"
+        return "@…" if anonymise else match.group(0)
+
+    return _MENTION.sub(replace, text)
 
 
 def author_line(author: Author, lang: str) -> str:
@@ -279,7 +310,7 @@ def author_line(author: Author, lang: str) -> str:
         return f"{author.label} — {', '.join(details)}" if details else author.label
 
 
-def _statistics(items: list[PostItem], live) -> Statistics:
+def _statistics(items: list[PostItem], live, zone: str) -> Statistics:
     people = {p.author_id: p.author for p, _t, _l in live if p.author_id is not None}
     languages_of: dict[int, set[str]] = defaultdict(set)
     posts_of: Counter = Counter()
@@ -295,19 +326,23 @@ def _statistics(items: list[PostItem], live) -> Statistics:
     for user_id, user in people.items():
         if user is None:
             continue
-        country[user.country][0] += 1
-        country[user.country][1] += posts_of[user_id]
-        key = user.sector if user.sector else None
+        gone = user.deleted_at is not None
+        # What a member hides from their profile is "not stated" here too: a small country could name them.
+        code = user.country if user.show_country and not gone else None
+        country[code][0] += 1
+        country[code][1] += posts_of[user_id]
+        key = user.sector if user.sector and user.show_sector and not gone else None
         sector[key][0] += 1
         sector[key][1] += posts_of[user_id]
-        gender[_GENDER_BUCKET.get(user.gender or "", "not_stated")] += 1
+        gender[_GENDER_BUCKET.get((user.gender or "") if not gone else "", "not_stated")] += 1
 
     def ordered(groups) -> list[tuple[str | None, int, int]]:
         return sorted(((k, v[0], v[1]) for k, v in groups.items()), key=lambda r: (r[0] is None, -r[1], -r[2], r[0] or ""))
 
     weeks: dict[date, Counter] = defaultdict(Counter)
+    local = zoneinfo.ZoneInfo(zone)
     for item in items:
-        day = item.created_at.date()
+        day = item.created_at.astimezone(local).date()
         weeks[day - timedelta(days=day.weekday())][item.language] += 1
     if weeks:
         first, last = min(weeks), max(weeks)
@@ -393,6 +428,14 @@ def _webinar(pair: ForumPair, lang: str) -> WebinarFigures | None:
         registered={b: table.total.cell("registered", b) for b in GENDER_BUCKETS},
         attended={b: table.total.cell("attended", b) for b in GENDER_BUCKETS},
         recording_url=webinar.recording_url)
+
+
+def _consultations(pair: ForumPair, lang: str) -> list[tuple[str, list[list[str]]]]:
+    """Results of the polls and committee rounds that belong to the pair, once they may be shown."""
+    from forum.services import committees
+
+    return [(r.title(lang), committees.results_rows(committees.results(r), lang))
+            for r in committees.rounds_for_pair(pair)]
 
 
 def find_pair(slug: str, community_slug: str | None = None) -> ForumPair:

@@ -39,20 +39,23 @@ def export(slug: str, pair_id: int):
     pair = _pair(slug, pair_id)
     form = ExportForm(request.args)
     form.forum.choices = [("", _("Both forums of the pair"))] + [(str(f.id), f.title) for f in pair.forums]
-    if not request.args:
+    if not request.args.get("forum"):
+        form.forum.data = ""
+    if not request.args.get("language"):
         form.language.data = locale_code()
+    if not request.args:
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form)
     fmt = form.format.data if form.format.data in CONTENT_TYPES else None
-    if not form.validate() or fmt is None:
-        if fmt is None:
-            form.format.errors = list(form.format.errors) + [_("Choose an option from the list.")]
+    bad_choices = [field for field, allowed in ((form.language, ("es", "en")),
+                                                (form.forum, [value for value, _label in form.forum.choices]))
+                   if (field.data or "") not in allowed]
+    if not form.validate() or fmt is None or bad_choices:
+        for field in bad_choices + ([form.format] if fmt is None else []):
+            field.errors = list(field.errors) + [_("Choose an option from the list.")]
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form), 400
-    forum_id = parse_id(form.forum.data)
     options = synthesis.ExportOptions(
-        language=form.language.data if form.language.data in ("es", "en") else "es",
-        start=form.start.data, end=form.end.data, anonymise=form.anonymise.data,
-        highlights_only=form.highlights_only.data,
-        forum_id=forum_id if forum_id in {f.id for f in pair.forums} else None)
+        language=form.language.data, start=form.start.data, end=form.end.data, anonymise=form.anonymise.data,
+        highlights_only=form.highlights_only.data, forum_id=parse_id(form.forum.data))
     try:
         report = synthesis.build(current_user, pair, options)
     except DomainError as error:

@@ -9,7 +9,7 @@ from forum.extensions import db, limiter
 from forum.forms import ReplyForm, ThreadForm
 from forum.models import Community, Forum, ForumPair, Post, PostUseful, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
-from forum.services import DomainError, feeds, notifications, posting, reading, watching, webinars
+from forum.services import DomainError, committees, feeds, notifications, posting, reading, watching, webinars
 from forum.services.posting import render_post
 from forum.views.util import flash_outcome, form_error, page_arg, parse_id, require, use_community_timezone
 
@@ -170,8 +170,10 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
     move_targets = db.session.execute(select(Forum).where(
         Forum.community_id == forum.community_id, Forum.id != forum.id).order_by(Forum.title)).scalars().all() \
         if moderator and not thread.is_guiding_question else []
+    poll = committees.round_of_thread(thread)
     return render_template(
-        "forums/thread.html", forum=forum, thread=thread, posts=posts, page=page, pages=pages,
+        "forums/thread.html", forum=forum, thread=thread, posts=posts, page=page, pages=pages, poll=poll,
+        poll_view=committees.poll_view(current_user, poll) if poll else None,
         moderator=moderator, themes=themes, post_themes=post_themes, move_targets=move_targets,
         form=form, preview=preview, replying_to=replying_to, useful=useful, now=utcnow(),
         first_unread=(marker is not None and marker < thread.last_number),

@@ -1,0 +1,270 @@
+"""Technical committees: processes and their rounds, answering, results, reminders; polls in threads."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from forum.extensions import db
+from forum.forms import PollForm, ProcessForm, RoundForm
+from forum.i18n import locale_code
+from forum.models import ForumPair, Post, Process, QuestionSource, Round, RoundQuestion, Thread, utcnow
+from forum.policy import can, published_pairs_clause
+from forum.services import DomainError, committees, safe_cell
+from forum.views.communities import community_or_404
+from forum.views.util import page_arg, parse_id, require, safe_next
+
+bp = Blueprint("committees", __name__, url_prefix="/c/<slug>")
+
+
+def _show_errors(form, error: DomainError) -> None:
+    for name, message in getattr(error, "errors", {error.field or "": error.message}).items():
+        target = getattr(form, name, None)
+        if target is not None and name != "questions":
+            target.errors = list(target.errors) + [str(message)]
+        else:
+            form.form_errors.append(str(message))
+
+
+def _process_of(slug: str, process_id: int) -> Process:
+    community = community_or_404(slug)
+    require(current_user, "community.read", community)
+    process = db.session.get(Process, process_id)
+    if process is None or process.community_id != community.id:
+        abort(404)
+    return process
+
+
+def _round_of(slug: str, round_id: int) -> Round:
+    community = community_or_404(slug)
+    require(current_user, "community.read", community)
+    round_ = db.session.execute(select(Round).where(Round.id == round_id).options(
+        selectinload(Round.questions).selectinload(RoundQuestion.options),
+        selectinload(Round.questions).selectinload(RoundQuestion.sources).joinedload(QuestionSource.post)
+        .joinedload(Post.author))).scalar_one_or_none()
+    if round_ is None or round_.community_id != community.id:
+        abort(404)
+    if round_.thread_id is not None:
+        require(current_user, "thread.view", db.session.get(Thread, round_.thread_id))
+    return round_
+
+
+# --- processes ---------------------------------------------------------------------------
+
+@bp.get("/processes/")
+def processes(slug: str):
+    community = community_or_404(slug)
+    require(current_user, "community.read", community)
+    items = db.session.execute(select(Process).filter_by(community_id=community.id)
+                               .order_by(Process.created_at.desc())).scalars().all()
+    return render_template("committees/processes.html", community=community, items=items,
+                           can_create=can(current_user, "community.edit", community))
+
+
+def _pair_choices(community) -> list[tuple[str, str]]:
+    pairs = db.session.execute(select(ForumPair).where(
+        ForumPair.community_id == community.id, published_pairs_clause(current_user),
+        ~ForumPair.slug.startswith("committee-")).order_by(ForumPair.opens_at.desc()).limit(50)).scalars().all()
+    return [("", "—")] + [(str(p.id), p.title(locale_code())) for p in pairs]
+
+
+@bp.route("/processes/new", methods=["GET", "POST"])
+@bp.route("/processes/<id:process_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_process(slug: str, process_id: int | None = None):
+    community = community_or_404(slug)
+    require(current_user, "community.edit", community)
+    process = _process_of(slug, process_id) if process_id else None
+    form = ProcessForm(obj=process) if request.method == "GET" else ProcessForm()
+    if request.method == "GET" and process is not None:
+        form.pair_id.data = str(process.pair_id or "")
+    form.pair_id.choices = _pair_choices(community)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            saved = committees.save_process(
+                current_user, community, title_es=form.title_es.data, title_en=form.title_en.data,
+                description_es=form.description_es.data, description_en=form.description_en.data,
+                pair_id=parse_id(form.pair_id.data), process=process)
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+            status = 400
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("committees.show_process", slug=slug, process_id=saved.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("committees/process_form.html", community=community, form=form, process=process), status
+
+
+@bp.get("/processes/<id:process_id>")
+def show_process(slug: str, process_id: int):
+    process = _process_of(slug, process_id)
+    answered = {}
+    if current_user.is_authenticated:
+        answered = {r.id: committees.has_answered(current_user, r) for r in process.rounds if r.kind != "open"}
+    return render_template("committees/process.html", community=process.community, process=process,
+                           answered=answered, now=utcnow(), manage=can(current_user, "community.edit", process.community))
+
+
+# --- rounds ---------------------------------------------------------------------------------
+
+def _round_input(form: RoundForm) -> committees.RoundInput:
+    questions = []
+    for index, entry in enumerate(form.questions):
+        sources = [i for i in (parse_id(v) for v in request.form.getlist(f"sources-{index}")) if i]
+        questions.append(committees.QuestionInput(
+            kind=entry.kind.data or "single", text_es=entry.text_es.data or "", text_en=entry.text_en.data or "",
+            options=entry.options.data or "", allow_comment=bool(entry.allow_comment.data), sources=sources))
+    return committees.RoundInput(
+        kind=form.kind.data or "", title_es=form.title_es.data or "", title_en=form.title_en.data or "",
+        description_es=form.description_es.data or "", description_en=form.description_en.data or "",
+        opens_at=form.opens_at.data, closes_at=form.closes_at.data, anonymous=bool(form.anonymous.data),
+        results_visibility=form.results_visibility.data or "after_close", quorum_percent=form.quorum_percent.data,
+        threshold_percent=form.threshold_percent.data, source_round_id=parse_id(form.source_round_id.data),
+        questions=questions)
+
+
+@bp.route("/processes/<id:process_id>/rounds/new", methods=["GET", "POST"])
+@login_required
+def new_round(slug: str, process_id: int):
+    process = _process_of(slug, process_id)
+    require(current_user, "community.edit", process.community)
+    form = RoundForm()
+    source = None
+    source_id = parse_id(request.values.get("from") or form.source_round_id.data)
+    if source_id:
+        source = db.session.get(Round, source_id)
+        if source is None or source.process_id != process.id or source.kind != "open":
+            abort(404)
+        form.source_round_id.data = str(source.id)
+    if request.method == "GET":
+        form.kind.data = "questionnaire" if source else "open"
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action", "save")
+        if action == "add-question" and form.validate_on_submit():
+            if len(form.questions.entries) < form.questions.max_entries:
+                form.questions.append_entry()
+        elif form.validate_on_submit():
+            try:
+                saved = committees.save_round(current_user, process, _round_input(form))
+            except DomainError as error:
+                db.session.rollback()
+                _show_errors(form, error)
+                status = 400
+            else:
+                flash(_("The round is scheduled."), "success")
+                return redirect(url_for("committees.show_round", slug=slug, round_id=saved.id))
+        else:
+            status = 400
+    return render_template("committees/round_form.html", community=process.community, process=process, form=form,
+                           source=source, source_posts=committees.source_posts(source) if source else [],
+                           chosen={i: set(parse_id(v) for v in request.form.getlist(f"sources-{i}"))
+                                   for i in range(len(form.questions.entries))}), status
+
+
+@bp.get("/rounds/<id:round_id>")
+def show_round(slug: str, round_id: int):
+    round_ = _round_of(slug, round_id)
+    if round_.thread_id is not None:
+        thread = db.session.get(Thread, round_.thread_id)
+        return redirect(url_for("forums.thread", community_slug=slug, forum_slug=thread.forum.slug,
+                                thread_id=thread.id))
+    now = utcnow()
+    manage = can(current_user, "community.edit", round_.community)
+    people, missing = ([], 0)
+    if manage and round_.kind != "open":
+        people, missing = committees.non_respondents(round_, page_arg())
+    return render_template(
+        "committees/round.html", community=round_.community, round=round_, process=round_.process, now=now,
+        ballot=committees.answers_by_question(committees.my_ballot(current_user, round_)),
+        answered=committees.has_answered(current_user, round_),
+        can_answer=committees.can_answer(current_user, round_, now),
+        results=committees.results(round_) if round_.results_visible(now) and round_.kind != "open" else None,
+        manage=manage, people=people, missing=missing, page=page_arg(),
+        forums=round_.pair_id and db.session.get(ForumPair, round_.pair_id).forums)
+
+
+@bp.post("/rounds/<id:round_id>/answer")
+@login_required
+def answer(slug: str, round_id: int):
+    round_ = _round_of(slug, round_id)
+    back = safe_next(request.form.get("next"), url_for("committees.show_round", slug=slug, round_id=round_.id))
+    try:
+        committees.submit(current_user, round_, request.form)
+    except DomainError as error:
+        db.session.rollback()
+        for message in getattr(error, "errors", {"": error.message}).values():
+            flash(str(message), "error")
+        return redirect(back)
+    flash(_("Your answer is saved. You can change it until the round closes."), "success")
+    return redirect(back)
+
+
+@bp.post("/rounds/<id:round_id>/remind")
+@login_required
+def remind(slug: str, round_id: int):
+    round_ = _round_of(slug, round_id)
+    require(current_user, "community.edit", round_.community)
+    try:
+        sent = committees.send_reminders(current_user, round_)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Reminders queued: %(n)d.", n=sent), "success")
+    return redirect(url_for("committees.show_round", slug=slug, round_id=round_.id))
+
+
+@bp.get("/rounds/<id:round_id>/results.csv")
+@login_required
+def results_csv(slug: str, round_id: int):
+    round_ = _round_of(slug, round_id)
+    require(current_user, "community.edit", round_.community)
+    if not round_.results_visible(utcnow()) or round_.kind == "open":
+        abort(404)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in committees.results_rows(committees.results(round_), locale_code()):
+        writer.writerow([safe_cell(cell) for cell in row])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="round-{round_.id}-results.csv"'})
+
+
+# --- polls in threads -------------------------------------------------------------------------
+
+@bp.route("/threads/<id:thread_id>/poll", methods=["GET", "POST"])
+@login_required
+def new_poll(slug: str, thread_id: int):
+    community = community_or_404(slug)
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or thread.forum.community_id != community.id:
+        abort(404)
+    require(current_user, "thread.view", thread)
+    form = PollForm()
+    status = 200
+    if form.validate_on_submit():
+        question = committees.QuestionInput(kind=form.kind.data or "single", text_es=form.text_es.data or "",
+                                            text_en=form.text_en.data or "", options=form.options.data or "")
+        try:
+            committees.create_poll(current_user, thread, question=question, closes_at=form.closes_at.data,
+                                   anonymous=bool(form.anonymous.data),
+                                   results_visibility=form.results_visibility.data or "live")
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+            status = 400
+        else:
+            flash(_("The poll is open."), "success")
+            return redirect(url_for("forums.thread", community_slug=slug, forum_slug=thread.forum.slug,
+                                    thread_id=thread.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("committees/poll_form.html", community=community, thread=thread, form=form), status
+
