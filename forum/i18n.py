@@ -147,6 +147,16 @@ def format_local(value: datetime | None, lang: str) -> str:
                                                   babel_date(value.date(), "long", locale=locale))
 
 
+def format_local_input(value: datetime | None, community) -> str:
+    """A UTC moment as a datetime-local input's value, in the community's time zone."""
+    if value is None:
+        return ""
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(community.timezone or current_app.config["DEFAULT_TIMEZONE"])
+    return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
 def format_local_day(value: datetime | None, lang: str) -> str:
     from babel.dates import format_date as babel_date
 
@@ -334,6 +344,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["language_label"] = app.jinja_env.globals["language_label"]
     app.jinja_env.filters["format_local"] = format_local
+    app.jinja_env.filters["format_local_input"] = format_local_input
     app.jinja_env.filters["format_local_day"] = format_local_day
 
     @app.context_processor

@@ -187,12 +187,30 @@ def test_bad_answers_are_refused_and_nothing_is_stored(client, login, db, commit
     login(committee["members"][0])
     data = _form(round_, {1: 1, 2: [1], 3: 6, 4: [1, 1, 2]})
     data[f"q{round_.questions[0].id}"] = str(other.questions[0].options[0].id)  # another question's option
-    response = client.post(f"/c/comite/rounds/{round_.id}/answer", data=data, follow_redirects=True)
+    data[f"q{round_.questions[2].id}-comment"] = "Lo que escribí no se pierde"
+    response = client.post(f"/c/comite/rounds/{round_.id}/answer", data=data)
     page = response.get_data(as_text=True)
+    assert response.status_code == 400
     for message in ("Elige una opción.", "Elige un punto de la escala del 1 al 5.",
-                    "Da a cada opción un lugar distinto, del 1 al 3."):
+                    "Da a cada opción un lugar distinto, del 1 al 3.", "Lo que escribí no se pierde"):
         assert message in page, message
+    # Digits that are not ASCII are refused too, not a server error.
+    response = client.post(f"/c/comite/rounds/{round_.id}/answer", data=dict(
+        _form(round_, {1: 1, 2: [1], 4: [1, 2, 3]}), **{f"q{round_.questions[2].id}": "²"}))
+    assert response.status_code == 400
     assert db.session.execute(select(Ballot)).first() is None
+    # A site admin who is not a member does not vote (the quorum counts members).
+    from forum.models import User as UserModel
+
+    admin = db.session.execute(select(UserModel).filter_by(id=committee["organizer"].id)).scalar_one()
+    admin.is_admin = True
+    db.session.commit()
+    assert committees.can_answer(admin, round_)  # an organizer is a member: the admin flag changes nothing
+    outsider_admin = UserModel(email="admin@example.org", display_name="Admin", handle="admin_x", is_admin=True,
+                               email_confirmed_at=utcnow())
+    db.session.add(outsider_admin)
+    db.session.commit()
+    assert not committees.can_answer(outsider_admin, round_)
     # Outsiders cannot answer, nor see the committee.
     client.post("/auth/logout")
     assert client.get(f"/c/comite/rounds/{round_.id}").status_code == 404
@@ -239,7 +257,9 @@ class _MultiDict(dict):
 
 
 def test_anonymous_ballots_leave_no_path_from_a_result_to_a_voter(client, login, db, committee):
-    round_ = _questionnaire(committee, anonymous=True, visibility="live")
+    with pytest.raises(committees.ValidationErrors):  # live counts would show who just answered what
+        _questionnaire(committee, anonymous=True, visibility="live")
+    round_ = _questionnaire(committee, anonymous=True)
     members = committee["members"]
     for index, member in enumerate(members):
         login(member)
@@ -249,10 +269,17 @@ def test_anonymous_ballots_leave_no_path_from_a_result_to_a_voter(client, login,
     client.post(f"/c/comite/rounds/{round_.id}/answer", data=_form(round_, {1: 3, 2: [2], 3: 5, 4: [3, 2, 1]}))
     ballots = db.session.execute(select(Ballot).filter_by(round_id=round_.id)).scalars().all()
     assert len(ballots) == 5
-    user_ids = {m.id for m in members}
     for ballot in ballots:
         assert ballot.user_id is None and not ballot.voter_key.startswith("u")
         assert len(ballot.id) == 32 and not ballot.id.isdigit()  # random, so insertion order tells nothing
+    answer_ids = db.session.execute(select(Answer.id)).scalars().all()
+    assert all(len(i) == 32 for i in answer_ids)
+    if db.engine.dialect.name == "sqlite":  # no rowid that would keep the order of insertion
+        from sqlalchemy import text
+
+        for table in ("ballots", "answers"):
+            sql = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}).scalar()
+            assert "WITHOUT ROWID" in sql.upper(), sql
     # The ballot and answer tables have no time and no link to users but the (empty) named-ballot column.
     inspector = inspect(db.engine)
     for table in ("ballots", "answers"):
@@ -262,13 +289,21 @@ def test_anonymous_ballots_leave_no_path_from_a_result_to_a_voter(client, login,
         assert targets <= {"rounds", "users", "ballots", "round_questions", "round_options"}
     assert {fk["constrained_columns"][0] for fk in inspector.get_foreign_keys("ballots")
             if fk["referred_table"] == "users"} == {"user_id"}
-    # Whether someone answered is known (for reminders), hour-rounded, and not linked to any ballot.
-    responses = db.session.execute(select(RoundResponse).filter_by(round_id=round_.id)).scalars().all()
-    assert {r.user_id for r in responses} == user_ids and all(r.answered_at.minute == 0 for r in responses)
-    # The organizer's page and CSV show counts and comments, never who gave them.
+    # Nothing per member is recorded for an anonymous round; reminders find voters by key while open.
+    assert db.session.execute(select(RoundResponse).filter_by(round_id=round_.id)).first() is None
     login(committee["organizer"])
     page = client.get(f"/c/comite/rounds/{round_.id}").get_data(as_text=True)
-    results_part = page.split("Resultados", 1)[1].split("Quiénes no respondieron todavía")[0]
+    assert "1 miembro no" in page and committee["organizer"].display_name in page.split(
+        "Quiénes no respondieron todavía")[1]
+    # When the round closes, the keys are replaced: not even the application finds a voter's ballot now.
+    _close(db, round_)
+    committees.results(round_)
+    db.session.expire_all()
+    assert all(b.voter_key.startswith("sealed-") for b in db.session.execute(select(Ballot)).scalars())
+    assert committees.my_ballot(members[0], round_) is None
+    # The organizer's page and CSV show counts and comments, never who gave them.
+    page = client.get(f"/c/comite/rounds/{round_.id}").get_data(as_text=True)
+    results_part = page.split("Resultados", 1)[1]
     for member in members:
         assert member.display_name not in results_part
     rows = client.get(f"/c/comite/rounds/{round_.id}/results.csv").get_data(as_text=True)
@@ -312,7 +347,7 @@ def test_a_poll_in_an_ordinary_thread(client, login, db, make_user, make_communi
     assert "Agregar una encuesta" in client.get(url).get_data(as_text=True)
     bad = client.post(f"/c/red/threads/{thread.id}/poll", data={"kind": "single", "text_es": "¿Cuándo?",
                                                                 "options": "solo una", "results_visibility": "live"})
-    assert bad.status_code == 400 and "La pregunta 1 necesita al menos dos opciones, una por línea." in bad.get_data(
+    assert bad.status_code == 400 and "Escribe al menos dos opciones, una por línea." in bad.get_data(
         as_text=True)
     client.post(f"/c/red/threads/{thread.id}/poll", data={"kind": "single", "text_es": "¿Cuándo?",
                                                           "text_en": "When?", "options": "Lunes | Monday\nMartes | Tuesday",
@@ -330,6 +365,13 @@ def test_a_poll_in_an_ordinary_thread(client, login, db, make_user, make_communi
         f"q{poll.questions[0].id}": str(poll.questions[0].options[0].id)}, follow_redirects=True)
     assert "Solo los miembros de la comunidad pueden responder." in response.get_data(as_text=True)
     assert db.session.execute(select(Ballot)).scalars().all().__len__() == 1
+    # A locked thread takes no more answers, in its poll either.
+    thread.is_locked = True
+    db.session.commit()
+    login(member)
+    response = client.post(f"/c/red/rounds/{poll.id}/answer", data={
+        f"q{poll.questions[0].id}": str(poll.questions[0].options[0].id)}, follow_redirects=True)
+    assert "El hilo de esta encuesta ya no acepta respuestas." in response.get_data(as_text=True)
 
 
 def test_results_go_to_csv_and_to_the_forum_pairs_synthesis(client, login, db, committee, make_pair):
@@ -347,7 +389,8 @@ def test_results_go_to_csv_and_to_the_forum_pairs_synthesis(client, login, db, c
     rows = list(csv.reader(io.StringIO(client.get(f"/c/comite/rounds/{round_.id}/results.csv")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == ["Pregunta", "Respuesta", "Cantidad", "Porcentaje", "Detalle"]
-    assert ["¿Qué dimensión primero?", "Social", "5", "100", ""] in rows
+    assert ["¿Qué dimensión primero?", "Social", "5", "100.0", ""] in rows
+    assert rows[1][:3] == ["", "Respuestas", "5"]
     report = synthesis.build(None, pair, synthesis.ExportOptions())
     document = docx.Document(io.BytesIO(report_files.to_docx(report)))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]

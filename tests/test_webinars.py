@@ -11,7 +11,7 @@ import pytest
 import vobject
 
 from forum import jobs, mail
-from forum.models import OutboxMessage, Registration, User, Webinar, utcnow
+from forum.models import Registration, User, Webinar, utcnow
 from forum.services import webinars
 from tests.conftest import PASSWORD, html_part, link_in, outbox, text_part
 
@@ -60,7 +60,7 @@ def test_organizer_schedules_in_a_chosen_zone_and_everyone_sees_it_right_across_
     """Chile leaves daylight saving time on 4 April 2027: 10:00 in Santiago is 13:00 UTC the
     week before and 14:00 UTC the week after; Mexico City (no DST) sees 07:00 and then 08:00."""
     organizer = make_user("Marcia")
-    community = make_community("red", members={organizer: "organizer"})
+    make_community("red", members={organizer: "organizer"})
     login(organizer)
     form = {"title_es": "Antes del cambio", "title_en": "Before the change", "starts_at": "2027-04-01T10:00",
             "timezone": "America/Santiago", "duration_minutes": "90", "languages": "es,en",

@@ -1,14 +1,17 @@
 """Technical committees: processes of rounds (open, questionnaire, vote), and polls in threads.
 
 A round's answers are ballots. A named ballot keeps its voter; an anonymous
-ballot keeps no user id and no time, and has a random id, so nothing in the
-database leads from a result to a voter. The voter finds their own ballot
-again (to change it while the round is open) by a keyed hash that only the
-application can compute. Whether someone has answered is a separate row
-(`RoundResponse`) with no link to the ballot.
+ballot keeps no user id and no time, and ballots and answers have random ids
+(and, on SQLite, no rowid), so neither their ids nor their order say who
+answered when. While the round is open the voter finds their own ballot again
+(to change it, and to be left out of reminders) by a keyed hash only the
+application can compute; when the round closes those keys are replaced by
+random ones. Named rounds also record that a member answered
+(`RoundResponse`); anonymous rounds record nothing per member.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -74,6 +77,10 @@ class Round(db.Model):
     threshold_percent: Mapped[int | None] = mapped_column(Integer)
     # Kept by the service: how many have answered.
     response_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Frozen when the round closes: the members who could vote (quorum and turnout stay as they were),
+    # and whether anonymous voters' keys have been replaced by random ones.
+    eligible_count: Mapped[int | None] = mapped_column(Integer)
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -162,7 +169,7 @@ class Ballot(db.Model):
     """One member's answers to a round. Anonymous: no user id, no time, a random id."""
 
     __tablename__ = "ballots"
-    __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
+    __table_args__ = (UniqueConstraint("round_id", "voter_key"), {"sqlite_with_rowid": False})
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
@@ -176,8 +183,9 @@ class Ballot(db.Model):
 
 class Answer(db.Model):
     __tablename__ = "answers"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: secrets.token_hex(16))
     ballot_id: Mapped[str] = mapped_column(ForeignKey("ballots.id"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("round_questions.id"), index=True)
     option_id: Mapped[int | None] = mapped_column(ForeignKey("round_options.id"))

@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
@@ -28,7 +29,7 @@ from forum.models import (
     Answer, Ballot, Community, Forum, ForumPair, Membership, Post, Process, QuestionSource, Round, RoundOption,
     RoundQuestion, RoundResponse, Thread, User, utcnow,
 )
-from forum.policy import can, can_act
+from forum.policy import can, role_in, suspended_in
 from forum.services import DomainError, posting
 from forum.services.organizing import ValidationErrors, to_utc
 
@@ -133,6 +134,9 @@ def validate_round(data: RoundInput, community: Community, *, poll: bool = False
             errors[name] = _l("Use a percentage from 1 to 100, or leave it empty.")
     if data.results_visibility not in ("after_close", "live"):
         errors["results_visibility"] = _l("Choose an option from the list.")
+    elif data.anonymous and data.results_visibility == "live":
+        # Watching live counts change as people answer would tell who answered what.
+        errors["results_visibility"] = _l("Anonymous ballots show their results only once the round closes.")
     questions = [q for q in data.questions if _clean(q.text_es, 2000) or _clean(q.text_en, 2000)]
     if not questions:
         errors["questions"] = _l("Write at least one question.")
@@ -148,7 +152,8 @@ def validate_round(data: RoundInput, community: Community, *, poll: bool = False
         elif question.kind in ("single", "multiple", "ranking"):
             labels = question.option_labels()
             if len(labels) < 2:
-                errors["questions"] = _l("Question %(n)d needs at least two options, one per line.", n=number)
+                errors["questions"] = (_l("Give at least two options, one per line.") if poll else
+                                       _l("Question %(n)d needs at least two options, one per line.", n=number))
             elif len(labels) > MAX_OPTIONS:
                 errors["questions"] = _l("Question %(n)d can have at most %(max)d options.", n=number, max=MAX_OPTIONS)
     if errors:
@@ -278,8 +283,17 @@ def create_poll(user: User, thread: Thread, *, question: QuestionInput, closes_a
 # --- answering ------------------------------------------------------------------------------
 
 def can_answer(user, round_: Round, now: datetime | None = None) -> bool:
-    return (round_.kind != "open" and round_.state(now or utcnow()) == "open"
-            and getattr(user, "is_authenticated", False) and user.is_confirmed and can_act(user, round_.community))
+    """Members only (a site admin who is not one does not count in the quorum, so cannot vote);
+    a poll also needs its thread to accept replies (open forum, not locked)."""
+    if round_.kind == "open" or round_.state(now or utcnow()) != "open":
+        return False
+    if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_confirmed):
+        return False
+    if role_in(user, round_.community) is None or suspended_in(user, round_.community) is not None:
+        return False
+    if round_.thread_id is not None:
+        return can(user, "thread.reply", db.session.get(Thread, round_.thread_id))
+    return True
 
 
 def voter_key(round_: Round, user: User) -> str:
@@ -299,8 +313,11 @@ def my_ballot(user, round_: Round) -> Ballot | None:
 
 
 def has_answered(user, round_: Round) -> bool:
+    """Named rounds record it; anonymous ones only know it through the voter's key, until sealed."""
     if not getattr(user, "is_authenticated", False):
         return False
+    if round_.anonymous:
+        return not round_.sealed and my_ballot(user, round_) is not None
     return db.session.execute(select(RoundResponse.id).filter_by(round_id=round_.id, user_id=user.id)).first() \
         is not None
 
@@ -313,14 +330,14 @@ def _parse_answers(round_: Round, form) -> list[Answer]:
         options = {o.id for o in question.options}
         if question.kind in ("single", "multiple"):
             chosen = [v for v in form.getlist(name)]
-            ids = [int(v) for v in chosen if str(v).isdigit() and int(v) in options]
+            ids = [int(v) for v in chosen if str(v).isdecimal() and str(v).isascii() and int(v) in options]
             if not ids or len(ids) != len(chosen) or (question.kind == "single" and len(ids) != 1):
                 errors[name] = _l("Choose one option.") if question.kind == "single" else _l("Choose at least one option.")
                 continue
             answers.extend(Answer(question_id=question.id, option_id=i) for i in dict.fromkeys(ids))
         elif question.kind == "scale":
             value = form.get(name, "")
-            if not value.isdigit() or int(value) not in SCALE:
+            if not (value.isascii() and value.isdecimal()) or int(value) not in SCALE:
                 errors[name] = _l("Choose a point of the scale from 1 to 5.")
                 continue
             comment = (form.get(f"{name}-comment") or "").strip()[:2000] if question.allow_comment else ""
@@ -329,7 +346,7 @@ def _parse_answers(round_: Round, form) -> list[Answer]:
             ranks = {}
             for option in question.options:
                 value = form.get(f"{name}-rank-{option.id}", "")
-                ranks[option.id] = int(value) if value.isdigit() else 0
+                ranks[option.id] = int(value) if value.isascii() and value.isdecimal() and len(value) < 4 else 0
             if sorted(ranks.values()) != list(range(1, len(options) + 1)):
                 errors[name] = _l("Give each option a different place, from 1 to %(n)d.", n=len(options))
                 continue
@@ -348,26 +365,32 @@ def _parse_answers(round_: Round, form) -> list[Answer]:
 def submit(user: User, round_: Round, form) -> Ballot:
     """Answer, or change the answer: one ballot per member and round."""
     if not can_answer(user, round_):
+        if round_.kind == "open":
+            raise DomainError(_l("This round is answered in its discussion threads."))
         if round_.state(utcnow()) != "open":
             raise DomainError(_l("This round is not open: answers are accepted only between its dates."))
+        if round_.thread_id is not None and role_in(user, round_.community) is not None:
+            raise DomainError(_l("This poll's thread no longer accepts answers."))
         raise DomainError(_l("Only members of the community can answer."))
     answers = _parse_answers(round_, form)
     key = voter_key(round_, user)
     for _attempt in range(2):
         ballot = db.session.execute(select(Ballot).filter_by(round_id=round_.id, voter_key=key)).scalar_one_or_none()
-        if ballot is None and has_answered(user, round_):  # never a second ballot, even if BALLOT_KEY changed
+        if ballot is None and not round_.anonymous and has_answered(user, round_):
             raise DomainError(_l("Your earlier answer can no longer be found to change it; it still counts."))
         try:
             with db.session.begin_nested():
-                if ballot is None:
+                new = ballot is None
+                if new:
                     ballot = Ballot(id=secrets.token_hex(16), round_id=round_.id, voter_key=key,
                                     user_id=None if round_.anonymous else user.id)
                     db.session.add(ballot)
                 ballot.answers = answers
                 db.session.flush()
-                if not has_answered(user, round_):
-                    db.session.add(RoundResponse(round_id=round_.id, user_id=user.id,
-                                                 answered_at=utcnow().replace(minute=0, second=0, microsecond=0)))
+                if new:
+                    if not round_.anonymous:
+                        db.session.add(RoundResponse(round_id=round_.id, user_id=user.id,
+                                                     answered_at=utcnow().replace(minute=0, second=0, microsecond=0)))
                     db.session.execute(update(Round).where(Round.id == round_.id)
                                        .values(response_count=Round.response_count + 1)
                                        .execution_options(synchronize_session=False))
@@ -376,6 +399,30 @@ def submit(user: User, round_: Round, form) -> Ballot:
         except IntegrityError:  # a double submission raced us: the second attempt updates
             db.session.rollback()
     raise DomainError(_l("Your answer could not be saved; try again."))
+
+
+def draft_from_form(round_: Round, form) -> dict[int, list]:
+    """What a member typed, kept when the answer is refused, to show the form again as they left it."""
+    from types import SimpleNamespace
+
+    def number(value):
+        return int(value) if value and value.isascii() and value.isdecimal() and len(value) < 10 else None
+
+    draft: dict[int, list] = {}
+    for question in round_.questions:
+        name = f"q{question.id}"
+        if question.kind in ("single", "multiple"):
+            draft[question.id] = [SimpleNamespace(option_id=number(v), value=None, comment=None)
+                                  for v in form.getlist(name)]
+        elif question.kind == "ranking":
+            draft[question.id] = [SimpleNamespace(option_id=o.id, value=number(form.get(f"{name}-rank-{o.id}", "")),
+                                                  comment=None) for o in question.options]
+        else:
+            value = form.get(name, "")
+            value = PROPOSAL_VALUES.get(value, number(value)) if question.kind == "proposal" else number(value)
+            draft[question.id] = [SimpleNamespace(option_id=None, value=value,
+                                                  comment=(form.get(f"{name}-comment") or "")[:2000] or None)]
+    return draft
 
 
 def answers_by_question(ballot: Ballot | None) -> dict[int, list[Answer]]:
@@ -428,13 +475,61 @@ class RoundResults:
 
 
 def eligible_count(round_: Round) -> int:
+    """The community's members who could answer: counted live while open, frozen once closed."""
+    if round_.eligible_count is not None:
+        return round_.eligible_count
     return db.session.execute(select(func.count(Membership.id)).where(
         Membership.community_id == round_.community_id, Membership.state == "active")).scalar_one()
+
+
+def seal(round_: Round, now: datetime | None = None) -> bool:
+    """Once a round has closed: freeze who could vote, and replace anonymous voters' keys with random
+    ones, so that not even the application can find a voter's ballot any more. Idempotent."""
+    if round_.sealed or (now or utcnow()) < round_.closes_at:
+        return False
+    round_.eligible_count = eligible_count(round_)
+    if round_.anonymous:
+        for ballot in db.session.execute(select(Ballot).filter_by(round_id=round_.id)).scalars():
+            ballot.voter_key = "sealed-" + secrets.token_hex(24)
+    round_.sealed = True
+    db.session.commit()
+    return True
+
+
+def seal_closed_rounds() -> int:
+    """The scheduler's job: seal every round that has closed since the last run."""
+    due = db.session.execute(select(Round).where(Round.sealed.is_(False), Round.closes_at <= utcnow())).scalars().all()
+    return sum(seal(r) for r in due)
+
+
+def close_now(user: User, round_: Round) -> None:
+    _require_organizer(user, round_.community)
+    if round_.state(utcnow()) != "open":
+        raise DomainError(_l("Only an open round can be closed."))
+    round_.closes_at = utcnow()
+    db.session.commit()
+    seal(round_)
+
+
+def set_closing(user: User, round_: Round, closes_at: datetime) -> None:
+    """Move the close of a round that has not closed yet (the local time of the community)."""
+    _require_organizer(user, round_.community)
+    if round_.sealed or round_.state(utcnow()) == "closed":
+        raise DomainError(_l("A closed round keeps its dates."))
+    moment = to_utc(closes_at, round_.community)
+    if moment <= max(round_.opens_at, utcnow()):
+        raise ValidationErrors({"closes_at": _l("The round must close after it opens.")})
+    round_.closes_at = moment
+    if round_.pair_id:
+        db.session.execute(update(ForumPair).where(ForumPair.id == round_.pair_id).values(closes_at=moment)
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def results(round_: Round) -> RoundResults:
     """Counts and percentages, the scale's median and quartiles, rankings, and whether each
     proposal passed its quorum and threshold. Reads answers only: never who gave them."""
+    seal(round_)
     ballots = db.session.execute(select(func.count(Ballot.id)).where(Ballot.round_id == round_.id)).scalar_one()
     rows = db.session.execute(
         select(Answer.ballot_id, Answer.question_id, Answer.option_id, Answer.value, Answer.comment)
@@ -499,15 +594,24 @@ def _question_result(round_: Round, question: RoundQuestion, rows, ballots: int,
     return QuestionResult(question=question, answered=0)
 
 
+def _waiting(round_: Round) -> list[User]:
+    """Active members who have not answered: named rounds by their record, anonymous ones by key."""
+    members = select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.community_id == round_.community_id, Membership.state == "active", User.deleted_at.is_(None))
+    if not round_.anonymous:
+        answered = select(RoundResponse.user_id).where(RoundResponse.round_id == round_.id)
+        return list(db.session.execute(members.where(User.id.not_in(answered))
+                                       .order_by(func.lower(User.display_name))).scalars())
+    if round_.sealed:
+        return []
+    keys = set(db.session.execute(select(Ballot.voter_key).filter_by(round_id=round_.id)).scalars())
+    people = db.session.execute(members.order_by(func.lower(User.display_name))).scalars()
+    return [p for p in people if voter_key(round_, p) not in keys]
+
+
 def non_respondents(round_: Round, page: int = 1, per_page: int = 50) -> tuple[list[User], int]:
-    answered = select(RoundResponse.user_id).where(RoundResponse.round_id == round_.id)
-    base = select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.community_id == round_.community_id, Membership.state == "active",
-        User.deleted_at.is_(None), User.id.not_in(answered))
-    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    people = db.session.execute(base.order_by(func.lower(User.display_name)).offset((page - 1) * per_page)
-                                .limit(per_page)).scalars().all()
-    return people, total
+    waiting = _waiting(round_)
+    return waiting[(page - 1) * per_page: page * per_page], len(waiting)
 
 
 def send_reminders(user: User, round_: Round) -> int:
@@ -515,10 +619,7 @@ def send_reminders(user: User, round_: Round) -> int:
     _require_organizer(user, round_.community)
     if round_.state(utcnow()) != "open" or round_.kind == "open":
         raise DomainError(_l("Reminders can be sent only while the round is open."))
-    answered = select(RoundResponse.user_id).where(RoundResponse.round_id == round_.id)
-    people = db.session.execute(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.community_id == round_.community_id, Membership.state == "active", User.deleted_at.is_(None),
-        User.email.is_not(None), User.id.not_in(answered))).scalars().all()
+    people = [p for p in _waiting(round_) if p.email]
     day = utcnow().strftime("%Y%m%d")
     url = absolute_url("committees.show_round", slug=round_.community.slug, round_id=round_.id)
     sent = 0
@@ -549,40 +650,83 @@ def rounds_for_pair(pair: ForumPair) -> list[Round]:
     rows = db.session.execute(select(Round).where(
         Round.kind != "open", (Round.thread_id.in_(threads)) | (Round.process_id.in_(processes)))
         .order_by(Round.process_id, Round.position, Round.id)).scalars().all()
-    return [r for r in rows if r.results_visible(now)]
+    return [r for r in rows if now >= r.closes_at]  # final results only: an open round's could still change
+
+
+def named_answers(round_: Round, lang: str) -> list[tuple[str, list[str]]]:
+    """Who answered what, for the organizers of a named round: (name, one cell per question)."""
+    if round_.anonymous:
+        return []
+    from forum.i18n import display_name
+
+    options = {o.id: o.label(lang) for q in round_.questions for o in q.options}
+    proposal = {1: "✓", -1: "✗", 0: "—"}
+    rows = []
+    ballots = db.session.execute(select(Ballot).filter_by(round_id=round_.id)
+                                 .options(selectinload(Ballot.answers))).scalars().all()
+    people = {u.id: u for u in db.session.execute(select(User).where(
+        User.id.in_([b.user_id for b in ballots if b.user_id] or [0]))).scalars()}
+    for ballot in ballots:
+        cells = []
+        by_question = answers_by_question(ballot)
+        for question in round_.questions:
+            answers = by_question.get(question.id, [])
+            if question.kind in ("single", "multiple"):
+                cells.append(", ".join(options.get(a.option_id, "") for a in answers))
+            elif question.kind == "ranking":
+                cells.append(" > ".join(options.get(a.option_id, "") for a in sorted(answers, key=lambda a: a.value)))
+            elif question.kind == "scale":
+                cells.append(" · ".join(filter(None, [str(answers[0].value), answers[0].comment])) if answers else "")
+            else:
+                cells.append(proposal.get(answers[0].value, "") if answers else "")
+        rows.append((display_name(people.get(ballot.user_id)), cells))
+    return sorted(rows, key=lambda r: r[0].casefold())
+
+
+def _pct(count: int, total: int) -> str:
+    return f"{100 * count / total:.1f}" if total else "0.0"
 
 
 def results_rows(result: RoundResults, lang: str) -> list[list[str]]:
-    """The results as a table (header first), for CSV and the synthesis report."""
+    """The results as a table (header first), for CSV and the synthesis report; the same numbers as
+    the round's page (a proposal's percentages are of those who took a side)."""
     from flask_babel import force_locale, gettext
 
+    round_ = result.round
     with force_locale(lang):
         rows = [[gettext("Question"), gettext("Answer"), gettext("Count"), gettext("Percent"), gettext("Detail")]]
+        rows.append(["", gettext("Answers"), str(result.ballots), _pct(result.ballots, result.eligible),
+                     gettext("of %(n)d members", n=result.eligible)])
         for item in result.questions:
             text = item.question.text(lang)
             if item.question.kind in ("single", "multiple"):
-                rows.extend([text, o.label(lang), str(o.count), f"{o.percent:g}", ""] for o in item.options)
+                rows.extend([text, o.label(lang), str(o.count), f"{o.percent:.1f}", ""] for o in item.options)
             elif item.question.kind == "ranking":
                 rows.extend([text, o.label(lang), str(o.count), "",
                              gettext("mean place %(rank)s; %(points)d points", rank=o.mean_rank, points=o.points or 0)]
                             for o in item.options)
             elif item.question.kind == "scale":
-                rows.extend([text, str(point), str(count),
-                             f"{100 * count / item.answered:.1f}" if item.answered else "0", ""]
+                rows.extend([text, str(point), str(count), _pct(count, item.answered), ""]
                             for point, count in item.distribution.items())
                 spread = f"{item.quartiles[0]:g}–{item.quartiles[1]:g}" if item.quartiles else "—"
-                rows.append([text, gettext("Median"), str(item.answered), "",
+                rows.append([text, gettext("Median"), "", "",
                              gettext("median %(median)s; interquartile range %(spread)s",
                                      median=f"{item.median:g}" if item.median is not None else "—", spread=spread)])
+                rows.extend([text, gettext("Comment"), "", "", comment] for comment in item.comments)
             elif item.question.kind == "proposal":
-                verdict = gettext("passed") if item.passed else gettext("not passed")
-                if item.quorum_met is False:
-                    verdict = gettext("no quorum")
-                for label, count in ((gettext("Approve"), item.approve), (gettext("Reject"), item.reject),
-                                     (gettext("Abstain"), item.abstain)):
-                    rows.append([text, label, str(count),
-                                 f"{100 * count / item.answered:.1f}" if item.answered else "0", ""])
-                rows.append([text, gettext("Result"), str(item.answered), "", verdict])
+                decided = item.approve + item.reject
+                rows.append([text, gettext("Approve"), str(item.approve), _pct(item.approve, decided), ""])
+                rows.append([text, gettext("Reject"), str(item.reject), _pct(item.reject, decided), ""])
+                rows.append([text, gettext("Abstain"), str(item.abstain), "", ""])
+                verdict = gettext("no quorum") if item.quorum_met is False else (
+                    gettext("passed") if item.passed else gettext("not passed"))
+                rules = []
+                if round_.quorum_percent:
+                    rules.append(gettext("quorum %(q)d%%", q=round_.quorum_percent))
+                if round_.threshold_percent:
+                    rules.append(gettext("threshold %(t)d%%", t=round_.threshold_percent))
+                rows.append([text, gettext("Result"), str(item.answered), "",
+                             "; ".join([verdict] + rules)])
         return rows
 
 

@@ -445,8 +445,6 @@ def announce_openings(now: datetime | None = None) -> int:
 # --- communities -------------------------------------------------------------
 
 COMMUNITY_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LOGO_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
@@ -503,22 +501,9 @@ def _organizer_users(text: str) -> list[User]:
 
 
 def _store_logo(community: Community, upload) -> None:
-    import secrets
-    from pathlib import Path
+    from forum.services.resources import store_image
 
-    import filetype
-
-    data = upload.read(LOGO_MAX_BYTES + 1)
-    if len(data) > LOGO_MAX_BYTES:
-        raise ValidationErrors({"logo": _l("The file is larger than %(n)d MB.", n=2)})
-    kind = filetype.guess(data) if data else None
-    if kind is None or kind.mime not in LOGO_TYPES:
-        raise ValidationErrors({"logo": _l("Use a PNG, JPEG, GIF or WebP image.")})
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    community.logo_key = secrets.token_hex(16)
-    community.logo_type = kind.mime
-    (folder / community.logo_key).write_bytes(data)
+    community.logo_key, community.logo_type = store_image(upload, "logo")
 
 
 def save_community(user: User, data: CommunityInput, community: Community | None = None, logo=None) -> Community:

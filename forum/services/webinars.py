@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-import filetype
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -197,7 +196,9 @@ def save_webinar(user: User, community: Community, data: WebinarInput, webinar: 
     if webinar is not None and webinar.is_cancelled:
         raise DomainError(_l("This webinar was cancelled; it cannot be changed."))
     validate(data, community, webinar)
-    photos = {index: _read_photo(s.photo) for index, s in enumerate(data.speakers)
+    from forum.services.resources import store_image
+
+    photos = {index: store_image(s.photo, "speakers") for index, s in enumerate(data.speakers)
               if s.photo is not None and getattr(s.photo, "filename", "")}
     if webinar is None:
         webinar = Webinar(community_id=community.id, created_by_id=user.id,
@@ -261,22 +262,6 @@ def _save_speakers(webinar: Webinar, speakers: list[SpeakerInput], photos: dict)
             speaker.photo_key, speaker.photo_type = photos[index]
         kept.append(speaker)
     webinar.speakers = kept
-
-
-def _read_photo(upload) -> tuple[str, str]:
-    data = upload.read(2 * 1024 * 1024 + 1)
-    if len(data) > 2 * 1024 * 1024:
-        raise ValidationErrors({"speakers": _l("The file is larger than %(n)d MB.", n=2)})
-    kind = filetype.guess(data)
-    if kind is None or kind.mime not in ("image/png", "image/jpeg", "image/gif", "image/webp"):
-        raise ValidationErrors({"speakers": _l("Use a PNG, JPEG, GIF or WebP image.")})
-    from pathlib import Path
-
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(16)
-    (folder / key).write_bytes(data)
-    return key, kind.mime
 
 
 def cancel_webinar(user: User, webinar: Webinar) -> int:

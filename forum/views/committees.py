@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,18 +18,9 @@ from forum.models import ForumPair, Post, Process, QuestionSource, Round, RoundQ
 from forum.policy import can, published_pairs_clause
 from forum.services import DomainError, committees, safe_cell
 from forum.views.communities import community_or_404
-from forum.views.util import page_arg, parse_id, require, safe_next
+from forum.views.util import flash_outcome, page_arg, parse_id, require, safe_next, show_errors
 
 bp = Blueprint("committees", __name__, url_prefix="/c/<slug>")
-
-
-def _show_errors(form, error: DomainError) -> None:
-    for name, message in getattr(error, "errors", {error.field or "": error.message}).items():
-        target = getattr(form, name, None)
-        if target is not None and name != "questions":
-            target.errors = list(target.errors) + [str(message)]
-        else:
-            form.form_errors.append(str(message))
 
 
 def _process_of(slug: str, process_id: int) -> Process:
@@ -93,7 +85,7 @@ def edit_process(slug: str, process_id: int | None = None):
                 pair_id=parse_id(form.pair_id.data), process=process)
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            show_errors(form, error)
             status = 400
         else:
             flash(_("Saved."), "success")
@@ -157,7 +149,7 @@ def new_round(slug: str, process_id: int):
                 saved = committees.save_round(current_user, process, _round_input(form))
             except DomainError as error:
                 db.session.rollback()
-                _show_errors(form, error)
+                show_errors(form, error)
                 status = 400
             else:
                 flash(_("The round is scheduled."), "success")
@@ -172,7 +164,11 @@ def new_round(slug: str, process_id: int):
 
 @bp.get("/rounds/<id:round_id>")
 def show_round(slug: str, round_id: int):
-    round_ = _round_of(slug, round_id)
+    return _round_page(_round_of(slug, round_id))
+
+
+def _round_page(round_: Round, draft=None, errors=None, status: int = 200):
+    slug = round_.community.slug
     if round_.thread_id is not None:
         thread = db.session.get(Thread, round_.thread_id)
         return redirect(url_for("forums.thread", community_slug=slug, forum_slug=thread.forum.slug,
@@ -184,12 +180,14 @@ def show_round(slug: str, round_id: int):
         people, missing = committees.non_respondents(round_, page_arg())
     return render_template(
         "committees/round.html", community=round_.community, round=round_, process=round_.process, now=now,
-        ballot=committees.answers_by_question(committees.my_ballot(current_user, round_)),
+        ballot=draft if draft is not None else committees.answers_by_question(committees.my_ballot(current_user, round_)),
+        errors=errors or {}, named=committees.named_answers(round_, locale_code())
+        if manage and round_.results_visible(now) else [],
         answered=committees.has_answered(current_user, round_),
         can_answer=committees.can_answer(current_user, round_, now),
         results=committees.results(round_) if round_.results_visible(now) and round_.kind != "open" else None,
         manage=manage, people=people, missing=missing, page=page_arg(),
-        forums=round_.pair_id and db.session.get(ForumPair, round_.pair_id).forums)
+        forums=round_.pair_id and db.session.get(ForumPair, round_.pair_id).forums), status
 
 
 @bp.post("/rounds/<id:round_id>/answer")
@@ -201,11 +199,41 @@ def answer(slug: str, round_id: int):
         committees.submit(current_user, round_, request.form)
     except DomainError as error:
         db.session.rollback()
-        for message in getattr(error, "errors", {"": error.message}).values():
+        errors = getattr(error, "errors", None)
+        if errors and round_.thread_id is None:  # show the questionnaire again as it was typed
+            return _round_page(round_, draft=committees.draft_from_form(round_, request.form),
+                               errors={k: str(v) for k, v in errors.items()}, status=400)
+        for message in (errors or {"": error.message}).values():
             flash(str(message), "error")
         return redirect(back)
     flash(_("Your answer is saved. You can change it until the round closes."), "success")
     return redirect(back)
+
+
+@bp.post("/rounds/<id:round_id>/close")
+@login_required
+def close(slug: str, round_id: int):
+    round_ = _round_of(slug, round_id)
+    require(current_user, "community.edit", round_.community)
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm."), "error")
+    else:
+        flash_outcome(lambda: committees.close_now(current_user, round_), _("The round is closed."))
+    return redirect(url_for("committees.show_round", slug=slug, round_id=round_.id))
+
+
+@bp.post("/rounds/<id:round_id>/closing")
+@login_required
+def closing(slug: str, round_id: int):
+    round_ = _round_of(slug, round_id)
+    require(current_user, "community.edit", round_.community)
+    try:
+        moment = datetime.strptime(request.form.get("closes_at", ""), "%Y-%m-%dT%H:%M")
+    except ValueError:
+        flash(_("Enter the closing date and time."), "error")
+    else:
+        flash_outcome(lambda: committees.set_closing(current_user, round_, moment), _("Saved."))
+    return redirect(url_for("committees.show_round", slug=slug, round_id=round_.id))
 
 
 @bp.post("/rounds/<id:round_id>/remind")
@@ -258,7 +286,7 @@ def new_poll(slug: str, thread_id: int):
                                    results_visibility=form.results_visibility.data or "live")
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            show_errors(form, error)
             status = 400
         else:
             flash(_("The poll is open."), "success")

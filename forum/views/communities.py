@@ -94,17 +94,12 @@ def watch(slug: str):
 
 @bp.get("/<slug>/logo")
 def logo(slug: str):
-    from pathlib import Path
-
-    from flask import current_app, send_file
+    from forum.services.resources import send_image
 
     community = community_or_404(slug)
     if not community.logo_key:
         abort(404)
-    response = send_file(Path(current_app.config["UPLOAD_DIR"]) / community.logo_key,
-                         mimetype=community.logo_type, max_age=3600)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_image(community.logo_key, community.logo_type)
 
 
 @bp.post("/<slug>/leave")

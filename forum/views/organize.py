@@ -15,7 +15,7 @@ from forum.models import Forum, ForumPair, utcnow
 from forum.policy import can
 from forum.services import DomainError, organizing
 from forum.views.communities import community_or_404
-from forum.views.util import get_or_404, parse_id
+from forum.views.util import get_or_404, parse_id, show_errors
 
 bp = Blueprint("organize", __name__, url_prefix="/c/<slug>/organize")
 
@@ -100,16 +100,6 @@ def _rearrange(form: PairForm, action: str) -> bool:
     return True
 
 
-def _show_errors(form: PairForm, error: DomainError) -> None:
-    errors = getattr(error, "errors", {error.field or "questions": error.message})
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is not None and name != "questions":
-            field.errors = list(field.errors) + [str(message)]
-        else:
-            form.form_errors.append(str(message))
-
-
 def _pair_form_page(community, form, pair=None, previews=None, status=200):
     return render_template("organize/pair_form.html", community=community, form=form, pair=pair,
                            previews=previews, zone=community.timezone or "America/Santiago"), status
@@ -130,7 +120,7 @@ def _handle_pair_form(community, pair=None):
                                      publish=action == "publish")
     except DomainError as error:
         db.session.rollback()
-        _show_errors(form, error)
+        show_errors(form, error)
         return _pair_form_page(community, form, pair, status=400)
     if action == "publish":
         flash(_("The forum is published.") if saved.opens_at <= utcnow()
@@ -246,7 +236,7 @@ def settings(slug: str):
             organizing.save_community(current_user, community_input(form), community, logo=form.logo.data)
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             flash(_("The community's profile is saved."), "success")
             return redirect(url_for("communities.show", slug=slug))

@@ -92,3 +92,14 @@ def flash_outcome(action, success: str) -> bool:
         return False
     flash(success, "success")
     return True
+
+
+def show_errors(form, error, form_level: tuple[str, ...] = ("questions", "speakers")) -> None:
+    """A service's errors next to their fields; those about a list of rows (or with no field) on top."""
+    for name, message in getattr(error, "errors", {error.field or "": error.message}).items():
+        target = getattr(form, name, None) if name not in form_level else None
+        if target is not None:
+            if str(message) not in target.errors:
+                target.errors = list(target.errors) + [str(message)]
+        else:
+            form.form_errors.append(str(message))

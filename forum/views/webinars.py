@@ -2,10 +2,9 @@
 and the organizers' pages (schedule, attendance, participation table)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for,
+    Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,7 +18,7 @@ from forum.policy import can, published_pairs_clause
 from forum.services import DomainError, webinars
 from forum.services.accounts import normalise_email
 from forum.views.communities import community_or_404
-from forum.views.util import flash_outcome, page_arg, parse_id, require
+from forum.views.util import flash_outcome, page_arg, parse_id, require, show_errors
 
 bp = Blueprint("webinars", __name__)
 
@@ -82,10 +81,9 @@ def speaker_photo(slug: str, webinar_id: int, speaker_id: int):
     speaker = db.session.get(WebinarSpeaker, speaker_id)
     if speaker is None or speaker.webinar_id != webinar.id or not speaker.photo_key:
         abort(404)
-    response = send_file(Path(current_app.config["UPLOAD_DIR"]) / speaker.photo_key,
-                         mimetype=speaker.photo_type, max_age=3600)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    from forum.services.resources import send_image
+
+    return send_image(speaker.photo_key, speaker.photo_type)
 
 
 # --- registration ------------------------------------------------------------------------
@@ -246,16 +244,6 @@ def _form_page(community, form, webinar=None, status=200):
     return render_template("webinars/form.html", community=community, form=form, webinar=webinar), status
 
 
-def _show_errors(form: WebinarForm, error: DomainError) -> None:
-    for name, message in getattr(error, "errors", {error.field or "": error.message}).items():
-        target = getattr(form, name, None)
-        if target is not None and name != "speakers":
-            if str(message) not in target.errors:
-                target.errors = list(target.errors) + [str(message)]
-        else:
-            form.form_errors.append(str(message))
-
-
 def _handle_form(community, webinar=None):
     form = WebinarForm()
     action = request.form.get("action", "save")
@@ -263,7 +251,7 @@ def _handle_form(community, webinar=None):
         try:  # show the rules' messages too, not only the fields that could not be read
             webinars.validate(_form_to_input(form), community, webinar)
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         return _form_page(community, form, webinar, status=400)
     if action == "add-speaker":
         if len(form.speakers.entries) < form.speakers.max_entries:
@@ -273,7 +261,7 @@ def _handle_form(community, webinar=None):
         saved = webinars.save_webinar(current_user, community, _form_to_input(form), webinar)
     except DomainError as error:
         db.session.rollback()
-        _show_errors(form, error)
+        show_errors(form, error)
         return _form_page(community, form, webinar, status=400)
     flash(_("The webinar is scheduled.") if webinar is None else _("Saved."), "success")
     return redirect(url_for("webinars.show", slug=community.slug, webinar_id=saved.id))

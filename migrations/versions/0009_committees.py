@@ -56,6 +56,8 @@ def upgrade():
     sa.Column('quorum_percent', sa.Integer(), nullable=True),
     sa.Column('threshold_percent', sa.Integer(), nullable=True),
     sa.Column('response_count', sa.Integer(), nullable=False),
+    sa.Column('eligible_count', sa.Integer(), nullable=True),
+    sa.Column('sealed', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_rounds_community_id_communities')),
@@ -79,7 +81,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_ballots_round_id_rounds')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_ballots_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ballots')),
-    sa.UniqueConstraint('round_id', 'voter_key', name=op.f('uq_ballots_round_id_voter_key'))
+    sa.UniqueConstraint('round_id', 'voter_key', name=op.f('uq_ballots_round_id_voter_key')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('ballots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ballots_round_id'), ['round_id'], unique=False)
@@ -136,7 +139,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_round_options_question_id'), ['question_id'], unique=False)
 
     op.create_table('answers',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('ballot_id', sa.String(length=32), nullable=False),
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('option_id', sa.Integer(), nullable=True),
@@ -145,7 +148,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['ballot_id'], ['ballots.id'], name=op.f('fk_answers_ballot_id_ballots')),
     sa.ForeignKeyConstraint(['option_id'], ['round_options.id'], name=op.f('fk_answers_option_id_round_options')),
     sa.ForeignKeyConstraint(['question_id'], ['round_questions.id'], name=op.f('fk_answers_question_id_round_questions')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_answers'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_answers')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answers_ballot_id'), ['ballot_id'], unique=False)
