@@ -32,7 +32,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_db_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}")
     )
+    # pre_ping: a connection that died with a database restart is replaced, not used.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+        SQLALCHEMY_ENGINE_OPTIONS.update(pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+                                         max_overflow=int(os.environ.get("DATABASE_MAX_OVERFLOW", "5")),
+                                         pool_timeout=10)
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "America/Santiago")
     SITE_NAME = os.environ.get("SITE_NAME", "Red de Planificación / Planning Network")
@@ -79,6 +84,11 @@ class Config:
     # process (`flask --app forum scheduler`), never in web workers.
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", False)
     OUTBOX_INTERVAL_SECONDS = int(os.environ.get("OUTBOX_INTERVAL_SECONDS", "60"))
+    # The lease that lets one scheduler run jobs; another takes over this long after it stops.
+    SCHEDULER_LEASE_SECONDS = int(os.environ.get("SCHEDULER_LEASE_SECONDS", "90"))
+    # Logs: "text" (key=value) or "json", one line per request and per job run.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     CONFIRM_TOKEN_MAX_AGE = 2 * 24 * 3600
     INVITATION_MAX_AGE = 14 * 24 * 3600  # community invitations and "choose your password" links

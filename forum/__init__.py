@@ -32,11 +32,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from forum import cli, i18n, security
+    from forum import cli, i18n, logs, security
     from forum.database import init_database
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.views import register_blueprints
 
+    logs.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     login_manager.init_app(app)

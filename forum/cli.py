@@ -20,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(members_group)
     app.cli.add_command(digests_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
@@ -183,10 +185,54 @@ def export_command(slug, community_slug, fmt, output, language, start, end, anon
     written = []
     for suffix, content in files.items():
         path = target.with_name(f"{target.stem}{suffix}{target.suffix}") if suffix else target
-        path.write_bytes(content)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(content)
+        partial.replace(path)  # whole or not at all: a killed export leaves no half-written report
         written.append(path)
     stats = report.statistics
     left = ", ".join(f"{n} {why}" for why, n in sorted(report.left_out.items())) or "nothing"
     click.echo(f"wrote {', '.join(str(p) for p in written)}: {stats.posts} posts by {stats.participants} "
                f"participants, {len(report.questions)} guiding questions; left out: {left} "
                f"({time.monotonic() - started:.1f}s)")
+
+
+@click.command("backup")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="File to write: a SQLite database file, or a pg_dump custom-format archive.")
+def backup_command(output: str):
+    """Back up the database while the site runs (SQLite online backup, or pg_dump)."""
+    import time
+
+    from forum.services import backups
+
+    started = time.monotonic()
+    state = {"shown": 0}
+
+    def progress(done: int, total: int) -> None:
+        percent = int(100 * done / total) if total else 100
+        if percent >= state["shown"] + 10:
+            state["shown"] = percent
+            click.echo(f"... {percent}%", err=True)
+
+    try:
+        size = backups.backup(Path(output), progress=progress)
+    except (backups.BackupError, OSError) as error:
+        raise click.ClickException(f"backup failed: {error}") from None
+    click.echo(f"wrote {output}: {size / 1024 / 1024:.1f} MB in {time.monotonic() - started:.1f}s; "
+               f"copy UPLOAD_DIR ({current_app.config['UPLOAD_DIR']}) as well")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(backup_file: str, yes: bool):
+    """Replace the database with a backup (stop the web and scheduler processes first)."""
+    from forum.services import backups
+
+    if not yes:
+        click.confirm(f"Replace everything in the database with {backup_file}?", abort=True)
+    try:
+        backups.restore(Path(backup_file))
+    except (backups.BackupError, OSError) as error:
+        raise click.ClickException(f"restore failed: {error}") from None
+    click.echo(f"restored {backup_file}; run `flask --app forum db upgrade` if it came from an older release")

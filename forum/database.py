@@ -22,6 +22,18 @@ def init_database(app: Flask) -> None:
         options.setdefault("connect_args", {})["timeout"] = 5
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+
+    @app.teardown_appcontext
+    def _close_session_even_if_the_database_died(_exc):
+        """Runs before Flask-SQLAlchemy's own teardown: a connection lost with a database restart
+        must not turn a finished response into a 500 while the session is closed."""
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            db.session.remove()
+        except DBAPIError:
+            db.session.registry.clear()
+
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":

@@ -2,7 +2,9 @@
 
 In development the scheduler runs inside the dev server's process; in
 production it runs as its own process (`flask --app forum scheduler`), so
-web workers never run jobs.
+web workers never run jobs. Whatever runs them, a lease in the database
+(forum.services.leases) lets exactly one process run jobs at a time, and
+every run writes one structured log line.
 """
 from __future__ import annotations
 
@@ -10,93 +12,100 @@ import logging
 import os
 import sys
 import time
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from forum import mail
+from forum.logs import job_line
+from forum.services import leases
 
 log = logging.getLogger(__name__)
+HOLDER = leases.holder_id()
 
 
-def deliver_outbox(app: Flask) -> dict[str, int]:
+def _run(app: Flask, name: str, work, *, quiet_when_idle: bool = False):
+    """Run one job if this process holds the scheduler lease; one log line per run."""
     with app.app_context():
+        ttl = timedelta(seconds=app.config["SCHEDULER_LEASE_SECONDS"])
+        try:
+            leader = leases.acquire(HOLDER, ttl)
+        except Exception:  # the database is unreachable: try again at the next tick
+            log.exception("job=%s could not reach the database for the scheduler lease", name)
+            return None
+        if not leader:
+            return None
         started = time.monotonic()
-        counts = mail.deliver_due()
-        if any(counts.values()):
-            log.info("job=deliver_outbox %s duration=%.2fs", counts, time.monotonic() - started)
-        return counts
+        try:
+            result = work()
+        except Exception:
+            job_line(name, "error", time.monotonic() - started, holder=HOLDER)
+            log.exception("job=%s failed", name)
+            return None
+        idle = not result or (isinstance(result, dict) and not any(result.values()))
+        if not (quiet_when_idle and idle):
+            job_line(name, "ok", time.monotonic() - started, result=result, holder=HOLDER)
+        return result
 
 
-def announce_openings(app: Flask) -> int:
+def deliver_outbox(app: Flask) -> dict[str, int] | None:
+    return _run(app, "deliver_outbox", mail.deliver_due, quiet_when_idle=True)
+
+
+def announce_openings(app: Flask) -> int | None:
     """Forums open by their dates (computed at read time); this tells the watchers, once."""
     from forum.services.organizing import announce_openings as run
 
-    with app.app_context():
-        count = run()
-        if count:
-            log.info("job=announce_openings pairs=%d", count)
-        return count
+    return _run(app, "announce_openings", run, quiet_when_idle=True)
 
 
-def send_newsletters(app: Flask) -> int:
+def send_newsletters(app: Flask) -> int | None:
     from forum.services import newsletters
 
-    with app.app_context():
-        count = newsletters.resume_interrupted() + newsletters.send_due()
-        if count:
-            log.info("job=send_newsletters editions=%d", count)
-        return count
+    return _run(app, "send_newsletters", lambda: newsletters.resume_interrupted() + newsletters.send_due(),
+                quiet_when_idle=True)
 
 
-def send_digests(app: Flask, frequency: str) -> dict[str, int]:
+def send_digests(app: Flask, frequency: str) -> dict[str, int] | None:
     from forum.services.digests import send_digests as run
 
-    with app.app_context():
-        started = time.monotonic()
-        counts = run(frequency)
-        log.info("job=send_digests frequency=%s %s duration=%.1fs", frequency, counts, time.monotonic() - started)
-        return counts
+    return _run(app, f"send_digests_{frequency}", lambda: run(frequency))
 
 
-def send_webinar_reminders(app: Flask) -> int:
+def send_webinar_reminders(app: Flask) -> int | None:
     from forum.services.webinars import send_reminders
 
-    with app.app_context():
-        count = send_reminders()
-        if count:
-            log.info("job=send_webinar_reminders queued=%d", count)
-        return count
+    return _run(app, "send_webinar_reminders", send_reminders, quiet_when_idle=True)
 
 
-def sweep_outbox(app: Flask) -> int:
-    with app.app_context():
-        return mail.sweep_interrupted()
+def seal_rounds(app: Flask) -> int | None:
+    from forum.services.committees import seal_closed_rounds
+
+    return _run(app, "seal_rounds", seal_closed_rounds, quiet_when_idle=True)
+
+
+def sweep_outbox(app: Flask) -> int | None:
+    return _run(app, "sweep_outbox", mail.sweep_interrupted)
 
 
 def configure(scheduler, app: Flask):
-    scheduler.add_job(
-        deliver_outbox, "interval", args=[app], id="deliver_outbox",
-        seconds=app.config["OUTBOX_INTERVAL_SECONDS"], max_instances=1, coalesce=True,
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        announce_openings, "interval", args=[app], id="announce_openings", minutes=1,
-        max_instances=1, coalesce=True, replace_existing=True,
-    )
-    scheduler.add_job(send_newsletters, "interval", args=[app], id="send_newsletters", minutes=1,
-                      max_instances=1, coalesce=True, replace_existing=True)
+    every_minute = dict(max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(deliver_outbox, "interval", args=[app], id="deliver_outbox",
+                      seconds=app.config["OUTBOX_INTERVAL_SECONDS"], **every_minute)
+    scheduler.add_job(announce_openings, "interval", args=[app], id="announce_openings", minutes=1, **every_minute)
+    scheduler.add_job(send_newsletters, "interval", args=[app], id="send_newsletters", minutes=1, **every_minute)
     scheduler.add_job(send_webinar_reminders, "interval", args=[app], id="send_webinar_reminders", minutes=1,
-                      max_instances=1, coalesce=True, replace_existing=True)
-    scheduler.add_job(sweep_outbox, "interval", args=[app], id="sweep_outbox", minutes=15,
-                      max_instances=1, coalesce=True, replace_existing=True)
+                      **every_minute)
+    scheduler.add_job(seal_rounds, "interval", args=[app], id="seal_rounds", minutes=1, **every_minute)
+    scheduler.add_job(sweep_outbox, "interval", args=[app], id="sweep_outbox", minutes=15, **every_minute)
     zone = app.config["DEFAULT_TIMEZONE"]
     hour = app.config["DIGEST_HOUR"]
     scheduler.add_job(send_digests, "cron", args=[app, "daily"], id="daily_digests", hour=hour, minute=0,
-                      timezone=zone, max_instances=1, coalesce=True, replace_existing=True)
-    scheduler.add_job(send_digests, "cron", args=[app, "weekly"], id="weekly_digests", day_of_week=app.config["DIGEST_WEEKDAY"],
-                      hour=hour, minute=0, timezone=zone, max_instances=1, coalesce=True, replace_existing=True)
+                      timezone=zone, **every_minute)
+    scheduler.add_job(send_digests, "cron", args=[app, "weekly"], id="weekly_digests",
+                      day_of_week=app.config["DIGEST_WEEKDAY"], hour=hour, minute=0, timezone=zone, **every_minute)
     return scheduler
 
 
@@ -117,7 +126,13 @@ def start_in_process_scheduler(app: Flask) -> None:
 
 
 def run_blocking(app: Flask) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from forum.logs import configure as configure_logs
+
+    configure_logs(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT", "text"))
     scheduler = configure(BlockingScheduler(timezone="UTC"), app)
-    log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
-    scheduler.start()
+    log.info("scheduler started as %s with jobs: %s", HOLDER, ", ".join(j.id for j in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    finally:
+        with app.app_context():
+            leases.release(HOLDER)  # a clean stop hands over at once

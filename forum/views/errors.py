@@ -1,6 +1,6 @@
 """Translated error pages."""
-from flask import Flask, make_response, render_template
-from sqlalchemy.exc import OperationalError
+from flask import Flask, g, make_response, render_template
+from sqlalchemy.exc import InterfaceError, OperationalError
 from flask_wtf.csrf import CSRFError
 
 from forum.extensions import db
@@ -11,6 +11,8 @@ def init_app(app: Flask) -> None:
     def page(code: int):
         def handler(error):
             if code == 500:
+                if isinstance(getattr(error, "original_exception", None), (OperationalError, InterfaceError)):
+                    return database_unavailable(error.original_exception)
                 db.session.rollback()
             return render_template(f"errors/{code}.html", error=error), code
         return handler
@@ -20,9 +22,16 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, page(400))
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
     def database_unavailable(error):
         """The database is down or locked: a clean 503 whose page needs no query."""
-        db.session.rollback()
+        from forum.extensions import login_manager
+
+        try:
+            db.session.rollback()
+        except (OperationalError, InterfaceError):
+            pass
+        g._login_user = login_manager.anonymous_user()  # loading the person would need the database
         response = make_response(render_template("errors/503.html", current_locale=locale_code()), 503)
         response.headers["Retry-After"] = "30"
         return response

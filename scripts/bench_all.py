@@ -1,0 +1,44 @@
+"""Run every benchmark script and print one table (see scripts/bench)."""
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHES = [
+    ("import 3,200 members", ["scripts/bench_import.py"]),
+    ("weekly digest, 3,200 members", ["scripts/bench_digest.py"]),
+    ("export 2,000 posts", ["scripts/bench_export.py"]),
+    ("HTTP pages under gunicorn", ["scripts/bench_http.py"]),
+]
+
+
+def main() -> None:
+    results = []
+    for name, args in BENCHES:
+        if "bench_http" in args[0] and not shutil.which("wrk"):
+            results.append((name, ["skipped: wrk is not installed (apt-get install wrk)"]))
+            continue
+        print(f"==> {name}", file=sys.stderr)
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        lines = [line for line in done.stdout.splitlines() if line.strip() and not line.startswith("database:")]
+        if done.returncode != 0:
+            lines = [f"failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"]
+        results.append((f"{name} ({time.monotonic() - started:.0f} s)", lines))
+    cpu = platform.processor() or platform.machine()
+    print(f"\nBenchmarks on {platform.node()}: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+          f"database {os.environ.get('BENCH_DATABASE_URL', 'SQLite').split(':')[0]}\n")
+    width = max(len(name) for name, _ in results)
+    for name, lines in results:
+        for index, line in enumerate(lines or ["(no output)"]):
+            print(f"{name if index == 0 else '':{width}} | {line}")
+        print(f"{'':{width}} |")
+
+
+if __name__ == "__main__":
+    main()

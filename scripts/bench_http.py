@@ -1,0 +1,141 @@
+"""Requests per second and latency of the main pages under gunicorn (see scripts/bench-http)."""
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from bench_seed import seed  # noqa: E402
+
+DURATION = os.environ.get("BENCH_DURATION", "8s")
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(command: list[str], env: dict, port: int) -> subprocess.Popen:
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def sign_in(port: int, email: str, password: str) -> str:
+    def request(method, path, body=None, cookie=""):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": cookie}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response, response.read().decode()
+
+    response, page = request("GET", "/auth/login")
+    cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response, _ = request("POST", "/auth/login", urllib.parse.urlencode(
+        {"email": email, "password": password, "csrf_token": token}), cookie)
+    return response.getheader("Set-Cookie", "").split(";", 1)[0]
+
+
+def wrk(url: str, cookie: str = "") -> tuple[float, float, float]:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        print(f"warning: {errors.group(1)} error responses from {url}", file=sys.stderr)
+    return rps, ms("50%"), ms("99%")
+
+
+def queries_per_page(url: str, pages: dict[str, str], login) -> dict[tuple[str, str], int]:
+    """SQL statements per page, counted in-process, as a visitor and signed in."""
+    from config import normalise_db_url
+    from forum import create_app
+    from forum.extensions import db
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_db_url(url))
+    counts = {}
+    with app.app_context():
+        statements = []
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        for who in ("visitor", "member"):
+            client = app.test_client()
+            if who == "member":
+                client.post("/auth/login", data={"email": login[0], "password": login[1]})
+            for name, path in pages.items():
+                client.get(path)  # warm
+                statements.clear()
+                client.get(path)
+                counts[(name, who)] = len(statements)
+        db.engine.dispose()
+    return counts
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk (Debian)")
+    folder = tempfile.mkdtemp(prefix="bench-http-")
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+    print("seeding 3,200 members and 2,000 posts...", file=sys.stderr)
+    data = seed(url, say=lambda m: None)
+    pages = {"home": "/", "forum page": data["forum_path"], "thread (30 posts)": data["thread_path"],
+             "search": "/search/?q=resiliencia"}
+    port, ceiling_port = free_port(), free_port()
+    env = dict(os.environ, FORUM_CONFIG="production", SECRET_KEY="bench", DATABASE_URL=url, PROXY_COUNT="0",
+               SESSION_COOKIE_SECURE="0", PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING",
+               GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
+    venv = Path(sys.executable).parent
+    app = serve([str(venv / "gunicorn"), "--config", "scripts/deploy/gunicorn.conf.py", "forum:create_app()"], env, port)
+    ceiling = serve([str(venv / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{ceiling_port}", "bench_ceiling:app",
+                     "--chdir", str(ROOT / "scripts")], dict(env, PYTHONPATH=f"{ROOT}:{ROOT / 'scripts'}"), ceiling_port)
+    try:
+        cookie = sign_in(port, *data["login"])
+        thread_id = data["thread_path"].rsplit("/", 1)[1]
+        top = wrk(f"http://127.0.0.1:{ceiling_port}/threads/{thread_id}")
+        rows = []
+        for who, jar in (("visitor", ""), ("member", cookie)):
+            for name, path in pages.items():
+                rows.append((name, who, *wrk(f"http://127.0.0.1:{port}{path}", jar)))
+    finally:
+        app.terminate()
+        ceiling.terminate()
+    queries = queries_per_page(url, pages, data["login"])
+    print(f"\ngunicorn, 2 workers, {CONNECTIONS} connections, {DURATION} per page; "
+          f"{os.cpu_count()} CPUs; database {url.split(':')[0]}")
+    print(f"{'page':20} {'who':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs ceiling':>10} {'SQL':>4}")
+    print(f"{'ceiling (30 posts)':20} {'-':8} {top[0]:8.0f} {top[1]:8.1f} {top[2]:8.1f} {'1.00':>10} {2:>4}")
+    for name, who, rps, p50, p99 in rows:
+        print(f"{name:20} {who:8} {rps:8.0f} {p50:8.1f} {p99:8.1f} {rps / top[0]:10.2f} {queries[(name, who)]:>4}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
