@@ -72,7 +72,8 @@ def lift(user_id: int):
 def new_community():
     from forum.forms import CommunityForm
     from forum.services import organizing
-    from forum.views.organize import _show_errors, community_form_page, community_input
+    from forum.views.organize import community_form_page, community_input
+    from forum.views.util import show_errors
 
     form = CommunityForm()
     if form.validate_on_submit():
@@ -80,7 +81,7 @@ def new_community():
             community = organizing.save_community(current_user, community_input(form), logo=form.logo.data)
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             flash(_("The community is created."), "success")
             return redirect(url_for("communities.show", slug=community.slug))

@@ -101,9 +101,9 @@ def _save(community, form, newsletter=None):
                                  subject_en=form.subject_en.data or "", body_es=form.body_es.data or "",
                                  body_en=form.body_en.data or "", newsletter=newsletter)
     except DomainError as error:
-        from forum.views.organize import _show_errors
+        from forum.views.util import show_errors
 
-        _show_errors(form, error)
+        show_errors(form, error)
         return _form_page(community, form, newsletter, 400)
     flash(_("Saved."), "success")
     return redirect(link("show", community, newsletter_id=saved.id))
