@@ -104,9 +104,8 @@ def test_two_scheduler_processes_started_by_mistake_send_each_message_once(app, 
 # --- logs -----------------------------------------------------------------------------------
 
 def test_one_structured_line_per_request_with_status_and_duration(client, caplog):
-    from forum.logs import REQUESTS, StructuredFormatter
+    from forum.logs import StructuredFormatter
 
-    REQUESTS.disabled = False  # the migration tests' logging.fileConfig disables existing loggers
     with caplog.at_level(logging.INFO, logger="forum.requests"):
         client.get("/healthz")
         client.get("/no-such-page")

@@ -583,3 +583,17 @@ def test_lists_speak_the_readers_language_and_the_guest_form_is_rate_limited(
              for _ in range(7)]
     assert codes[:5] == [200] * 5 and codes[-1] == 429
     assert len(outbox("webinar_confirm")) <= 5
+
+
+def test_the_site_wide_list_costs_the_same_queries_for_one_webinar_or_many(client, db, make_community, make_webinar,
+                                                                           count_queries):
+    first = make_community("red")
+    make_webinar(first)
+    counts = []
+    for extra in range(2):
+        with count_queries() as statements:
+            assert client.get("/webinars/").status_code == 200
+        counts.append(len(statements))
+        for n in range(4):  # four more webinars, each in a community of its own
+            make_webinar(make_community(f"otra-{extra}-{n}"))
+    assert counts[0] == counts[1], counts

@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
@@ -193,14 +193,14 @@ def save_round(user: User, process: Process, data: RoundInput) -> Round:
     questions = [q for q in data.questions if _clean(q.text_es, 2000) or _clean(q.text_en, 2000)]
     if data.kind == "open":
         round_.pair_id = _open_round_pair(user, process, round_, questions).id
-    source_posts = _source_posts(source) if source else {}
+    cited = {p.id: p for p in source_posts(source)} if source else {}
     for number, question in enumerate(questions, start=1):
-        _add_question(round_, number, question, source_posts)
+        _add_question(round_, number, question, cited)
     db.session.commit()
     return round_
 
 
-def _add_question(round_: Round, number: int, question: QuestionInput, source_posts: dict[int, Post]) -> None:
+def _add_question(round_: Round, number: int, question: QuestionInput, cited: dict[int, Post]) -> None:
     text_es, text_en = (question.text_es or "").strip()[:2000], (question.text_en or "").strip()[:2000]
     item = RoundQuestion(round_id=round_.id, position=number, kind=question.kind,
                          text_es=text_es or text_en, text_en=text_en or text_es,
@@ -209,7 +209,7 @@ def _add_question(round_: Round, number: int, question: QuestionInput, source_po
     for index, (es, en) in enumerate(question.option_labels(), start=1):
         item.options.append(RoundOption(position=index, label_es=es, label_en=en))
     for post_id in dict.fromkeys(question.sources):
-        if post_id in source_posts:
+        if post_id in cited:
             item.sources.append(QuestionSource(post_id=post_id))
 
 
@@ -238,19 +238,14 @@ def _open_round_pair(user: User, process: Process, round_: Round, questions: lis
     return pair
 
 
-def _source_posts(source: Round) -> dict[int, Post]:
-    """Live replies of an open round, the posts a closed question may cite."""
+def source_posts(source: Round) -> list[Post]:
+    """Live replies of an open round, the posts a closed question may cite (with their authors)."""
     if source.pair_id is None:
-        return {}
-    rows = db.session.execute(
+        return []
+    return list(db.session.execute(
         select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
         .where(Forum.pair_id == source.pair_id, Post.number > 1, Post.is_live)
-        .order_by(Thread.position, Post.created_at)).scalars().all()
-    return {p.id: p for p in rows}
-
-
-def source_posts(source: Round) -> list[Post]:
-    return list(_source_posts(source).values())
+        .order_by(Thread.position, Post.created_at).options(joinedload(Post.author))).scalars())
 
 
 def create_poll(user: User, thread: Thread, *, question: QuestionInput, closes_at: datetime | None,

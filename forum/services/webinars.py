@@ -25,9 +25,10 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import contains_eager
 
 from forum.extensions import db
-from forum.i18n import is_country, is_timezone
+from forum.i18n import is_country, is_timezone, locale_code
 from forum.mail import absolute_url, queue_email
 from forum.markup import plain_text, render
 from forum.models import (
@@ -690,6 +691,7 @@ def listing(user, *, community: Community | None = None, past: bool = False, pag
         query = query.where(Webinar.ends_at <= now).order_by(Webinar.starts_at.desc())
     else:
         query = query.where(Webinar.ends_at > now).order_by(Webinar.starts_at)
+    query = query.options(contains_eager(Webinar.community))  # each item links to its community: no N+1
     rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page + 1)).scalars().all()
     return rows[:per_page], len(rows) > per_page
 
@@ -897,18 +899,12 @@ def participation_csv(webinar: Webinar, table: Participation, country_name, sect
             cells += [row.cell(which, b) for b, _n in buckets] + [row.total(which)]
         writer.writerow(cells)
 
-    write(gettext("Total"), table.total, safe_cell(webinar.title(_locale())))
+    write(gettext("Total"), table.total, safe_cell(webinar.title(locale_code())))
     for row in table.by_country:
         write(gettext("Country"), row, country_name(row.key) if row.key else gettext("Not stated"))
     for row in table.by_sector:
         write(gettext("Sector"), row, sector_label(row.key) if row.key else gettext("Not stated"))
     return out.getvalue()
-
-
-def _locale() -> str:
-    from forum.i18n import locale_code
-
-    return locale_code()
 
 
 __all__ = [

@@ -53,6 +53,7 @@ def processes(slug: str):
     community = community_or_404(slug)
     require(current_user, "community.read", community)
     items = db.session.execute(select(Process).filter_by(community_id=community.id)
+                               .options(selectinload(Process.rounds))  # the list shows each one's count
                                .order_by(Process.created_at.desc())).scalars().all()
     return render_template("committees/processes.html", community=community, items=items,
                            can_create=can(current_user, "community.edit", community))
