@@ -119,7 +119,6 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = normalise_db_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite://")
     )
-    WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True  # memory storage, reset between tests
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "smtp"

@@ -3,6 +3,7 @@ a client, a CLI runner, a real SMTP server on loopback, and make_* helpers."""
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import os
 import re
 import socket
@@ -17,6 +18,7 @@ from sqlalchemy import event, text
 
 from config import normalise_db_url
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 
 from forum import create_app
 from forum.extensions import db as _db
@@ -35,10 +37,47 @@ def _database_url() -> str:
 
 class IsolatedClient(FlaskClient):
     """Runs each request in a fresh context, as production does: its own app
-    context, `g`, locale cache and database session, not the test's."""
+    context, `g`, locale cache and database session, not the test's.
 
-    def open(self, *args, **kwargs):
+    CSRF protection stays on in tests: like a browser that read the token from
+    the page's form, the client sends it with every state change (form field,
+    or the X-CSRFToken header for JSON and raw bodies). `csrf=False` sends a
+    request without it, as a forged one or a mail provider's would be.
+    """
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method in ("POST", "PUT", "PATCH", "DELETE") and not _is_request_object(args):
+            _add_csrf_token(self, kwargs)
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """The signed token a page of this session would carry in its forms."""
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+def _is_request_object(args) -> bool:
+    return bool(args) and not isinstance(args[0], str)
+
+
+def _add_csrf_token(client: IsolatedClient, kwargs: dict) -> None:
+    data = kwargs.get("data")
+    if data is None and "json" not in kwargs:
+        kwargs["data"] = {"csrf_token": client.csrf_token()}
+    elif isinstance(data, dict):
+        if "csrf_token" not in data:
+            kwargs["data"] = {**data, "csrf_token": client.csrf_token()}
+    elif hasattr(data, "getlist"):  # a MultiDict with repeated fields
+        if "csrf_token" not in data:
+            data = data.copy()
+            data["csrf_token"] = client.csrf_token()
+            kwargs["data"] = data
+    else:
+        headers = dict(kwargs.get("headers") or {})
+        headers.setdefault("X-CSRFToken", client.csrf_token())
+        kwargs["headers"] = headers
 
 
 @pytest.fixture(scope="session")

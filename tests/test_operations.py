@@ -24,7 +24,7 @@ from forum import jobs, mail
 from forum.extensions import db as _db
 from forum.models import Community, Membership, OutboxMessage, Post, SchedulerLease, Thread, User, utcnow
 from forum.services import leases
-from tests.conftest import PASSWORD, forum_of, free_port
+from tests.conftest import PASSWORD, IsolatedClient, forum_of, free_port
 from tests.servers import ROOT, VENV_BIN, Client, OwnPostgres, can_run_own_postgres, gunicorn, production_env
 
 
@@ -159,11 +159,13 @@ def test_two_web_servers_share_rate_limits_through_redis(app, db, make_user):
     redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
     servers = [create_app("testing", SQLALCHEMY_DATABASE_URI=_database_url(app), LOGIN_RATE_LIMIT="3 per minute",
                           RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15") for _ in range(2)]
+    for server in servers:
+        server.test_client_class = IsolatedClient
     user = make_user("Limitada")
     codes = []
     for attempt in range(4):
-        with servers[attempt % 2].test_client() as c:
-            codes.append(c.post("/auth/login", data={"email": user.email, "password": "wrong"}).status_code)
+        c = servers[attempt % 2].test_client()
+        codes.append(c.post("/auth/login", data={"email": user.email, "password": "wrong"}).status_code)
     assert codes == [400, 400, 400, 429]
     redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
 
