@@ -316,11 +316,6 @@ _text_only = nh3.Cleaner(tags=set(), attributes={}, link_rel=None)
 
 # --- text out of sanitised HTML ---------------------------------------------------------------
 
-def mentioned_handles(source: str) -> set[str]:
-    """Candidates written as @handle; the renderer decides which really are mentions."""
-    return {h.lower() for h in MENTION_RE.findall(source or "")}
-
-
 def rendered_mentions(html: str) -> set[str]:
     """The handles a rendered post mentions in its own words (not inside quotes of others)."""
     return set(_MENTION_LINK.findall(_BLOCKQUOTE.sub("", html or "")))
