@@ -254,7 +254,7 @@ class SpeakerForm(TranslatedForm):
                        choices=[("speaker", _l("Speaker")), ("moderator", _l("Moderator"))])
     name = StringField(_l("Name"), validators=[Length(max=200)])
     affiliation = StringField(_l("Affiliation"), validators=[Length(max=300)])
-    bio = TextAreaField(_l("Short bio"), validators=[Length(max=2000)])
+    bio = TextAreaField(_l("Short bio"), validators=[MaxLength(2000)])
     photo = FileField(_l("Photo (optional)"), description=_l("PNG, JPEG, GIF or WebP, up to 2 MB."))
     remove_photo = BooleanField(_l("Remove the photo"))
 
