@@ -156,6 +156,9 @@ def _build_parser() -> MarkdownIt:
                                        "xhtmlOut": False, "maxNesting": MAX_NESTING})
     parser.block.ruler.before("table", "flatten_when_too_deep", _flatten_when_too_deep)
     parser.enable(["table", "linkify"])
+    # Raw HTML only inline: a line that starts with a tag ("<script>…", "<div>") would
+    # otherwise end Markdown until the next blank line; the sanitiser removes the tags anyway.
+    parser.disable("html_block")
     # Every link is parsed as one; the sanitiser drops hrefs outside ALLOWED_PROTOCOLS, so
     # "[click](javascript:…)" reads "click", as it did, rather than its raw source.
     parser.validateLink = lambda url: True
