@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(markup_group)
 
 
 @click.command("seed-demo")
@@ -64,6 +65,34 @@ def mail_deliver():
 
     counts = deliver_due()
     click.echo(f"sent {counts['sent']}, will retry {counts['retrying']}, failed {counts['failed']}")
+
+
+@click.group("markup")
+def markup_group():
+    """Members' Markdown and the HTML stored beside it."""
+
+
+@markup_group.command("rerender")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000),
+              help="Bodies per transaction.")
+def markup_rerender(batch_size: int):
+    """Re-render every stored body made by an older renderer, in batches, with progress.
+
+    Safe to stop and run again: each batch is committed, and a body that fails keeps its
+    earlier HTML and is tried again next time. Exits 1 when any failed."""
+    from forum.markup import RENDER_VERSION
+    from forum.services.rendering import Outcome, rerender
+
+    outcome = Outcome()
+    click.echo(f"Re-rendering bodies older than render version {RENDER_VERSION}, {batch_size} at a time.")
+    for line in rerender(batch_size, outcome):
+        click.echo(line)
+    parts = ", ".join(f"{name} {count}" for name, count in outcome.rendered.items())
+    click.echo(f"Re-rendered {outcome.total} ({parts}); {len(outcome.failed)} failed.")
+    for name, ident, why in outcome.failed:
+        click.echo(f"  failed: {name} #{ident}: {why}", err=True)
+    if outcome.failed:
+        sys.exit(1)
 
 
 @click.group()

@@ -4,9 +4,28 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, FieldList, Form, FormField, IntegerField
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from forum.i18n import GENDER_LABELS, SECTOR_LABELS, LANGUAGE_NAMES
+from forum.markup import MAX_SOURCE_LENGTH
+
+
+class MaxLength:
+    """At most `limit` characters, counted as stored (a line break is one), and a message that
+    says how long the text is. Unlike Length it adds no `maxlength` to the page: a browser
+    would cut a long paste without a word, and the text would be lost."""
+
+    def __init__(self, limit: int):
+        assert limit <= MAX_SOURCE_LENGTH  # the renderer's own guard stays out of reach
+        self.limit = limit
+
+    def __call__(self, form, field):
+        from flask_babel import format_number, gettext
+
+        length = len((field.data or "").replace("\r\n", "\n"))
+        if length > self.limit:
+            raise ValidationError(gettext("This text can be at most %(limit)s characters; it has %(n)s.",
+                                          limit=format_number(self.limit), n=format_number(length)))
 
 
 def _password_field(label, description=None):
@@ -149,9 +168,9 @@ class QuestionForm(TranslatedForm):
     """One guiding question, in both languages (matched across the pair by position)."""
 
     title_es = StringField(_l("Question in Spanish"), validators=[Length(max=300)])
-    body_es = TextAreaField(_l("Invitation to answer, in Spanish (optional)"), validators=[Length(max=5000)])
+    body_es = TextAreaField(_l("Invitation to answer, in Spanish (optional)"), validators=[MaxLength(5000)])
     title_en = StringField(_l("Question in English"), validators=[Length(max=300)])
-    body_en = TextAreaField(_l("Invitation to answer, in English (optional)"), validators=[Length(max=5000)])
+    body_en = TextAreaField(_l("Invitation to answer, in English (optional)"), validators=[MaxLength(5000)])
     thread_es = HiddenField()
     thread_en = HiddenField()
     hidden = BooleanField(_l("Hidden from members"))
@@ -172,10 +191,10 @@ class PairForm(FlaskForm):
     closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     title_es = StringField(_l("Title in Spanish"), validators=[Length(max=200)])
     summary_es = StringField(_l("One-line summary in Spanish"), validators=[Length(max=500)])
-    concept_note_es = TextAreaField(_l("Concept note in Spanish (Markdown)"), validators=[Length(max=100_000)])
+    concept_note_es = TextAreaField(_l("Concept note in Spanish (Markdown)"), validators=[MaxLength(100_000)])
     title_en = StringField(_l("Title in English"), validators=[Length(max=200)])
     summary_en = StringField(_l("One-line summary in English"), validators=[Length(max=500)])
-    concept_note_en = TextAreaField(_l("Concept note in English (Markdown)"), validators=[Length(max=100_000)])
+    concept_note_en = TextAreaField(_l("Concept note in English (Markdown)"), validators=[MaxLength(100_000)])
     allow_member_threads = BooleanField(_l("Members may open new threads besides the guiding questions"))
     pre_moderation = SelectField(_l("Pre-moderation"), choices=PRE_MODERATION_CHOICES, validate_choice=False)
     pre_moderation_count = IntegerField(_l("How many first posts of a new member wait"), default=3,
@@ -222,9 +241,9 @@ class EmailPreferencesForm(FlaskForm):
 
 class NewsletterForm(FlaskForm):
     subject_es = StringField(_l("Subject in Spanish"), validators=[Length(max=300)])
-    body_es = TextAreaField(_l("Text in Spanish (Markdown)"), validators=[Length(max=100_000)])
+    body_es = TextAreaField(_l("Text in Spanish (Markdown)"), validators=[MaxLength(100_000)])
     subject_en = StringField(_l("Subject in English"), validators=[Length(max=300)])
-    body_en = TextAreaField(_l("Text in English (Markdown)"), validators=[Length(max=100_000)])
+    body_en = TextAreaField(_l("Text in English (Markdown)"), validators=[MaxLength(100_000)])
 
 
 class SpeakerForm(TranslatedForm):
@@ -235,7 +254,7 @@ class SpeakerForm(TranslatedForm):
                        choices=[("speaker", _l("Speaker")), ("moderator", _l("Moderator"))])
     name = StringField(_l("Name"), validators=[Length(max=200)])
     affiliation = StringField(_l("Affiliation"), validators=[Length(max=300)])
-    bio = TextAreaField(_l("Short bio"), validators=[Length(max=2000)])
+    bio = TextAreaField(_l("Short bio"), validators=[MaxLength(2000)])
     photo = FileField(_l("Photo (optional)"), description=_l("PNG, JPEG, GIF or WebP, up to 2 MB."))
     remove_photo = BooleanField(_l("Remove the photo"))
 
@@ -245,9 +264,9 @@ WEBINAR_LANGUAGES = [("es,en", _l("Spanish and English")), ("es", _l("Spanish"))
 
 class WebinarForm(FlaskForm):
     title_es = StringField(_l("Title in Spanish"), validators=[Length(max=300)])
-    description_es = TextAreaField(_l("Description in Spanish (Markdown)"), validators=[Length(max=20_000)])
+    description_es = TextAreaField(_l("Description in Spanish (Markdown)"), validators=[MaxLength(20_000)])
     title_en = StringField(_l("Title in English"), validators=[Length(max=300)])
-    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[Length(max=20_000)])
+    description_en = TextAreaField(_l("Description in English (Markdown)"), validators=[MaxLength(20_000)])
     starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     timezone = SelectField(_l("Time zone of this date and time"), validate_choice=False)
     duration_minutes = IntegerField(_l("Duration in minutes"), default=90, validators=[Optional()])

@@ -12,6 +12,7 @@ BENCHES = [
     ("import 3,200 members", ["scripts/bench_import.py"]),
     ("weekly digest, 3,200 members", ["scripts/bench_digest.py"]),
     ("export 2,000 posts", ["scripts/bench_export.py"]),
+    ("Markdown, pathological inputs", ["scripts/bench_markdown.py"]),
     ("HTTP pages under gunicorn", ["scripts/bench_http.py"]),
 ]
 

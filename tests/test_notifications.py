@@ -53,7 +53,7 @@ def test_mentions_link_to_the_profile_and_notify(client, db, login, world, make_
     ana, ben, q1 = world["ana"], world["ben"], world["q1"]
     reply_as(client, login, ben, q1, "What do you think, @ana? And @nobody_here?")
     post = db.session.execute(db.select(Post).filter_by(author_id=ben.id)).scalar_one()
-    assert '<a class="mention" href="/u/ana"' in post.body_html
+    assert '<a href="/u/ana" class="mention"' in post.body_html
     assert "@nobody_here" in post.body_html and "/u/nobody_here" not in post.body_html
     [n] = notifications_of(db, ana)
     assert n.kind == "mention"
@@ -179,7 +179,7 @@ def test_only_real_mentions_notify(client, db, login, world, make_user):
     [n] = notifications_of(db, ana)
     assert n.kind == "mention"
     post = db.session.execute(db.select(Post).order_by(Post.id.desc())).scalars().first()
-    assert '<a class="mention" href="/u/ana"' in post.body_html
+    assert '<a href="/u/ana" class="mention"' in post.body_html
 
 
 def test_editing_a_post_to_add_a_mention_notifies_the_new_one(client, db, login, world):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.community import Community
-from forum.models.types import UTCDateTime, utcnow
+from forum.models.types import UTCDateTime, render_version_column, utcnow
 from forum.models.user import User
 
 THREAD_KINDS = ("guiding_question", "discussion")
@@ -84,6 +84,7 @@ class Forum(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     concept_note_md: Mapped[str] = mapped_column(Text, default="")
     concept_note_html: Mapped[str] = mapped_column(Text, default="")
+    render_version: Mapped[int] = render_version_column()
     thread_count: Mapped[int] = mapped_column(Integer, default=0)
     post_count: Mapped[int] = mapped_column(Integer, default=0)
     last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -160,6 +161,7 @@ class Post(db.Model):
     useful_count: Mapped[int] = mapped_column(Integer, default=0)
     body_md: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    render_version: Mapped[int] = render_version_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.community import Community
-from forum.models.types import UTCDateTime, utcnow
+from forum.models.types import UTCDateTime, render_version_column, utcnow
 from forum.models.user import User
 
 NEWSLETTER_STATES = ("draft", "scheduled", "sending", "sent")
@@ -26,6 +26,7 @@ class Newsletter(db.Model):
     body_en_md: Mapped[str] = mapped_column(Text, default="")
     body_es_html: Mapped[str] = mapped_column(Text, default="")
     body_en_html: Mapped[str] = mapped_column(Text, default="")
+    render_version: Mapped[int] = render_version_column()
     status: Mapped[str] = mapped_column(String(10), default="draft")
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,8 +1,11 @@
 """Column types shared by the models."""
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Integer, text
+from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from forum.markup import RENDER_VERSION
 
 
 def utcnow() -> datetime:
@@ -35,3 +38,11 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def render_version_column():
+    """Which renderer made the HTML stored beside a Markdown source (forum.markup.RENDER_VERSION).
+
+    Rows from before the column existed, or written without the ORM, say 1: the first
+    renderer. `flask --app forum markup rerender` brings older ones up to date."""
+    return mapped_column(Integer, default=RENDER_VERSION, server_default=text("1"))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.community import Community
-from forum.models.types import UTCDateTime, utcnow
+from forum.models.types import UTCDateTime, render_version_column, utcnow
 from forum.models.user import User
 
 WEBINAR_STATES = ("scheduled", "cancelled")
@@ -31,6 +31,7 @@ class Webinar(db.Model):
     description_en_md: Mapped[str] = mapped_column(Text, default="")
     description_es_html: Mapped[str] = mapped_column(Text, default="")
     description_en_html: Mapped[str] = mapped_column(Text, default="")
+    render_version: Mapped[int] = render_version_column()
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=90)
     # Kept with the start, so listings can tell upcoming from past in SQL.

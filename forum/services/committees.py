@@ -30,7 +30,7 @@ from forum.models import (
     RoundQuestion, RoundResponse, Thread, User, utcnow,
 )
 from forum.policy import can, role_in, suspended_in
-from forum.services import DomainError, posting
+from forum.services import DomainError, posting, rendering
 from forum.services.organizing import ValidationErrors, to_utc
 
 SCALE = (1, 2, 3, 4, 5)
@@ -226,9 +226,7 @@ def _open_round_pair(user: User, process: Process, round_: Round, questions: lis
         forum = Forum(pair_id=pair.id, community_id=community.id, language=lang, slug=f"{slug}-{lang}",
                       title=title, summary=process.title(lang)[:500], concept_note_md=round_.description(lang),
                       concept_note_html="")
-        from forum.markup import render
-
-        forum.concept_note_html = render(forum.concept_note_md)
+        rendering.cook(forum)
         db.session.add(forum)
         db.session.flush()
         for number, question in enumerate(questions, start=1):

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from forum.demo import texts
 from forum.extensions import db
-from forum.markup import render
 from forum.models import Community, Forum, ForumPair, Theme, Thread, User, Webinar, utcnow
-from forum.services import posting
+from forum.services import posting, rendering
 from forum.services.membership import add_member
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -129,8 +128,8 @@ def seed_demo(now: datetime | None = None) -> dict[str, int]:
             note = (DEMO_DIR / f"concept_note_{language}.md").read_text(encoding="utf-8")
             forum = Forum(pair_id=pair.id, community_id=community.id, language=language,
                           slug=slugs[language], title=p[f"title_{language}"],
-                          summary=p[f"summary_{language}"], concept_note_md=note,
-                          concept_note_html=render(note), created_at=now)
+                          summary=p[f"summary_{language}"], concept_note_md=note, created_at=now)
+            rendering.cook(forum)
             db.session.add(forum)
             db.session.flush()
             created["forums"] += 1

@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
+from forum.markup import clean_source
 from forum.models import (
     FLAG_REASONS, Community, Flag, Forum, ForumPair, Membership, ModerationLog, Post, PostTheme, Revision,
     SearchDocument, SynthesisNote, Theme, Thread, User, utcnow,
@@ -225,11 +227,10 @@ def restore(moderator: User, post: Post, reason: str | None = None) -> Post:
 def _edit(moderator: User, post: Post, body: str | None, reason: str) -> None:
     from forum.services import posting, search
 
-    body = posting.clean_body(body)
+    body = posting.prepare_body(body)
     before = post.body_md
     db.session.add(Revision(post_id=post.id, editor_id=moderator.id, body_md=before, created_at=utcnow()))
-    post.body_md = body
-    post.body_html, _ = posting.render_post(body)
+    posting.set_body(post, body)
     post.edited_at = utcnow()
     if post.is_live:
         search.index_post(post, post.thread)
@@ -237,7 +238,7 @@ def _edit(moderator: User, post: Post, body: str | None, reason: str) -> None:
         queue_email(to=post.author, template="post_edited", dedupe_key=f"edited:{post.id}:{post.edited_at.isoformat()}",
                     post=post, thread=post.thread, reason=reason,
                     post_url=absolute_url("posts.permalink", post_id=post.id))
-    log(_community_of_post(post), moderator, "edit_post", "post", post.id, reason=reason, before=before, after=body)
+    log(_community_of_post(post), moderator, "edit_post", "post", post.id, reason=reason, before=before, after=body.md)
 
 
 def edit(moderator: User, post: Post, body: str, reason: str) -> Post:
@@ -400,8 +401,17 @@ def set_themes(moderator: User, post: Post, theme_ids: list[int]) -> list[Theme]
     return chosen
 
 
+NOTE_MAX_LENGTH = 20_000
+
+
 def save_synthesis_note(moderator: User, pair: ForumPair, position: int, body_es: str, body_en: str) -> SynthesisNote:
+    """The moderators' Markdown for one guiding question; too long is refused, never cut."""
     _require(moderator, pair.community)
+    body_es, body_en = clean_source(body_es).strip(), clean_source(body_en).strip()
+    for field, body in (("body_es", body_es), ("body_en", body_en)):
+        if len(body) > NOTE_MAX_LENGTH:
+            raise DomainError(_l("A synthesis note can be at most %(limit)s characters; this one has %(n)s.",
+                                 limit=format_number(NOTE_MAX_LENGTH), n=format_number(len(body))), field=field)
     note = db.session.execute(select(SynthesisNote).filter_by(pair_id=pair.id, position=position)).scalar_one_or_none()
     before = None
     if note is None:
@@ -409,7 +419,7 @@ def save_synthesis_note(moderator: User, pair: ForumPair, position: int, body_es
         db.session.add(note)
     else:
         before = f"{note.body_es}\n---\n{note.body_en}"
-    note.body_es, note.body_en = (body_es or "").strip()[:20000], (body_en or "").strip()[:20000]
+    note.body_es, note.body_en = body_es, body_en
     note.updated_by_id, note.updated_at = moderator.id, utcnow()
     db.session.flush()
     log(pair.community, moderator, "write_synthesis_note", "pair", pair.id, reason=f"question {position}",

@@ -15,10 +15,10 @@ from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email, render_email
-from forum.markup import plain_text, render
+from forum.markup import clean_source, plain_text
 from forum.models import Community, Forum, ForumPair, Membership, Newsletter, OutboxMessage, Post, Thread, User, utcnow
 from forum.policy import can
-from forum.services import DomainError
+from forum.services import DomainError, rendering
 
 FLUSH_EVERY = 500
 log = logging.getLogger(__name__)
@@ -54,9 +54,8 @@ def save(user: User, community: Community | None, *, subject_es: str, subject_en
         newsletter = Newsletter(community_id=community.id if community else None, created_by_id=user.id)
         db.session.add(newsletter)
     newsletter.subject_es, newsletter.subject_en = " ".join(subject_es.split())[:300], " ".join(subject_en.split())[:300]
-    newsletter.body_es_md, newsletter.body_en_md = body_es.strip(), body_en.strip()
-    newsletter.body_es_html = absolute_links(render(newsletter.body_es_md))
-    newsletter.body_en_html = absolute_links(render(newsletter.body_en_md))
+    newsletter.body_es_md, newsletter.body_en_md = clean_source(body_es).strip(), clean_source(body_en).strip()
+    rendering.cook(newsletter)
     db.session.commit()
     return newsletter
 

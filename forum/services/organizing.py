@@ -19,13 +19,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from forum.extensions import db
-from forum.markup import render
+from forum.markup import clean_source
 from forum.models import (
     PRE_MODERATION, Community, Forum, ForumPair, Post, Revision, SearchDocument, TextRevision, Theme, Thread,
     User, utcnow,
 )
 from forum.policy import can
-from forum.services import DomainError, posting
+from forum.services import DomainError, posting, rendering
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("es", "en")
@@ -205,19 +205,21 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
     for lang in languages:
         forum = forums.get(lang)
         title = " ".join(getattr(data, f"title_{lang}").split())
-        note = (getattr(data, f"concept_note_{lang}") or "").strip()
+        note = clean_source(getattr(data, f"concept_note_{lang}")).strip()
         summary = (getattr(data, f"summary_{lang}") or "").strip()[:500]
         if forum is None:
             forum = Forum(pair_id=pair.id, community_id=community.id, language=lang,
                           slug=f"{pair.slug}-{lang}", title=title, summary=summary,
-                          concept_note_md=note, concept_note_html=render(note))
+                          concept_note_md=note)
+            rendering.cook(forum)
             db.session.add(forum)
             db.session.flush()
             forums[lang] = forum
         elif (forum.title, forum.concept_note_md) != (title, note):
             db.session.add(TextRevision(kind="forum", target_id=forum.id, title=forum.title,
                                         body_md=forum.concept_note_md, editor_id=user.id))
-            forum.title, forum.concept_note_md, forum.concept_note_html = title, note, render(note)
+            forum.title, forum.concept_note_md = title, note
+            rendering.cook(forum)
         forum.summary = summary
     _save_questions(user, pair, forums, languages, data.questions, opened)
     db.session.commit()
@@ -296,7 +298,7 @@ def _update_question(user: User, thread: Thread, title: str, body: str) -> None:
     first = db.session.execute(select(Post).filter_by(thread_id=thread.id, number=1)).scalar_one()
     if first.body_md != body:
         db.session.add(Revision(post_id=first.id, editor_id=user.id, body_md=first.body_md))
-        first.body_md, first.body_html = body, posting.render_post(body)[0]
+        posting.set_body(first, posting.prepare_body(body))
         first.edited_at = utcnow()
     from forum.services import search
 

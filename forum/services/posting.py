@@ -5,6 +5,8 @@ the search index are kept here, and only here.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
 from flask_babel import format_number
@@ -12,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select, update
 
 from forum.extensions import db
-from forum.markup import BIDI_CONTROLS, has_visible_text, mentioned_handles, render, rendered_mentions, strip_invisible, visible_text
+from forum.markup import Rendered, clean_source, parse, rendered_mentions, strip_invisible, visible_text
 from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, search
@@ -20,10 +22,17 @@ from forum.services import DomainError, search
 MAX_TITLE = 300
 
 
-def clean_body(body: str | None) -> str:
-    body = (body or "").replace("\r\n", "\n").translate(BIDI_CONTROLS).strip()
-    if not body or not has_visible_text(render(body)):
-        raise DomainError(_l("Write something before posting."), field="body")
+@dataclass(frozen=True)
+class Body:
+    """A post's Markdown as it is stored, rendered once: what a save needs from the renderer."""
+
+    md: str
+    rendered: Rendered
+
+
+def prepare_body(body: str | None) -> Body:
+    """Clean, check and render a post's text, once (the length first: nothing long is parsed)."""
+    body = clean_source(body).strip()
     limit = current_app.config["POST_MAX_LENGTH"]
     if len(body) > limit:
         raise DomainError(
@@ -31,7 +40,15 @@ def clean_body(body: str | None) -> str:
                limit=format_number(limit), n=format_number(len(body))),
             field="body",
         )
-    return body
+    rendered = render_post(body) if body else None
+    if rendered is None or not rendered.has_visible_text:
+        raise DomainError(_l("Write something before posting."), field="body")
+    return Body(body, rendered)
+
+
+def set_body(post: Post, body: Body) -> None:
+    """Store a prepared body and the version of the renderer that made its HTML (no commit)."""
+    post.body_md, post.body_html, post.render_version = body.md, body.rendered.html, body.rendered.version
 
 
 def clean_title(title: str | None) -> str:
@@ -43,27 +60,22 @@ def clean_title(title: str | None) -> str:
     return title
 
 
-def mentioned_users(body: str) -> list[User]:
-    handles = mentioned_handles(body)
-    if not handles:
-        return []
-    return list(db.session.execute(
-        db.select(User).where(User.handle.in_(handles), User.deleted_at.is_(None))
-    ).scalars())
-
-
 def _profile_url(handle: str) -> str:
     try:
         return url_for("profiles.show", handle=handle)
-    except RuntimeError:  # outside a request (seeding, imports)
+    except RuntimeError:  # outside a request (seeding, imports, the rerender command)
         return f"/u/{handle}"
 
 
-def render_post(body: str) -> tuple[str, set[str]]:
-    """(sanitised HTML, handles it really mentions: not in code, links or quotes)."""
-    candidates = {u.handle for u in mentioned_users(body)}
-    html = render(body, candidates, _profile_url)
-    return html, rendered_mentions(html)
+def render_post(body: str) -> Rendered:
+    """One parse: the sanitised HTML, with links for the @handles that exist (one query) and
+    the handles it really mentions (not in code, links or quotes of others)."""
+    document = parse(body)
+    candidates = document.mention_candidates
+    handles = set(db.session.execute(
+        db.select(User.handle).where(User.handle.in_(candidates), User.deleted_at.is_(None))
+    ).scalars()) if candidates else set()
+    return document.render(handles, _profile_url)
 
 
 def _has_other_visible_post(thread_id: int, author_id: int, post_id: int) -> bool:
@@ -73,9 +85,13 @@ def _has_other_visible_post(thread_id: int, author_id: int, post_id: int) -> boo
     ))).scalar()
 
 
-def add_post(thread: Thread, author: User | None, body: str, reply_to: Post | None = None,
+def add_post(thread: Thread, author: User | None, body: str | Body, reply_to: Post | None = None,
              status: str = "published") -> Post:
-    """Append a post (no commit). A published one counts at once; a pending one when approved."""
+    """Append a post (no commit). A published one counts at once; a pending one when approved.
+
+    `body` comes from prepare_body (checked and rendered); plain text is rendered as it is."""
+    if isinstance(body, str):
+        body = Body(body, render_post(body))
     now = utcnow()
     # Update first: it takes the row's write lock (PostgreSQL) or the database's
     # (SQLite) before we read the number, so two repliers never get the same one.
@@ -86,10 +102,9 @@ def add_post(thread: Thread, author: User | None, body: str, reply_to: Post | No
     number = db.session.execute(
         db.select(Thread.next_post_number).where(Thread.id == thread.id)
     ).scalar_one() - 1
-    html, _ = render_post(body)
     post = Post(thread_id=thread.id, author_id=author.id if author else None, number=number,
-                reply_to_id=reply_to.id if reply_to else None, body_md=body, body_html=html,
-                created_at=now, status=status)
+                reply_to_id=reply_to.id if reply_to else None, created_at=now, status=status)
+    set_body(post, body)
     db.session.add(post)
     db.session.flush()
     if status == "published":
@@ -135,11 +150,11 @@ def _bump_participants(thread: Thread, delta: int) -> None:
     )
 
 
-def create_thread(forum: Forum, author: User | None, *, title: str, body: str,
+def create_thread(forum: Forum, author: User | None, *, title: str, body: str | Body,
                   kind: str = "discussion", position: int | None = None) -> Thread:
     """Open a thread with its first post (for a guiding question, the question's text). No commit."""
     title = clean_title(title)
-    body = clean_body(body)
+    body = prepare_body(body) if isinstance(body, str) else body
     thread = Thread(forum_id=forum.id, author_id=author.id if author else None, title=title,
                     kind=kind, position=position, created_at=utcnow())
     db.session.add(thread)
@@ -162,8 +177,9 @@ def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
         raise DomainError(_l("New threads cannot be opened in this forum."))
     if moderation.needs_approval(user, forum):
         raise DomainError(_l("While your posts are reviewed by the moderators, answer the existing threads."))
-    check_links(user, forum, body)
-    thread = create_thread(forum, user, title=title, body=body)
+    prepared = prepare_body(body)
+    check_links(user, forum, prepared)
+    thread = create_thread(forum, user, title=title, body=prepared)
     first = db.session.execute(db.select(Post).filter_by(thread_id=thread.id, number=1)).scalar_one()
     watching.auto_watch(user, thread)
     notifications.notify_new_post(first)
@@ -179,14 +195,14 @@ def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None)
     reason = reply_block_reason(user, thread)
     if reason is not None:
         raise DomainError(reason)
-    body = clean_body(body)
+    body = prepare_body(body)
     reply_to = None
     if reply_to_id:
         reply_to = db.session.get(Post, reply_to_id)
         if reply_to is None or reply_to.thread_id != thread.id or not reply_to.is_live:
             raise DomainError(_l("The post you are replying to is no longer there. Your text is kept: "
                                  "post it as a reply to the thread."), field="reply_to")
-    if _already_posted(thread, user, body):
+    if _already_posted(thread, user, body.md):
         raise DomainError(_l("You already posted this text in this thread."), field="body")
     check_links(user, thread.forum, body)
     held = moderation.needs_approval(user, thread.forum)
@@ -199,11 +215,10 @@ def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None)
     return post
 
 
-def check_links(user: User, forum: Forum, body: str) -> None:
+def check_links(user: User, forum: Forum, body: Body) -> None:
     """New members (few published posts) may include only a few links: a brake on spam."""
     limit = current_app.config["NEW_MEMBER_MAX_LINKS"]
-    links = render(body).count("<a ")
-    if links <= limit:
+    if body.rendered.links <= limit:
         return
     community_id = forum.community_id
     published = db.session.execute(
@@ -236,16 +251,16 @@ def edit_post(user: User, post: Post, body: str) -> Post:
     reason = edit_block_reason(user, post)
     if reason is not None:
         raise DomainError(reason)
-    body = clean_body(body)
-    if body == post.body_md:
+    body = prepare_body(body)
+    if body.md == post.body_md:
         return post
     from forum.services import notifications
 
     db.session.add(Revision(post_id=post.id, editor_id=user.id, body_md=post.body_md,
                             created_at=utcnow()))
     before = rendered_mentions(post.body_html)
-    post.body_md = body
-    post.body_html, after = render_post(body)
+    set_body(post, body)
+    after = body.rendered.mentions
     post.edited_at = utcnow()
     if post.is_live:  # a held or rejected post stays out of search and tells no one
         search.index_post(post, post.thread)

@@ -11,7 +11,6 @@ deleted) ever enter; members who asked not to be named are quoted as
 """
 from __future__ import annotations
 
-import re
 import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.i18n import country_name, sector_label
-from forum.markup import paragraph_text
+from forum.markup import MENTION_RE, paragraph_text
 from forum.models import (
     Forum, ForumPair, Post, PostTheme, SynthesisNote, Theme, Thread, User, Webinar, utcnow,
 )
@@ -287,18 +286,15 @@ def _authors(live, options: ExportOptions) -> tuple[dict[int, Author], dict[str,
     return authors, handles
 
 
-_MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{3,30})\b")
-
-
 def _unmention(text: str, handles: dict[str, str], anonymise: bool) -> str:
     """@handles of people quoted without their name become their label (anyone's, when anonymised)."""
     def replace(match):
-        label = handles.get(match.group(1))
+        label = handles.get(match.group(1).lower())
         if label is not None:
             return f"@{label}"
         return "@…" if anonymise else match.group(0)
 
-    return _MENTION.sub(replace, text)
+    return MENTION_RE.sub(replace, text)
 
 
 def author_line(author: Author, lang: str) -> str:

@@ -30,12 +30,12 @@ from sqlalchemy.orm import contains_eager
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone, locale_code
 from forum.mail import absolute_url, queue_email
-from forum.markup import plain_text, render
+from forum.markup import clean_source, plain_text
 from forum.models import (
     GENDERS, SECTORS, SPEAKER_ROLES, Community, ForumPair, Registration, User, Webinar, WebinarSpeaker, utcnow,
 )
 from forum.policy import can, readable_communities_clause
-from forum.services import DomainError, safe_cell, tokens
+from forum.services import DomainError, rendering, safe_cell, tokens
 from forum.services.accounts import clean_display_name, normalise_email
 from forum.services.imports import decode, fold
 from forum.services.organizing import ValidationErrors
@@ -211,10 +211,10 @@ def save_webinar(user: User, community: Community, data: WebinarInput, webinar: 
     languages = [lang for lang in ("es", "en") if lang in data.languages]
     for lang in ("es", "en"):
         title = " ".join((getattr(data, f"title_{lang}") or "").split()) if lang in languages else ""
-        description = (getattr(data, f"description_{lang}") or "").strip() if lang in languages else ""
+        description = clean_source(getattr(data, f"description_{lang}")).strip() if lang in languages else ""
         setattr(webinar, f"title_{lang}", title)
         setattr(webinar, f"description_{lang}_md", description)
-        setattr(webinar, f"description_{lang}_html", render(description))
+    rendering.cook(webinar)
     webinar.languages = ",".join(languages)
     webinar.timezone = data.timezone
     webinar.starts_at = to_utc(data.starts_at, data.timezone)

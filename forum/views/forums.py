@@ -5,13 +5,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from forum.extensions import db, limiter
+from forum.extensions import db
 from forum.forms import ReplyForm, ThreadForm
 from forum.models import Community, Forum, ForumPair, Post, PostUseful, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, committees, feeds, notifications, posting, reading, watching, webinars
-from forum.services.posting import render_post
-from forum.views.util import flash_outcome, form_error, page_arg, parse_id, require, use_community_timezone
+from forum.views.util import (
+    flash_outcome, form_error, limit_posting, limit_previews, page_arg, parse_id, require, use_community_timezone,
+)
 
 bp = Blueprint("forums", __name__, url_prefix="/c/<community_slug>/f")
 
@@ -74,6 +75,8 @@ def show(community_slug: str, forum_slug: str):
 
 @bp.route("/<forum_slug>/threads/new", methods=["GET", "POST"])
 @login_required
+@limit_posting
+@limit_previews
 def new_thread(community_slug: str, forum_slug: str):
     forum = forum_or_404(community_slug, forum_slug)
     if not can(current_user, "forum.create_thread", forum):
@@ -95,17 +98,9 @@ def new_thread(community_slug: str, forum_slug: str):
     return render_template("forums/new_thread.html", forum=forum, form=form, preview=preview), status
 
 
-def _posting_limit() -> str:
-    return current_app.config["POSTING_RATE_LIMIT"]
-
-
-def _poster_key() -> str:
-    return f"poster:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
-
-
 @bp.route("/<forum_slug>/threads/<id:thread_id>", methods=["GET", "POST"])
-@limiter.limit(_posting_limit, methods=["POST"], key_func=_poster_key,
-               exempt_when=lambda: bool(request.form.get("preview")))
+@limit_posting
+@limit_previews
 def thread(community_slug: str, forum_slug: str, thread_id: int):
     forum = forum_or_404(community_slug, forum_slug)
     thread = thread_or_404(forum, thread_id)
@@ -114,7 +109,7 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit() and request.form.get("preview"):
-            preview = preview_or_error(form)
+            preview = preview_or_error(form, thread)
             status = 200 if preview is not None else 400
         elif form.validate_on_submit():
             try:
@@ -200,10 +195,14 @@ def draft_key(kind: str, ident: int) -> str:
     return f"{kind}-{ident}-u{current_user.id}"
 
 
-def preview_or_error(form) -> str | None:
-    """The rendered preview, or None with the reason next to the field (too long, empty...)."""
+def preview_or_error(form, thread: Thread | None = None) -> str | None:
+    """The rendered preview, or None with the reason next to the field (too long, empty, or
+    not allowed to reply here: a preview is for someone about to post)."""
     try:
-        return render_post(posting.clean_body(form.body.data))[0]
+        reason = reply_block_reason(current_user, thread) if thread is not None else None
+        if reason is not None:
+            raise DomainError(reason, field="body")
+        return posting.prepare_body(form.body.data).rendered.html
     except DomainError as error:
         form_error(form, error)
         return None

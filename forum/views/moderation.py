@@ -281,13 +281,19 @@ def curate(slug: str, pair_id: int):
     community = _moderated(slug)
     pair = _pair_in(community, pair_id)
     position = parse_id(request.values.get("question")) or 1
+    typed, error = None, None
     if request.method == "POST":
-        return _do(lambda: moderation.save_synthesis_note(current_user, pair, position, request.form.get("body_es", ""),
-                                                          request.form.get("body_en", "")),
-                   _("The synthesis note is saved."),
-                   url_for("moderation.curate", slug=slug, pair_id=pair.id, question=position))
+        typed = {lang: request.form.get(f"body_{lang}", "") for lang in ("es", "en")}
+        try:
+            moderation.save_synthesis_note(current_user, pair, position, typed["es"], typed["en"])
+        except DomainError as refused:  # shown next to the field, with the text as typed
+            error = refused
+        else:
+            flash(_("The synthesis note is saved."), "success")
+            return redirect(url_for("moderation.curate", slug=slug, pair_id=pair.id, question=position))
     view = curation.question_view(pair, position)
-    return render_template("moderation/curate.html", community=community, pair=pair, view=view, position=position)
+    return render_template("moderation/curate.html", community=community, pair=pair, view=view, position=position,
+                           typed=typed, error=error), 400 if error else 200
 
 
 @bp.get("/pairs/<id:pair_id>/dashboard")

@@ -10,12 +10,12 @@ from sqlalchemy.orm import selectinload
 from forum.extensions import db
 from forum.forms import CommunityForm, PairForm, PairWithForm
 from forum.i18n import locale_code, timezone_choices
-from forum.markup import render
+from forum.markup import clean_source, render
 from forum.models import Forum, ForumPair, utcnow
 from forum.policy import can
 from forum.services import DomainError, organizing
 from forum.views.communities import community_or_404
-from forum.views.util import get_or_404, parse_id, show_errors
+from forum.views.util import get_or_404, limit_previews, parse_id, show_errors
 
 bp = Blueprint("organize", __name__, url_prefix="/c/<slug>/organize")
 
@@ -112,8 +112,12 @@ def _handle_pair_form(community, pair=None):
         return _pair_form_page(community, form, pair, status=400)
     if _rearrange(form, action):
         return _pair_form_page(community, form, pair)
-    if action == "preview":
-        previews = {lang: render(getattr(form, f"concept_note_{lang}").data or "") for lang in ("es", "en")}
+    if action == "preview":  # the notes as they will be saved: a Word paste's debris already gone
+        previews = {}
+        for lang in ("es", "en"):
+            field = getattr(form, f"concept_note_{lang}")
+            field.data = clean_source(field.data).strip()
+            previews[lang] = render(field.data)
         return _pair_form_page(community, form, pair, previews=previews)
     try:
         saved = organizing.save_pair(current_user, community, _form_to_input(form), pair,
@@ -135,6 +139,7 @@ def _handle_pair_form(community, pair=None):
 
 @bp.route("/pairs/new", methods=["GET", "POST"])
 @login_required
+@limit_previews
 def new_pair(slug: str):
     community = _organizer_community(slug)
     if request.method == "POST":
@@ -149,6 +154,7 @@ def new_pair(slug: str):
 
 @bp.route("/pairs/<id:pair_id>/edit", methods=["GET", "POST"])
 @login_required
+@limit_previews
 def edit_pair(slug: str, pair_id: int):
     community = _organizer_community(slug)
     pair = _pair_of(community, pair_id)

@@ -10,9 +10,8 @@ from forum.markup import render
 from forum.models import Post, Revision
 from forum.policy import can
 from forum.services import DomainError, posting
-from forum.services.posting import render_post
-from forum.views.forums import thread_url
-from forum.views.util import flash_outcome, form_error, require, use_community_timezone
+from forum.views.forums import preview_or_error, thread_url
+from forum.views.util import flash_outcome, form_error, limit_posting, limit_previews, require, use_community_timezone
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -40,6 +39,8 @@ def permalink(post_id: int):
 
 @bp.route("/<id:post_id>/edit", methods=["GET", "POST"])
 @login_required
+@limit_posting
+@limit_previews
 def edit(post_id: int):
     post = post_or_404(post_id)
     reason = posting.edit_block_reason(current_user, post)
@@ -50,7 +51,7 @@ def edit(post_id: int):
     preview = None
     if form.validate_on_submit():
         if request.form.get("preview"):
-            preview = render_post(form.body.data or "")[0]
+            preview = preview_or_error(form)
         else:
             try:
                 posting.edit_post(current_user, post, form.body.data)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, request
+from flask import abort, current_app, flash, g, request
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from forum.extensions import db
+from forum.extensions import db, limiter
 from forum.policy import can
 
 
@@ -40,6 +41,31 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def _posting_limit() -> str:
+    return current_app.config["POSTING_RATE_LIMIT"]
+
+
+def _poster_key() -> str:
+    return f"poster:{current_user.id}" if current_user.is_authenticated else request.remote_addr or "anonymous"
+
+
+def is_preview() -> bool:
+    """The preview button was pressed: `preview=1` (posts) or `action=preview` (concept notes)."""
+    return bool(request.form.get("preview")) or request.form.get("action") == "preview"
+
+
+def limit_posting(view):
+    """POSTING_RATE_LIMIT per person and page for what saves a text (previews count apart)."""
+    return limiter.limit(_posting_limit, methods=["POST"], key_func=_poster_key, exempt_when=is_preview)(view)
+
+
+def limit_previews(view):
+    """Rendering a preview costs what rendering a post costs: POSTING_RATE_LIMIT per person,
+    one allowance shared by every preview button of the site."""
+    return limiter.shared_limit(_posting_limit, scope="preview", methods=["POST"], key_func=_poster_key,
+                                exempt_when=lambda: not is_preview())(view)
 
 
 def get_or_404(model, ident):
