@@ -134,3 +134,89 @@ def test_far_dates_and_foreign_parameters_do_not_break_search(client, db, world)
     page = client.get("/search/", query_string={"q": "relleno", "endpoint": "x", "_external": "1",
                                                 "_method": "POST"}).get_data(as_text=True)
     assert "page=2" in page and "endpoint" not in page[page.index('class="pagination"'):]
+
+
+# --- bounded work: a stored vector, ranked candidates, a time limit ---------------------------
+
+def test_past_a_thousand_matches_the_page_says_more_than_and_shows_the_newest(client, db, world, monkeypatch):
+    from forum.services import search
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    for ordinal in ("primera", "segunda", "tercera", "cuarta", "quinta", "sexta", "séptima"):
+        posting.add_post(world["q_es"], world["ana"], f"Cuenca hidrográfica {ordinal} del país")
+    db.session.commit()
+    page = results(client, q="cuenca")
+    assert "Más de 5 resultados" in page and "Solo se clasifican y muestran los 5 más recientes" in page
+    assert "séptima" in page and "tercera" in page and "segunda" not in page and "primera" not in page
+    assert 'class="pagination"' not in page  # 5 fit on one page
+    page = client.get("/search/", headers={"Accept-Language": "en"}, query_string={"q": "cuenca"}).get_data(as_text=True)
+    assert "More than 5 results" in page and "Only the newest 5 are ranked and shown" in page
+
+
+def test_pages_past_the_last_say_how_many_there_are(client, db, world):
+    page = results(client, q="coordinación", page="7")
+    assert "1 resultado" in page and "<mark>" not in page
+
+
+def _hold_search_table():
+    """Another connection that holds search_documents (PostgreSQL) until closed."""
+    from sqlalchemy import text
+    from forum.extensions import db
+    connection = db.engine.connect()
+    transaction = connection.begin()
+    connection.execute(text("LOCK TABLE search_documents IN ACCESS EXCLUSIVE MODE"))
+    return connection, transaction
+
+
+def test_a_search_past_its_time_limit_is_stopped_with_a_message_not_an_error(app, client, db, world, monkeypatch):
+    from forum.services import search
+    if db.engine.dialect.name == "postgresql":
+        # Blocked by another transaction's lock, the search can only end by its statement_timeout.
+        monkeypatch.setitem(app.config, "SEARCH_TIMEOUT_MS", 300)
+        connection, transaction = _hold_search_table()
+    else:
+        # SQLite's progress handler reads this clock: the second reading is past any deadline.
+        readings = iter([0.0])
+        monkeypatch.setattr(search, "_clock", lambda: next(readings, 10_000.0))
+        connection = None
+    try:
+        response = client.get("/search/", query_string={"q": "coordinación"})
+    finally:
+        if connection is not None:
+            transaction.rollback()
+            connection.close()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "La búsqueda tardó demasiado y se detuvo" in page and "Andes" not in page
+    assert "1 resultado" in results(client, q="coordinación")  # the next search runs normally
+
+
+@pytest.mark.postgres
+def test_postgres_search_reads_the_stored_vector_through_its_gin_index(db, world):
+    """EXPLAIN the real search statement over 5,000 documents: a rare word goes through the GIN
+    index on the stored vector, and no plan recomputes a vector (to_tsvector) per row."""
+    from sqlalchemy import insert, text
+    from flask_login import AnonymousUserMixin
+    from forum.models import SearchDocument
+    from forum.services import search
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (set TEST_DATABASE_URL)")
+    thread, forum = world["q_es"], world["es"]
+    now = utcnow()
+    filler = "La planificación territorial necesita coordinación entre niveles de gobierno y comunidades"
+    posts = [dict(thread_id=thread.id, author_id=world["ana"].id, number=100 + i, status="published",
+                  body_md=filler + (" FONDEN" if i % 1000 == 0 else ""), body_html="", created_at=now)
+             for i in range(5000)]
+    ids = db.session.execute(insert(Post).returning(Post.id), posts).scalars().all()
+    db.session.execute(insert(SearchDocument), [dict(
+        post_id=pid, community_id=forum.community_id, forum_id=forum.id, thread_id=thread.id,
+        author_id=world["ana"].id, language="es", created_at=now, title="", body=p["body_md"])
+        for pid, p in zip(ids, posts)])
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))  # as autovacuum would have done
+    statement = search.search_statement(AnonymousUserMixin(), ["fonden"], search.Filters(), 1)
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = "\n".join(db.session.execute(text("EXPLAIN " + sql)).scalars())
+    assert "ix_search_documents_vector" in plan, plan
+    assert "to_tsvector" not in plan, plan
+    rows = db.session.execute(statement).all()
+    assert len(rows) == 5 and rows[0].total == 5 and "\x02FONDEN\x03" in rows[0].snippet
