@@ -106,7 +106,7 @@ def measure(url: str, runs: int) -> list[tuple[str, str, str, float, float, floa
                     started = time.perf_counter()
                     result = search_service.search(user, query, filters, page_number)
                     elapsed = time.perf_counter() - started
-                    total = result.total_label() if hasattr(result, "total_label") else result[1]
+                    total = result[1] if isinstance(result, tuple) else f"{'>' if result.more else ''}{result.total}"
                     db.session.remove()
                 started = time.perf_counter()
                 response = client.get("/search/", query_string={"q": query, **params})

@@ -25,6 +25,7 @@ from config import normalise_db_url
 from forum import create_app
 from forum.extensions import db
 from forum.models.search import install as install_search_index
+from forum.services import search
 from forum.models import (
     GENDERS, SECTORS, Community, Forum, ForumPair, Membership, Post, SearchDocument, Thread, User, utcnow,
 )
@@ -164,6 +165,9 @@ def seed(url: str, members: int = 3200, posts: int = 2000, threads: int = 200, s
                 author_id=d.author_id, language=language_of[d.forum_id], created_at=d.created_at,
                 title=titles[d.thread_id] if d.number == 1 else "", body=d.body_md) for d in chunk])
         install_search_index(db.session.connection())
+        db.session.commit()
+        say("... search index (stems and vocabulary)")
+        search.rebuild(batch=5000)
         db.session.commit()
         busiest = db.session.execute(select(Thread).where(Thread.kind == "guiding_question")
                                      .order_by(Thread.post_count.desc()).limit(1)).scalar_one()

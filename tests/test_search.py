@@ -65,8 +65,10 @@ def test_filters_by_community_forum_author_and_date(client, db, world, make_comm
     assert "2 resultados" in results(client, q="coordinación")
     assert "1 resultado" in results(client, q="coordinación", community="red")
     assert "1 resultado" in results(client, q="coordinación", forum=str(world["es"].id))
-    assert "0 resultados" in results(client, q="coordination", author="ana")
-    assert "1 resultado" in results(client, q="coordination", author="@ben")
+    assert "0 resultados" in results(client, q="Caribbean", author="ana")
+    assert "1 resultado" in results(client, q="Caribbean", author="@ben")
+    assert "1 resultado" in results(client, q="Caribbean", author="Ben Jos")  # by name too
+    assert "1 resultado" in results(client, q="Caribbean", author="ben")  # the handle without @
     today = utcnow().date()
     assert "0 resultados" in results(client, q="agua", to=str(today - timedelta(days=3)))
     assert "1 resultado" in results(client, q="agua", **{"from": str(today - timedelta(days=1))})
@@ -111,6 +113,9 @@ def test_thread_titles_are_searchable(client, world):
 
 
 def test_search_issues_a_fixed_number_of_queries(client, db, count_queries, world):
+    for i in range(3):  # enough that no "did you mean" is looked for
+        posting.add_post(world["q_es"], world["ana"], f"Primera coordinación {i}")
+    db.session.commit()
     with count_queries() as few:
         results(client, q="coordinación")
     for i in range(15):
@@ -198,6 +203,7 @@ def test_postgres_search_reads_the_stored_vector_through_its_gin_index(db, world
     from flask_login import AnonymousUserMixin
     from forum.models import SearchDocument
     from forum.services import search
+    from forum.services.search_text import parse
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only (set TEST_DATABASE_URL)")
     thread, forum = world["q_es"], world["es"]
@@ -213,10 +219,64 @@ def test_postgres_search_reads_the_stored_vector_through_its_gin_index(db, world
         for pid, p in zip(ids, posts)])
     db.session.commit()
     db.session.execute(text("ANALYZE"))  # as autovacuum would have done
-    statement = search.search_statement(AnonymousUserMixin(), ["fonden"], search.Filters(), 1)
+    statement = search.search_statement(AnonymousUserMixin(), parse("FONDEN"), search.Filters(), 1)
     sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
     plan = "\n".join(db.session.execute(text("EXPLAIN " + sql)).scalars())
     assert "ix_search_documents_vector" in plan, plan
     assert "to_tsvector" not in plan, plan
     rows = db.session.execute(statement).all()
-    assert len(rows) == 5 and rows[0].total == 5 and "\x02FONDEN\x03" in rows[0].snippet
+    assert len(rows) == 5 and rows[0].total == 5
+    found = search.search(AnonymousUserMixin(), "FONDEN", search.Filters())
+    assert found.total == 5 and "<mark>FONDEN</mark>" in found.hits[0].snippet
+
+
+# --- stems, typos, people ----------------------------------------------------------------------
+
+def test_did_you_mean_links_the_better_known_word_in_both_languages(client, db, world):
+    for text in ("La resiliencia urbana", "Resiliencia y riesgo", "Sin resiliencia no hay desarrollo",
+                 "Una resilencia mal escrita"):
+        posting.add_post(world["q_es"], world["ana"], text)
+    db.session.commit()
+    page = results(client, q="resilencia")
+    assert "1 resultado" in page and "mal escrita" in page
+    assert '¿Quisiste decir <a href="/search/?q=resiliencia"><strong>resiliencia</strong></a>?' in page
+    page = client.get("/search/", query_string={"q": "resilencia"}, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'Did you mean <a href="/search/?q=resiliencia"><strong>resiliencia</strong></a>?' in page
+    page = results(client, q="resilincia", community="red")  # nothing as typed: the similar word's results
+    assert "No se encontró nada para «resilincia». Se muestran los resultados de" in page
+    assert "3 resultados" in page and "urbana" in page and "community=red" in page
+
+
+def test_a_typo_never_suggests_a_word_only_private_posts_hold(client, db, world, make_user, make_community, make_pair):
+    insider = make_user(handle="insider2")
+    secret = make_community("secreta2", visibility="private", members={insider: "member"})
+    thread = db.session.execute(db.select(Thread).filter_by(forum_id=forum_of(make_pair(secret), "es").id)).scalars().first()
+    posting.add_post(thread, insider, "Expropiaciones planificadas")
+    db.session.commit()
+    page = results(client, q="expropiacione")
+    assert "0 resultados" in page and "Quisiste decir" not in page and "expropiaciones" not in page
+
+
+def test_people_are_found_by_name_and_the_author_filter_takes_a_name(client, db, world, make_user):
+    make_user("Ana Montes", handle="anamontes")  # wrote nothing anyone can read: not listed
+    page = results(client, q="morales")
+    people = page[page.index('id="people-heading"'):page.index('id="results-heading"')]
+    assert "Ana Morales" in people and "@ana" in people and "Montes" not in people
+    assert "1 resultado" in results(client, q="agua", author="Morales")
+    assert "0 resultados" in results(client, q="agua", author="Joseph")
+
+
+def test_the_reindex_command_writes_stems_and_words_again(app, client, db, runner, world):
+    from sqlalchemy import text
+    from forum.services import search
+    search.clear_vocabulary()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("DELETE FROM search_fts"))
+    db.session.commit()
+    assert "Se muestran los resultados de" not in results(client, q="planifiacion")  # no vocabulary
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's stored vector is the database's own
+        assert "0 resultados" in results(client, q="planificaciones")
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "reindexed 7 documents" in result.output
+    assert "1 resultado" in results(client, q="planificaciones")  # the stem of "planificación"
+    assert "Se muestran los resultados de" in results(client, q="planifiacion")  # the vocabulary is back

@@ -46,15 +46,17 @@ def index():
         date_to=datetime.combine(end + timedelta(days=1), time.min, tz) if end else None,
     )
     page = page_arg()
-    results = search_service.Results()
+    results, people = search_service.Results(), []
     if not errors:
         try:
             results = search_service.search(current_user, query, filters, page)
+            if page == 1 and not filters.author:
+                people = search_service.people(current_user, query)
         except DomainError as error:
             errors.append(str(error.message))
     communities = db.session.execute(
         select(Community).where(readable_communities_clause(current_user)).order_by(Community.slug)
     ).scalars().all()
-    return render_template("search/index.html", query=query, results=results, page=page,
+    return render_template("search/index.html", query=query, results=results, page=page, people=people,
                            communities=communities, errors=errors, args=args,
                            page_args=pager_args(args, ("q", "community", "forum", "author", "from", "to")))
