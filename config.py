@@ -102,6 +102,9 @@ class Config:
     POSTING_RATE_LIMIT = os.environ.get("POSTING_RATE_LIMIT", "8 per minute;120 per day")
     NEW_MEMBER_MAX_LINKS = int(os.environ.get("NEW_MEMBER_MAX_LINKS", "2"))
     POSTS_PER_PAGE = 30
+    # A search still running after this long is cancelled and answered with a message, so a
+    # few searches cannot hold every web worker (gunicorn kills a worker after 30 s).
+    SEARCH_TIMEOUT_MS = int(os.environ.get("SEARCH_TIMEOUT_MS", "3000"))
     POST_MAX_LENGTH = 20_000
 
 

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(markup_group)
+    app.cli.add_command(search_group)
 
 
 @click.command("seed-demo")
@@ -265,3 +266,18 @@ def restore_command(backup_file: str, yes: bool):
     except (backups.BackupError, OSError) as error:
         raise click.ClickException(f"restore failed: {error}") from None
     click.echo(f"restored {backup_file}; run `flask --app forum db upgrade` if it came from an older release")
+
+
+@click.group("search")
+def search_group():
+    """The search index."""
+
+
+@search_group.command("reindex")
+def search_reindex():
+    """Write every document's stems (SQLite) and the vocabulary again, e.g. after PyStemmer changed."""
+    from forum.services import search
+
+    search.clear_vocabulary()
+    total = search.rebuild(progress=lambda done: click.echo(f"... {done} documents", err=True))
+    click.echo(f"reindexed {total} documents")

@@ -13,7 +13,7 @@ import pycountry
 from babel import Locale
 from babel.dates import get_timezone_location
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_date, format_time, get_locale, get_timezone
+from flask_babel import format_date, format_number, format_time, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -333,6 +333,7 @@ def init_app(app: Flask) -> None:
         format_dt=format_dt,
         format_clock=lambda value: format_time(value, "short") if value else "",
         format_day=format_day,
+        format_number=format_number,
         iso_dt=iso_dt,
         country_name=country_name,
         sector_label=sector_label,

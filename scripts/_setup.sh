@@ -1,5 +1,6 @@
-# Shared by scripts/run and scripts/test: a virtualenv with the project installed.
-# Usage: source scripts/_setup.sh [extras]
+# Shared by scripts/run, scripts/test and scripts/bench-*: a virtualenv with the project installed.
+# Usage: SETUP_EXTRAS=test source scripts/_setup.sh   (extras, if any, from a variable: a sourced
+# file sees the calling script's own arguments as $1..., and those belong to the script)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -17,7 +18,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> Creating .venv with $("$PYTHON" --version)"
   "$PYTHON" -m venv .venv
 fi
-EXTRAS="${1:-}"
+EXTRAS="${SETUP_EXTRAS:-}"
 SPEC="."
 [ -n "$EXTRAS" ] && SPEC=".[$EXTRAS]"
 STAMP=".venv/.installed-$(cat pyproject.toml | .venv/bin/python -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])')-${EXTRAS:-base}"

@@ -65,8 +65,10 @@ def test_filters_by_community_forum_author_and_date(client, db, world, make_comm
     assert "2 resultados" in results(client, q="coordinación")
     assert "1 resultado" in results(client, q="coordinación", community="red")
     assert "1 resultado" in results(client, q="coordinación", forum=str(world["es"].id))
-    assert "0 resultados" in results(client, q="coordination", author="ana")
-    assert "1 resultado" in results(client, q="coordination", author="@ben")
+    assert "0 resultados" in results(client, q="Caribbean", author="ana")
+    assert "1 resultado" in results(client, q="Caribbean", author="@ben")
+    assert "1 resultado" in results(client, q="Caribbean", author="Ben Jos")  # by name too
+    assert "1 resultado" in results(client, q="Caribbean", author="ben")  # the handle without @
     today = utcnow().date()
     assert "0 resultados" in results(client, q="agua", to=str(today - timedelta(days=3)))
     assert "1 resultado" in results(client, q="agua", **{"from": str(today - timedelta(days=1))})
@@ -111,6 +113,9 @@ def test_thread_titles_are_searchable(client, world):
 
 
 def test_search_issues_a_fixed_number_of_queries(client, db, count_queries, world):
+    for i in range(3):  # enough that no "did you mean" is looked for
+        posting.add_post(world["q_es"], world["ana"], f"Primera coordinación {i}")
+    db.session.commit()
     with count_queries() as few:
         results(client, q="coordinación")
     for i in range(15):
@@ -134,3 +139,144 @@ def test_far_dates_and_foreign_parameters_do_not_break_search(client, db, world)
     page = client.get("/search/", query_string={"q": "relleno", "endpoint": "x", "_external": "1",
                                                 "_method": "POST"}).get_data(as_text=True)
     assert "page=2" in page and "endpoint" not in page[page.index('class="pagination"'):]
+
+
+# --- bounded work: a stored vector, ranked candidates, a time limit ---------------------------
+
+def test_past_a_thousand_matches_the_page_says_more_than_and_shows_the_newest(client, db, world, monkeypatch):
+    from forum.services import search
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    for ordinal in ("primera", "segunda", "tercera", "cuarta", "quinta", "sexta", "séptima"):
+        posting.add_post(world["q_es"], world["ana"], f"Cuenca hidrográfica {ordinal} del país")
+    db.session.commit()
+    page = results(client, q="cuenca")
+    assert "Más de 5 resultados" in page and "Solo se clasifican y muestran los 5 más recientes" in page
+    assert "séptima" in page and "tercera" in page and "segunda" not in page and "primera" not in page
+    assert 'class="pagination"' not in page  # 5 fit on one page
+    page = client.get("/search/", headers={"Accept-Language": "en"}, query_string={"q": "cuenca"}).get_data(as_text=True)
+    assert "More than 5 results" in page and "Only the newest 5 are ranked and shown" in page
+
+
+def test_pages_past_the_last_say_how_many_there_are(client, db, world):
+    page = results(client, q="coordinación", page="7")
+    assert "1 resultado" in page and "<mark>" not in page
+
+
+def _hold_search_table():
+    """Another connection that holds search_documents (PostgreSQL) until closed."""
+    from sqlalchemy import text
+    from forum.extensions import db
+    connection = db.engine.connect()
+    transaction = connection.begin()
+    connection.execute(text("LOCK TABLE search_documents IN ACCESS EXCLUSIVE MODE"))
+    return connection, transaction
+
+
+def test_a_search_past_its_time_limit_is_stopped_with_a_message_not_an_error(app, client, db, world, monkeypatch):
+    from forum.services import search
+    if db.engine.dialect.name == "postgresql":
+        # Blocked by another transaction's lock, the search can only end by its statement_timeout.
+        monkeypatch.setitem(app.config, "SEARCH_TIMEOUT_MS", 300)
+        connection, transaction = _hold_search_table()
+    else:
+        # SQLite's progress handler reads this clock: the second reading is past any deadline.
+        readings = iter([0.0])
+        monkeypatch.setattr(search, "_clock", lambda: next(readings, 10_000.0))
+        connection = None
+    try:
+        response = client.get("/search/", query_string={"q": "coordinación"})
+    finally:
+        if connection is not None:
+            transaction.rollback()
+            connection.close()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "La búsqueda tardó demasiado y se detuvo" in page and "Andes" not in page
+    assert "1 resultado" in results(client, q="coordinación")  # the next search runs normally
+
+
+@pytest.mark.postgres
+def test_postgres_search_reads_the_stored_vector_through_its_gin_index(db, world):
+    """EXPLAIN the real search statement over 5,000 documents: a rare word goes through the GIN
+    index on the stored vector, and no plan recomputes a vector (to_tsvector) per row."""
+    from sqlalchemy import insert, text
+    from flask_login import AnonymousUserMixin
+    from forum.models import SearchDocument
+    from forum.services import search
+    from forum.services.search_text import parse
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (set TEST_DATABASE_URL)")
+    thread, forum = world["q_es"], world["es"]
+    now = utcnow()
+    filler = "La planificación territorial necesita coordinación entre niveles de gobierno y comunidades"
+    posts = [dict(thread_id=thread.id, author_id=world["ana"].id, number=100 + i, status="published",
+                  body_md=filler + (" FONDEN" if i % 1000 == 0 else ""), body_html="", created_at=now)
+             for i in range(5000)]
+    ids = db.session.execute(insert(Post).returning(Post.id), posts).scalars().all()
+    db.session.execute(insert(SearchDocument), [dict(
+        post_id=pid, community_id=forum.community_id, forum_id=forum.id, thread_id=thread.id,
+        author_id=world["ana"].id, language="es", created_at=now, title="", body=p["body_md"])
+        for pid, p in zip(ids, posts)])
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))  # as autovacuum would have done
+    statement = search.search_statement(AnonymousUserMixin(), parse("FONDEN"), search.Filters(), 1)
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = "\n".join(db.session.execute(text("EXPLAIN " + sql)).scalars())
+    assert "ix_search_documents_vector" in plan, plan
+    assert "to_tsvector" not in plan, plan
+    rows = db.session.execute(statement).all()
+    assert len(rows) == 5 and rows[0].total == 5
+    found = search.search(AnonymousUserMixin(), "FONDEN", search.Filters())
+    assert found.total == 5 and "<mark>FONDEN</mark>" in found.hits[0].snippet
+
+
+# --- stems, typos, people ----------------------------------------------------------------------
+
+def test_did_you_mean_links_the_better_known_word_in_both_languages(client, db, world):
+    for text in ("La resiliencia urbana", "Resiliencia y riesgo", "Sin resiliencia no hay desarrollo",
+                 "Una resilencia mal escrita"):
+        posting.add_post(world["q_es"], world["ana"], text)
+    db.session.commit()
+    page = results(client, q="resilencia")
+    assert "1 resultado" in page and "mal escrita" in page
+    assert '¿Quisiste decir <a href="/search/?q=resiliencia"><strong>resiliencia</strong></a>?' in page
+    page = client.get("/search/", query_string={"q": "resilencia"}, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'Did you mean <a href="/search/?q=resiliencia"><strong>resiliencia</strong></a>?' in page
+    page = results(client, q="resilincia", community="red")  # nothing as typed: the similar word's results
+    assert "No se encontró nada para «resilincia». Se muestran los resultados de" in page
+    assert "3 resultados" in page and "urbana" in page and "community=red" in page
+
+
+def test_a_typo_never_suggests_a_word_only_private_posts_hold(client, db, world, make_user, make_community, make_pair):
+    insider = make_user(handle="insider2")
+    secret = make_community("secreta2", visibility="private", members={insider: "member"})
+    thread = db.session.execute(db.select(Thread).filter_by(forum_id=forum_of(make_pair(secret), "es").id)).scalars().first()
+    posting.add_post(thread, insider, "Expropiaciones planificadas")
+    db.session.commit()
+    page = results(client, q="expropiacione")
+    assert "0 resultados" in page and "Quisiste decir" not in page and "expropiaciones" not in page
+
+
+def test_people_are_found_by_name_and_the_author_filter_takes_a_name(client, db, world, make_user):
+    make_user("Ana Montes", handle="anamontes")  # wrote nothing anyone can read: not listed
+    page = results(client, q="morales")
+    people = page[page.index('id="people-heading"'):page.index('id="results-heading"')]
+    assert "Ana Morales" in people and "@ana" in people and "Montes" not in people
+    assert "1 resultado" in results(client, q="agua", author="Morales")
+    assert "0 resultados" in results(client, q="agua", author="Joseph")
+
+
+def test_the_reindex_command_writes_stems_and_words_again(app, client, db, runner, world):
+    from sqlalchemy import text
+    from forum.services import search
+    search.clear_vocabulary()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("DELETE FROM search_fts"))
+    db.session.commit()
+    assert "Se muestran los resultados de" not in results(client, q="planifiacion")  # no vocabulary
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's stored vector is the database's own
+        assert "0 resultados" in results(client, q="planificaciones")
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "reindexed 7 documents" in result.output
+    assert "1 resultado" in results(client, q="planificaciones")  # the stem of "planificación"
+    assert "Se muestran los resultados de" in results(client, q="planifiacion")  # the vocabulary is back

@@ -15,7 +15,7 @@ from forum.models.committee import (
     RoundResponse,
 )
 from forum.models.webinar import REGISTRATION_STATES, SPEAKER_ROLES, WEBINAR_STATES, Registration, Webinar, WebinarSpeaker
-from forum.models.search import SearchDocument
+from forum.models.search import SearchDocument, SearchWord
 from forum.models.types import utcnow
 from forum.models.user import GENDERS, SECTORS, User
 
@@ -24,7 +24,7 @@ __all__ = [
     "NEWSLETTER_STATES", "Newsletter",
     "Community", "Forum", "Invitation", "MEMBERSHIP_STATES", "Resource", "ForumPair", "GENDERS", "JOIN_POLICIES", "Membership",
     "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",
-    "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "THREAD_KINDS", "Thread", "ThreadRead", "User",
+    "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "SearchWord", "THREAD_KINDS", "Thread", "ThreadRead", "User",
     "VISIBILITIES", "WATCH_LEVELS", "Watch", "utcnow",
     "SchedulerLease",
     "QUESTION_KINDS", "ROUND_KINDS", "Answer", "Ballot", "Process", "QuestionSource", "Round", "RoundOption",

@@ -1,9 +1,14 @@
-"""The search index: one plain-text document per visible post.
+"""The search index: one plain-text document per visible post, and the vocabulary.
 
-The index itself is database-specific and hangs off this table: on SQLite an
-FTS5 table kept in step by triggers; on PostgreSQL two partial GIN indexes,
-one per text-search configuration (Spanish, English). The same DDL runs from
-create_all() (tests) and from the migration.
+The index proper is database-specific and hangs off the documents table:
+- SQLite: an FTS5 table with the folded words (unicode61 takes accents off) and
+  the Snowball stems that forum/services/search_text.py writes, per title and
+  body, and the document's language; a trigram table over the vocabulary.
+- PostgreSQL: a stored `search_vector` column that the database computes when the
+  row is written: the stems through the document language's configuration and
+  the folded words through forum_simple, the title weighted A and the body B;
+  one GIN index on it, and a pg_trgm index over the vocabulary.
+The same DDL runs from create_all() (tests) and from the migrations.
 """
 from __future__ import annotations
 
@@ -15,37 +20,49 @@ from sqlalchemy.orm import Mapped, mapped_column
 from forum.extensions import db
 from forum.models.types import UTCDateTime
 
-# Text-search configurations: the language's stemmer after unaccent, so that
-# "gestion" finds "gestión" (created below on PostgreSQL).
+# Text-search configurations per document language, and the folded words of any language.
+# Spanish is stemmed as written (its stemmer needs the accents of "-ción" and removes
+# them itself); English after unaccent.
 TS_CONFIGS = {"es": "forum_es", "en": "forum_en"}
-_BASE_CONFIGS = {"forum_es": "spanish", "forum_en": "english"}
+SIMPLE_CONFIG = "forum_simple"
+_MAPPINGS = {"forum_es": ("spanish", "spanish_stem"), "forum_en": ("english", "unaccent, english_stem"),
+             "forum_simple": ("simple", "unaccent, simple")}
 
 SQLITE_DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, "
-    "content='search_documents', content_rowid='post_id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS search_documents_ai AFTER INSERT ON search_documents BEGIN "
-    "INSERT INTO search_fts(rowid, title, body) VALUES (new.post_id, new.title, new.body); END",
-    "CREATE TRIGGER IF NOT EXISTS search_documents_ad AFTER DELETE ON search_documents BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.post_id, old.title, old.body); END",
-    "CREATE TRIGGER IF NOT EXISTS search_documents_au AFTER UPDATE ON search_documents BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, title, body) VALUES ('delete', old.post_id, old.title, old.body); "
-    "INSERT INTO search_fts(rowid, title, body) VALUES (new.post_id, new.title, new.body); END",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, title_stems, body_stems, lang, "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TABLE IF NOT EXISTS search_word_trigrams (trigram TEXT NOT NULL, word TEXT NOT NULL, "
+    "PRIMARY KEY (trigram, word)) WITHOUT ROWID",
 ]
-SQLITE_DROP = ["DROP TABLE IF EXISTS search_fts"]
-POSTGRES_DDL = ["CREATE EXTENSION IF NOT EXISTS unaccent"] + [
+SQLITE_DROP = ["DROP TABLE IF EXISTS search_fts", "DROP TABLE IF EXISTS search_word_trigrams"]
+# The document's configuration, from its language (an immutable expression, so
+# that PostgreSQL can store the generated column).
+_CONFIG_OF_LANGUAGE = "CASE language " + " ".join(
+    f"WHEN '{lang}' THEN '{config}'::regconfig" for lang, config in TS_CONFIGS.items()
+) + f" ELSE '{SIMPLE_CONFIG}'::regconfig END"
+VECTOR_SQL = " || ".join(
+    f"setweight(to_tsvector({config}, {column}), '{weight}')"
+    for config in (_CONFIG_OF_LANGUAGE, f"'{SIMPLE_CONFIG}'::regconfig")
+    for column, weight in (("title", "A"), ("body", "B"))
+)
+POSTGRES_CONFIG_DDL = ["CREATE EXTENSION IF NOT EXISTS unaccent", "CREATE EXTENSION IF NOT EXISTS pg_trgm"] + [
     f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{name}') THEN "
-    f"CREATE TEXT SEARCH CONFIGURATION {name} (COPY = pg_catalog.{base}); "
-    f"ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR hword, hword_part, word "
-    f"WITH unaccent, {base}_stem; END IF; END $$"
-    for name, base in _BASE_CONFIGS.items()
+    f"CREATE TEXT SEARCH CONFIGURATION {name} (COPY = pg_catalog.{base}); END IF; END $$"
+    for name, (base, _) in _MAPPINGS.items()
 ] + [
-    f"CREATE INDEX IF NOT EXISTS ix_search_documents_tsv_{lang} ON search_documents "
-    f"USING gin (to_tsvector('{config}', title || ' ' || body)) WHERE language = '{lang}'"
-    for lang, config in TS_CONFIGS.items()
+    f"ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR hword, hword_part, word WITH {dictionaries}"
+    for name, (_, dictionaries) in _MAPPINGS.items()
 ]
+POSTGRES_DDL = POSTGRES_CONFIG_DDL + [
+    "ALTER TABLE search_documents ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    f"GENERATED ALWAYS AS ({VECTOR_SQL}) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_search_documents_vector ON search_documents USING gin (search_vector) "
+    "WITH (fastupdate = off)",
+]
+POSTGRES_WORDS_DDL = ["CREATE INDEX IF NOT EXISTS ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)"]
 EXTRA_SCHEMA_NAMES = {"search_fts", "search_fts_data", "search_fts_idx", "search_fts_docsize",
-                      "search_fts_config", "search_fts_content",
-                      *(f"ix_search_documents_tsv_{lang}" for lang in TS_CONFIGS)}
+                      "search_fts_config", "search_fts_content", "search_word_trigrams",
+                      "search_vector", "ix_search_documents_vector", "ix_search_words_trgm"}
 
 
 def install(connection) -> None:
@@ -69,9 +86,24 @@ class SearchDocument(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
 
 
+class SearchWord(db.Model):
+    """A folded word seen in some document: what "did you mean" may suggest. Words are never
+    removed (a suggestion is only shown when the corrected search finds what the person may read)."""
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 @event.listens_for(SearchDocument.__table__, "after_create")
 def _after_create(target, connection, **kw):
     install(connection)
+
+
+@event.listens_for(SearchWord.__table__, "after_create")
+def _after_create_words(target, connection, **kw):
+    if connection.dialect.name == "postgresql":
+        for statement in POSTGRES_CONFIG_DDL[:2] + POSTGRES_WORDS_DDL:
+            connection.exec_driver_sql(statement)
 
 
 for _statement in SQLITE_DROP:

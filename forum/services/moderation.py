@@ -19,7 +19,7 @@ from forum.mail import absolute_url, queue_email
 from forum.markup import clean_source
 from forum.models import (
     FLAG_REASONS, Community, Flag, Forum, ForumPair, Membership, ModerationLog, Post, PostTheme, Revision,
-    SearchDocument, SynthesisNote, Theme, Thread, User, utcnow,
+    SynthesisNote, Theme, Thread, User, utcnow,
 )
 from forum.policy import can, has_role
 from forum.services import DomainError
@@ -225,15 +225,14 @@ def restore(moderator: User, post: Post, reason: str | None = None) -> Post:
 
 
 def _edit(moderator: User, post: Post, body: str | None, reason: str) -> None:
-    from forum.services import posting, search
+    from forum.services import posting
 
     body = posting.prepare_body(body)
     before = post.body_md
     db.session.add(Revision(post_id=post.id, editor_id=moderator.id, body_md=before, created_at=utcnow()))
     posting.set_body(post, body)
     post.edited_at = utcnow()
-    if post.is_live:
-        search.index_post(post, post.thread)
+    posting.reindex(post)
     if post.author and post.author.email and post.author_id != moderator.id:
         queue_email(to=post.author, template="post_edited", dedupe_key=f"edited:{post.id}:{post.edited_at.isoformat()}",
                     post=post, thread=post.thread, reason=reason,
@@ -272,6 +271,8 @@ def move_thread(moderator: User, thread: Thread, target: Forum, reason: str | No
         raise DomainError(_l("Choose another forum of the same community."), field="target")
     if thread.kind == "guiding_question":
         raise DomainError(_l("Guiding questions stay in their forum."))
+    from forum.services import posting
+
     source = thread.forum
     db.session.execute(update(Forum).where(Forum.id == source.id).values(
         thread_count=Forum.thread_count - 1, post_count=Forum.post_count - thread.post_count)
@@ -279,9 +280,8 @@ def move_thread(moderator: User, thread: Thread, target: Forum, reason: str | No
     db.session.execute(update(Forum).where(Forum.id == target.id).values(
         thread_count=Forum.thread_count + 1, post_count=Forum.post_count + thread.post_count)
         .execution_options(synchronize_session=False))
-    db.session.execute(update(SearchDocument).where(SearchDocument.thread_id == thread.id).values(
-        forum_id=target.id, language=target.language).execution_options(synchronize_session=False))
-    thread.forum_id = target.id
+    thread.forum = target
+    posting.reindex_thread(thread)
     log(community, moderator, "move_thread", "thread", thread.id, reason=_clean_reason(reason, required=False),
         before=source.slug, after=target.slug)
     db.session.commit()

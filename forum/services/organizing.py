@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select, update
 from forum.extensions import db
 from forum.markup import clean_source
 from forum.models import (
-    PRE_MODERATION, Community, Forum, ForumPair, Post, Revision, SearchDocument, TextRevision, Theme, Thread,
+    PRE_MODERATION, Community, Forum, ForumPair, Post, Revision, TextRevision, Theme, Thread,
     User, utcnow,
 )
 from forum.policy import can
@@ -300,9 +300,7 @@ def _update_question(user: User, thread: Thread, title: str, body: str) -> None:
         db.session.add(Revision(post_id=first.id, editor_id=user.id, body_md=first.body_md))
         posting.set_body(first, posting.prepare_body(body))
         first.edited_at = utcnow()
-    from forum.services import search
-
-    search.index_post(first, thread)
+    posting.reindex(first)
 
 
 def _remove_question(thread: Thread, opened: bool) -> None:
@@ -311,7 +309,7 @@ def _remove_question(thread: Thread, opened: bool) -> None:
         raise ValidationErrors({"questions": _l("“%(title)s” already has replies or the forum is open: "
                                                 "hide it instead of removing it.", title=thread.title)})
     posts = select(Post.id).where(Post.thread_id == thread.id)
-    db.session.execute(delete(SearchDocument).where(SearchDocument.thread_id == thread.id))
+    posting.unindex_thread(thread)
     db.session.execute(delete(Revision).where(Revision.post_id.in_(posts)))
     from forum.models import Notification, PostUseful, ThreadRead, Watch
 

@@ -142,6 +142,26 @@ def count_out(post: Post, thread: Thread) -> None:
     search.unindex_post(post)
 
 
+def reindex(post: Post) -> None:
+    """A post's text changed (its author, a moderator or an organizer edited it): the search
+    index follows while the post is live; a held, hidden or deleted post stays out (no commit)."""
+    if post.is_live:
+        search.index_post(post, post.thread)
+
+
+def reindex_thread(thread: Thread) -> None:
+    """The thread moved to another forum (perhaps of another language): its live posts are
+    indexed again, under the new forum and language (no commit)."""
+    for post in db.session.execute(select(Post).where(Post.thread_id == thread.id, Post.is_live)).scalars():
+        search.index_post(post, thread)
+
+
+def unindex_thread(thread: Thread) -> None:
+    """A thread removed before it had replies leaves the index (no commit)."""
+    for post in db.session.execute(select(Post).where(Post.thread_id == thread.id)).scalars():
+        search.unindex_post(post)
+
+
 def _bump_participants(thread: Thread, delta: int) -> None:
     db.session.execute(
         update(Thread).where(Thread.id == thread.id)
@@ -262,8 +282,8 @@ def edit_post(user: User, post: Post, body: str) -> Post:
     set_body(post, body)
     after = body.rendered.mentions
     post.edited_at = utcnow()
+    reindex(post)
     if post.is_live:  # a held or rejected post stays out of search and tells no one
-        search.index_post(post, post.thread)
         notifications.notify_new_mentions(post, after - before)
     db.session.commit()
     return post

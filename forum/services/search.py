@@ -1,30 +1,50 @@
 """Full-text search over what a person may read: SQLite FTS5 or PostgreSQL text search.
 
 One plain-text document per visible post (SearchDocument), written when a
-post is created or edited and removed when it is deleted or hidden.
-Snippets are highlighted with private marker characters, escaped, then turned
-into <mark>, so nothing from a post reaches the page unescaped.
+post is created or edited and removed when it is deleted or hidden (only the
+posting service calls index_post and unindex_post). Words are stemmed per
+language and folded the same way on both databases (search_text, search_match).
+
+A search does bounded work on any size of forum: one statement takes the newest
+CANDIDATES matches the person may read, ranks and counts only those, and
+returns only the page's rows; it runs under SEARCH_TIMEOUT_MS. Snippets are
+marked with private characters, escaped, then turned into <mark>, so nothing
+from a post reaches the page unescaped. When a query finds little, a similar
+known word is tried ("did you mean"); when it finds nothing, its results are shown.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+from sqlalchemy import and_, delete, exists, func, or_, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
-from sqlalchemy import and_, case, column, func, literal_column, or_, select, table, text
 
 from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Community, Forum, ForumPair, Post, SearchDocument, Thread, User
-from forum.models.search import TS_CONFIGS
 from forum.policy import published_pairs_clause, readable_communities_clause
+from forum.services import DomainError, like_pattern
+from forum.services import search_match as match
+from forum.services.search_text import Query, Term, fold, highlight_marks, parse, stems_text, vocabulary
 
 START, STOP = "\x02", "\x03"
 PER_PAGE = 20
 MAX_QUERY = 200
+# At most this many matches are ranked (the newest): past it the page says "more than 1,000"
+# and asks for more precise words, so a common word costs the same on any size of forum.
+CANDIDATES = 1000
+SUGGEST_BELOW = 3  # fewer results than this: look for a similar, better-known word
+_clock = time.monotonic
 
+
+# --- writing the index (called by the posting service only) ------------------------------
 
 def index_post(post: Post, thread: Thread) -> None:
     """Write (or rewrite) the post's document; no commit."""
@@ -36,11 +56,14 @@ def index_post(post: Post, thread: Thread) -> None:
     )
     document = db.session.get(SearchDocument, post.id)
     if document is None:
-        db.session.add(SearchDocument(post_id=post.id, **values))
+        document = SearchDocument(post_id=post.id, **values)
+        db.session.add(document)
     else:
         for key, value in values.items():
             setattr(document, key, value)
     db.session.flush()
+    _write_fts([document])
+    match.add_words(vocabulary(document.title + " " + document.body))
 
 
 def unindex_post(post: Post) -> None:
@@ -48,13 +71,54 @@ def unindex_post(post: Post) -> None:
     if document is not None:
         db.session.delete(document)
         db.session.flush()
+        if match.dialect() == "sqlite":
+            db.session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": post.id})
 
+
+def _write_fts(documents) -> None:
+    """SQLite: the documents' words and stems into the FTS5 table (PostgreSQL computes its own)."""
+    if match.dialect() != "sqlite" or not documents:
+        return
+    ids = [{"id": d.post_id} for d in documents]
+    db.session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), ids)
+    db.session.execute(text(
+        "INSERT INTO search_fts (rowid, title, body, title_stems, body_stems, lang) "
+        "VALUES (:id, :title, :body, :title_stems, :body_stems, :lang)"), [dict(
+            id=d.post_id, title=d.title, body=d.body, lang=d.language,
+            title_stems=stems_text(d.title, d.language), body_stems=stems_text(d.body, d.language))
+            for d in documents])
+
+
+def rebuild(batch: int = 2000, progress=None) -> int:
+    """Write every document's stems (SQLite) and words (both) again: after an upgrade of the
+    stemmer, or when documents were inserted in bulk. Commits per batch; returns the count."""
+    if match.dialect() == "sqlite":
+        db.session.execute(text("DELETE FROM search_fts"))
+    done, last = 0, 0
+    while True:
+        documents = db.session.execute(select(SearchDocument).where(SearchDocument.post_id > last)
+                                       .order_by(SearchDocument.post_id).limit(batch)).scalars().all()
+        if not documents:
+            break
+        _write_fts(documents)
+        words = set()
+        for d in documents:
+            words |= vocabulary(d.title + " " + d.body)
+        match.add_words(words)
+        db.session.commit()
+        done, last = done + len(documents), documents[-1].post_id
+        if progress:
+            progress(done)
+    return done
+
+
+# --- reading it -------------------------------------------------------------------------
 
 @dataclass
 class Filters:
     community: str | None = None  # slug
     forum_id: int | None = None
-    author: str | None = None  # handle
+    author: str | None = None  # @handle, or words of a name
     date_from: datetime | None = None
     date_to: datetime | None = None
 
@@ -66,75 +130,171 @@ class Hit:
     title: Markup
 
 
+@dataclass
+class Results:
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0  # matches counted, at most CANDIDATES
+    more: bool = False  # there are more than CANDIDATES matches
+    suggestion: str | None = None  # "did you mean": a query that finds more
+    corrected: bool = False  # the hits are the suggestion's: the query itself found nothing
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + PER_PAGE - 1) // PER_PAGE, 1)
+
+
+class SearchTimeout(DomainError):
+    """The search ran past SEARCH_TIMEOUT_MS and was cancelled (the worker is free again)."""
+
+
 def highlight(raw: str | None) -> Markup:
     return Markup(str(escape(raw or "")).replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
-def _terms(query: str) -> list[str]:
-    return re.findall(r"\w+", query.lower())[:12]
+def search(user, query: str, filters: Filters, page: int = 1) -> Results:
+    """One page of what this person may read that matches, and a suggestion when it finds
+    little: a fixed number of queries, and work bounded by CANDIDATES."""
+    parsed = parse((query or "")[:MAX_QUERY])
+    if not parsed or page > (CANDIDATES + PER_PAGE - 1) // PER_PAGE:
+        return Results()
+    with time_limit():
+        results = _run(user, parsed, filters, page)
+        if results.total < SUGGEST_BELOW and page == 1:
+            better = _suggest(user, parsed, filters, results.total)
+            if better is not None:
+                alternative, found = better
+                if results.total == 0:
+                    found.corrected = True
+                    results = found
+                results.suggestion = alternative.text()
+    return results
 
 
-def _sqlite_match(terms: list[str]) -> str:
-    # Each word as a quoted prefix term: no FTS syntax from users reaches SQLite.
-    return " ".join(f'"{t}"*' for t in terms)
+def _run(user, parsed: Query, filters: Filters, page: int) -> Results:
+    rows = db.session.execute(search_statement(user, parsed, filters, page)).all()
+    total = rows[0].total if rows else 0
+    if not rows and page > 1:  # past the last page: the first one carries the count
+        first = db.session.execute(search_statement(user, parsed, filters, 1)).first()
+        total = first.total if first else 0
+    posts = _load_posts([r.post_id for r in rows])
+    hits = [Hit(post=posts[r.post_id],
+                snippet=highlight(highlight_marks(r.body, parsed, r.language, START, STOP)),
+                title=highlight(highlight_marks(r.title, parsed, r.language, START, STOP, max_words=60)))
+            for r in rows if r.post_id in posts]
+    return Results(hits=hits, total=min(total, CANDIDATES), more=total > CANDIDATES)
 
 
-def search(user, query: str, filters: Filters, page: int = 1) -> tuple[list[Hit], int]:
-    """(hits on this page, total hits): a fixed number of queries whatever the results."""
-    terms = _terms((query or "")[:MAX_QUERY])
-    if not terms:
-        return [], 0
-    dialect = db.engine.dialect.name
+def _suggest(user, parsed: Query, filters: Filters, found: int) -> tuple[Query, Results] | None:
+    """The query with each plain word replaced by the most similar known word when that word
+    alone finds more than twice as much (a typo, or a rare spelling); kept only if the whole
+    corrected query then finds more than twice as much too."""
+    replacements = {}
+    for term in parsed.words[:4]:
+        similar = match.similar_words(term.folded, limit=1)
+        if similar and _count(user, Query([Term(similar[0], "word")]), filters) > 2 * _count(
+                user, Query([term]), filters):
+            replacements[term.text] = similar[0]
+    if not replacements:
+        return None
+    alternative = parsed.replaced(replacements)
+    results = _run(user, alternative, filters, 1)
+    return (alternative, results) if results.total > 2 * found else None
+
+
+def _count(user, parsed: Query, filters: Filters) -> int:
+    row = db.session.execute(search_statement(user, parsed, filters, 1).limit(1)).first()
+    return row.total if row else 0
+
+
+def search_statement(user, parsed: Query, filters: Filters, page: int):
+    """The page's rows: post_id, total, language, title and body.
+
+    Innermost: the newest CANDIDATES + 1 matches this person may read, in post order, so an
+    index bounds the work (the GIN index on the stored vector for rarer words, the primary key
+    read backwards for common ones); then those candidates are ranked, counted and cut to the
+    page; last, the page's documents are read for their snippets.
+    """
     doc = SearchDocument
-    conditions = [readable_communities_clause(user), published_pairs_clause(user),
-                  Thread.hidden_at.is_(None)]
+    conditions = _visibility_and_filters(user, filters)
+    if match.dialect() == "sqlite":  # newest first straight from FTS5's rowid order: no sort
+        base, condition = match.sqlite_candidates(parsed)
+        newest_first = match.FTS.c.rowid.desc()
+    else:
+        base, condition, queries = match.postgres_candidates(parsed)
+        newest_first = doc.post_id.desc()
+    candidates = (_join_visibility(base).where(*conditions, condition)
+                  .order_by(newest_first).limit(CANDIDATES + 1).subquery("candidates"))
+    rank = candidates.c.rank if match.dialect() == "sqlite" else match.postgres_rank(candidates, queries)
+    counted = select(candidates.c.post_id, rank.label("rank"), func.count().over().label("total"),
+                     func.row_number().over(order_by=candidates.c.post_id.desc()).label("newest")).subquery("counted")
+    ranked = (select(counted.c.post_id, counted.c.rank, counted.c.total)
+              .where(counted.c.newest <= CANDIDATES)  # the extra one only says "more than"
+              .order_by(counted.c.rank.desc(), counted.c.post_id.desc())
+              .limit(PER_PAGE).offset((page - 1) * PER_PAGE).subquery("page"))
+    return (select(ranked.c.post_id, ranked.c.total, doc.language, doc.title, doc.body)
+            .join(doc, doc.post_id == ranked.c.post_id)
+            .order_by(ranked.c.rank.desc(), ranked.c.post_id.desc()))
+
+
+def _visibility_and_filters(user, filters: Filters) -> list:
+    doc = SearchDocument
+    conditions = [readable_communities_clause(user), published_pairs_clause(user), Thread.hidden_at.is_(None)]
     if filters.community:
         conditions.append(Community.slug == filters.community)
     if filters.forum_id:
         conditions.append(doc.forum_id == filters.forum_id)
     if filters.author:
-        conditions.append(doc.author_id == select(User.id).where(User.handle == filters.author.lstrip("@").lower()).scalar_subquery())
+        conditions.append(doc.author_id.in_(_authors(filters.author)))
     if filters.date_from:
         conditions.append(doc.created_at >= filters.date_from)
     if filters.date_to:
         conditions.append(doc.created_at < filters.date_to)
+    return conditions
 
-    if dialect == "sqlite":
-        fts = table("search_fts", column("rowid"))
-        conditions.append(text("search_fts MATCH :match").bindparams(match=_sqlite_match(terms)))
-        snippet = literal_column(f"snippet(search_fts, 1, '{START}', '{STOP}', '…', 24)")
-        title = literal_column(f"highlight(search_fts, 0, '{START}', '{STOP}')")
-        rank = literal_column("bm25(search_fts, 5.0, 1.0)")
-        base = select(doc.post_id).select_from(doc).join(fts, fts.c.rowid == doc.post_id)
-        order = rank.asc()
-    else:
-        phrase = " ".join(terms)
-        matches, snippets, titles, ranks = [], [], [], []
-        for lang, config in TS_CONFIGS.items():
-            vector = func.to_tsvector(config, doc.title + " " + doc.body)
-            tsquery = func.plainto_tsquery(config, phrase)
-            matches.append(and_(doc.language == lang, vector.op("@@")(tsquery)))
-            options = f"StartSel={START}, StopSel={STOP}, MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
-            snippets.append((doc.language == lang, func.ts_headline(config, doc.body, tsquery, options)))
-            titles.append((doc.language == lang, func.ts_headline(config, doc.title, tsquery, f"StartSel={START}, StopSel={STOP}, HighlightAll=true")))
-            ranks.append((doc.language == lang, func.ts_rank(vector, tsquery)))
-        conditions.append(or_(*matches))
-        snippet, title, rank = case(*snippets), case(*titles), case(*ranks)
-        base = select(doc.post_id).select_from(doc)
-        order = rank.desc()
 
-    base = (base.join(Community, Community.id == doc.community_id)
+def _authors(value: str):
+    """Who "author" names: @handle exactly, or people whose handle it is or whose name has
+    every word (at most 50 of them)."""
+    value = value.strip()
+    if value.startswith("@"):
+        return select(User.id).where(User.handle == value[1:].lower())
+    return (select(User.id).where(or_(User.handle == value.lower(), _name_has_words(value)),
+                                  User.deleted_at.is_(None)).limit(50))
+
+
+def _name_has_words(value: str):
+    """Every word at the start of a word of the name (or the handle), accents aside."""
+    name = func.lower(User.display_name)
+    if match.dialect() == "postgresql":
+        name = func.unaccent(name)
+    clauses = []
+    for word in value.split()[:5]:
+        folded = fold(word)
+        starts = like_pattern(folded)[1:]  # 'word%'
+        clauses.append(or_(name.like(starts, escape="\\"), name.like("% " + starts, escape="\\"),
+                           func.lower(User.handle).like(starts, escape="\\")))
+    return and_(*clauses)
+
+
+def people(user, query: str, limit: int = 5) -> list[User]:
+    """People whose name matches the words, among the authors of what this person may read."""
+    words = [w for w in (query or "")[:MAX_QUERY].split() if len(w) >= 2][:5]
+    if not words:
+        return []
+    doc = SearchDocument
+    wrote_readable = exists(select(doc.post_id).join(Community, Community.id == doc.community_id)
+                            .where(doc.author_id == User.id, readable_communities_clause(user)))
+    with time_limit():
+        return list(db.session.execute(
+            select(User).where(_name_has_words(" ".join(words)), User.deleted_at.is_(None), wrote_readable)
+            .order_by(User.display_name, User.id).limit(limit)).scalars())
+
+
+def _join_visibility(base):
+    doc = SearchDocument
+    return (base.join(Community, Community.id == doc.community_id)
             .join(Forum, Forum.id == doc.forum_id).join(ForumPair, ForumPair.id == Forum.pair_id)
-            .join(Thread, Thread.id == doc.thread_id).where(*conditions))
-    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = db.session.execute(
-        base.add_columns(snippet.label("snippet"), title.label("title"))
-        .order_by(order, doc.created_at.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
-    posts = _load_posts([r.post_id for r in rows])
-    hits = [Hit(post=posts[r.post_id], snippet=highlight(r.snippet), title=highlight(r.title))
-            for r in rows if r.post_id in posts]
-    return hits, total
+            .join(Thread, Thread.id == doc.thread_id))
 
 
 def _load_posts(ids: list[int]) -> dict[int, Post]:
@@ -147,3 +307,47 @@ def _load_posts(ids: list[int]) -> dict[int, Post]:
         )
     ).unique().scalars()
     return {p.id: p for p in posts}
+
+
+@contextmanager
+def time_limit():
+    """Cancel the statements inside after SEARCH_TIMEOUT_MS: on PostgreSQL with a local
+    statement_timeout, on SQLite with a progress handler; either way a SearchTimeout."""
+    limit = current_app.config["SEARCH_TIMEOUT_MS"]
+    if match.dialect() == "postgresql":
+        db.session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
+        try:
+            yield
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "57014":  # query_canceled
+                raise
+            _timed_out(exc)
+        db.session.execute(text("SET LOCAL statement_timeout = DEFAULT"))
+        return
+    raw = db.session.connection().connection.dbapi_connection
+    deadline = _clock() + limit / 1000
+    raw.set_progress_handler(lambda: 1 if _clock() > deadline else 0, 1000)
+    try:
+        yield
+    except OperationalError as exc:
+        if "interrupted" not in str(exc.orig):
+            raise
+        _timed_out(exc)
+    finally:
+        raw.set_progress_handler(None, 1000)
+
+
+def _timed_out(exc) -> None:
+    db.session.rollback()
+    current_app.logger.warning("search cancelled after SEARCH_TIMEOUT_MS=%s", current_app.config["SEARCH_TIMEOUT_MS"])
+    raise SearchTimeout(_l("The search took too long and was stopped. Try more precise words, "
+                           "or narrow it to a community or to dates.")) from exc
+
+
+def clear_vocabulary() -> None:
+    """Forget every known word (rebuild() fills the vocabulary again)."""
+    from forum.models import SearchWord
+
+    db.session.execute(delete(SearchWord))
+    if match.dialect() == "sqlite":
+        db.session.execute(text("DELETE FROM search_word_trigrams"))

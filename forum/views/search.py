@@ -11,6 +11,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Community
 from forum.policy import readable_communities_clause
+from forum.services import DomainError
 from forum.services import search as search_service
 from forum.views.util import page_arg, pager_args, parse_id
 
@@ -45,11 +46,17 @@ def index():
         date_to=datetime.combine(end + timedelta(days=1), time.min, tz) if end else None,
     )
     page = page_arg()
-    hits, total = ([], 0) if errors else search_service.search(current_user, query, filters, page)
+    results, people = search_service.Results(), []
+    if not errors:
+        try:
+            results = search_service.search(current_user, query, filters, page)
+            if page == 1 and not filters.author:
+                people = search_service.people(current_user, query)
+        except DomainError as error:
+            errors.append(str(error.message))
     communities = db.session.execute(
         select(Community).where(readable_communities_clause(current_user)).order_by(Community.slug)
     ).scalars().all()
-    pages = max((total + search_service.PER_PAGE - 1) // search_service.PER_PAGE, 1)
-    return render_template("search/index.html", query=query, hits=hits, total=total, page=page,
-                           pages=pages, communities=communities, errors=errors, args=args,
+    return render_template("search/index.html", query=query, results=results, page=page, people=people,
+                           communities=communities, errors=errors, args=args,
                            page_args=pager_args(args, ("q", "community", "forum", "author", "from", "to")))

@@ -1,0 +1,139 @@
+"""How a parsed query becomes SQL on each database, and the vocabulary's similar words.
+
+Both databases answer the same question (see search_text): per document language,
+every term matches by its stem or its folded form (exact terms and phrases only
+as written, prefixes by their start). SQLite reads its FTS5 table, PostgreSQL its
+stored vector, whose GIN index one condition (any language's query) can use.
+"""
+from __future__ import annotations
+
+from functools import reduce
+
+from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
+
+from forum.extensions import db
+from forum.models import SearchDocument, SearchWord
+from forum.models.search import SIMPLE_CONFIG, TS_CONFIGS
+from forum.services.search_text import Query, similarity, trigrams
+
+VECTOR = literal_column("search_documents.search_vector")  # PostgreSQL only, see forum/models/search.py
+FTS = table("search_fts", column("rowid"))
+_ALL = "{title body title_stems body_stems}"
+_WORDS = "{title body}"
+RANK_WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"  # D, C, B (body), A (title): a title counts twice
+
+
+def dialect() -> str:
+    return db.engine.dialect.name
+
+
+def per_language(query: Query) -> dict[str, Query]:
+    """What to look for in each language's documents: today the same terms everywhere.
+    Cross-language search (a forum pair's matched replies) plugs in here, giving each
+    language its own terms; both databases build their SQL from this."""
+    return {lang: query for lang in TS_CONFIGS}
+
+
+# --- SQLite ----------------------------------------------------------------------------
+
+def _fts_term(term, language: str) -> str:
+    if term.kind == "word":
+        return f'{_ALL} : ("{term.stem(language)}" OR "{term.folded}")'
+    if term.kind == "prefix":
+        return f'{_ALL} : "{term.folded}" *'
+    return f'{_WORDS} : "{term.folded}"'  # exact word or phrase, as written
+
+
+def fts_match(query: Query) -> str:
+    """The FTS5 MATCH expression: per language, every term. Terms are \\w+ words only."""
+    return " OR ".join(f'(lang : "{lang}" AND ' + " AND ".join(_fts_term(t, lang) for t in terms.terms) + ")"
+                       for lang, terms in per_language(query).items())
+
+
+def sqlite_candidates(query: Query):
+    """(select of post_id and rank, condition) reading the FTS5 table."""
+    doc = SearchDocument
+    rank = (-literal_column("bm25(search_fts, 2.0, 1.0, 2.0, 1.0, 0.0)")).label("rank")
+    base = select(doc.post_id, rank).select_from(FTS).join(doc, doc.post_id == FTS.c.rowid)
+    return base, text("search_fts MATCH :match").bindparams(match=fts_match(query))
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+def _regconfig(name: str):
+    return literal_column(f"'{name}'::regconfig")
+
+
+def _ts_term(term, config: str):
+    simple = _regconfig(SIMPLE_CONFIG)
+    if term.kind == "word":  # its stem in the document's language, or its folded form
+        return func.plainto_tsquery(_regconfig(config), term.text).op("||")(func.plainto_tsquery(simple, term.text))
+    if term.kind == "prefix":
+        return func.to_tsquery(simple, literal(term.folded + ":*"))
+    if term.kind == "phrase":
+        return func.phraseto_tsquery(simple, term.text)
+    return func.plainto_tsquery(simple, term.text)
+
+
+def tsqueries(query: Query) -> dict:
+    """The whole query in each language's configuration: every term, AND."""
+    return {lang: reduce(lambda a, b: a.op("&&")(b), (_ts_term(t, TS_CONFIGS[lang]) for t in terms.terms))
+            for lang, terms in per_language(query).items()}
+
+
+def postgres_candidates(query: Query):
+    doc = SearchDocument
+    queries = tsqueries(query)
+    # One indexable condition (either language's query) for the GIN index, then each
+    # document checked against the query of its own language.
+    either = VECTOR.op("@@")(reduce(lambda a, b: a.op("||")(b), queries.values()))
+    own = or_(*(and_(doc.language == lang, VECTOR.op("@@")(q)) for lang, q in queries.items()))
+    base = select(doc.post_id, doc.language, VECTOR.label("vector")).select_from(doc)
+    return base, and_(either, own), queries
+
+
+def postgres_rank(candidates, queries: dict):
+    from sqlalchemy import case
+
+    return case(*((candidates.c.language == lang,
+                   func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), candidates.c.vector, q, 1))
+                  for lang, q in queries.items()))
+
+
+# --- the vocabulary ------------------------------------------------------------------------
+
+def add_words(words: set[str]) -> None:
+    """Remember these folded words (and, on SQLite, their trigrams); no commit."""
+    if not words:
+        return
+    rows = [{"word": w} for w in sorted(words)]
+    if dialect() == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(SearchWord).on_conflict_do_nothing(), rows)
+    if dialect() == "sqlite":
+        db.session.execute(text("INSERT OR IGNORE INTO search_word_trigrams (trigram, word) VALUES (:t, :w)"),
+                           [{"t": t, "w": w} for w in sorted(words) for t in sorted(trigrams(w))])
+
+
+def similar_words(word: str, limit: int = 5, threshold: float = 0.3) -> list[str]:
+    """Known words that look like this one, most alike first (pg_trgm's similarity on both)."""
+    if dialect() == "postgresql":
+        return list(db.session.execute(
+            select(SearchWord.word).where(SearchWord.word.op("%")(word), SearchWord.word != word)
+            .order_by(func.similarity(SearchWord.word, word).desc(), SearchWord.word).limit(limit)
+        ).scalars())
+    grams = sorted(trigrams(word))
+    rows = db.session.execute(text(
+        "SELECT word FROM search_word_trigrams WHERE trigram IN (SELECT value FROM json_each(:grams)) "
+        "AND word != :word GROUP BY word ORDER BY count(*) DESC LIMIT 50"
+    ).bindparams(grams=_json(grams), word=word)).scalars().all()
+    scored = sorted(((similarity(word, w), w) for w in rows), key=lambda p: (-p[0], p[1]))
+    return [w for score, w in scored if score >= threshold][:limit]
+
+
+def _json(values) -> str:
+    import json
+
+    return json.dumps(values)
