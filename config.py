@@ -72,6 +72,9 @@ class Config:
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
     MAIL_BATCH_SIZE = int(os.environ.get("MAIL_BATCH_SIZE", "100"))
+    # One message's delivery is bounded by the SMTP timeouts (30 s per step); a message still
+    # "sending" after this long, claimed by a delivery run by hand, is of unknown outcome.
+    MAIL_SENDING_TIMEOUT_SECONDS = int(os.environ.get("MAIL_SENDING_TIMEOUT_SECONDS", "300"))
 
     # Rate limits (Flask-Limiter). Redis when REDIS_URL is set, so several
     # web servers share the counters.

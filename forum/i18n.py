@@ -78,6 +78,10 @@ RESOLUTION_LABELS = {
 NEWSLETTER_STATUS_LABELS = {"draft": _l("Draft"), "scheduled": _l("Scheduled"), "sending": _l("Sending"),
                             "sent": _l("Sent")}
 
+# Outbox message states, as organizers and admins read them.
+OUTBOX_STATUS_LABELS = {"queued": _l("Waiting"), "sending": _l("Sending"), "sent": _l("Delivered"),
+                        "failed": _l("Failed"), "unknown": _l("Outcome unknown"), "resent": _l("Resent")}
+
 # Language names inside sentences, in the UI language (the switcher uses endonyms).
 LANGUAGE_LABELS = {"es": _l("Spanish"), "en": _l("English")}
 
@@ -328,6 +332,7 @@ def init_app(app: Flask) -> None:
         action_label=lambda code: str(ACTION_LABELS.get(code, code)),
         resolution_label=lambda code: str(RESOLUTION_LABELS.get(code, code)),
         status_label=lambda code: str(NEWSLETTER_STATUS_LABELS.get(code, code)),
+        outbox_status_label=lambda code: str(OUTBOX_STATUS_LABELS.get(code, code)),
         language_names=LANGUAGE_NAMES,
         language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
         format_dt=format_dt,

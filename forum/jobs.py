@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -24,10 +26,31 @@ from forum.services import leases
 
 log = logging.getLogger(__name__)
 HOLDER = leases.holder_id()
+# Set when the scheduler is told to stop: no job starts, and a delivery stops after the
+# message in hand.
+STOPPING = threading.Event()
+# How long a stopping scheduler waits for the jobs in flight before it hands the lease over
+# (systemd's TimeoutStopSec for forum-scheduler is 20 s).
+STOP_WAIT_SECONDS = 15
+_running = {"jobs": 0}
+_running_changed = threading.Condition()
 
 
 def _run(app: Flask, name: str, work, *, quiet_when_idle: bool = False):
     """Run one job if this process holds the scheduler lease; one log line per run."""
+    if STOPPING.is_set():
+        return None
+    with _running_changed:
+        _running["jobs"] += 1
+    try:
+        return _run_holding_lease(app, name, work, quiet_when_idle)
+    finally:
+        with _running_changed:
+            _running["jobs"] -= 1
+            _running_changed.notify_all()
+
+
+def _run_holding_lease(app: Flask, name: str, work, quiet_when_idle: bool):
     with app.app_context():
         ttl = timedelta(seconds=app.config["SCHEDULER_LEASE_SECONDS"])
         try:
@@ -51,7 +74,8 @@ def _run(app: Flask, name: str, work, *, quiet_when_idle: bool = False):
 
 
 def deliver_outbox(app: Flask) -> dict[str, int] | None:
-    return _run(app, "deliver_outbox", mail.deliver_due, quiet_when_idle=True)
+    return _run(app, "deliver_outbox", lambda: mail.deliver_due(holder=HOLDER, should_stop=STOPPING.is_set),
+                quiet_when_idle=True)
 
 
 def announce_openings(app: Flask) -> int | None:
@@ -87,19 +111,21 @@ def seal_rounds(app: Flask) -> int | None:
 
 
 def sweep_outbox(app: Flask) -> int | None:
-    return _run(app, "sweep_outbox", mail.sweep_interrupted)
+    """Messages left "sending" by a scheduler that died are shown as of unknown outcome within a minute."""
+    return _run(app, "sweep_outbox", mail.sweep_interrupted, quiet_when_idle=True)
 
 
 def configure(scheduler, app: Flask):
     every_minute = dict(max_instances=1, coalesce=True, replace_existing=True)
-    scheduler.add_job(deliver_outbox, "interval", args=[app], id="deliver_outbox",
+    at_start = datetime.now(timezone.utc)  # a restarted scheduler takes the lease and delivers at once
+    scheduler.add_job(deliver_outbox, "interval", args=[app], id="deliver_outbox", next_run_time=at_start,
                       seconds=app.config["OUTBOX_INTERVAL_SECONDS"], **every_minute)
     scheduler.add_job(announce_openings, "interval", args=[app], id="announce_openings", minutes=1, **every_minute)
     scheduler.add_job(send_newsletters, "interval", args=[app], id="send_newsletters", minutes=1, **every_minute)
     scheduler.add_job(send_webinar_reminders, "interval", args=[app], id="send_webinar_reminders", minutes=1,
                       **every_minute)
     scheduler.add_job(seal_rounds, "interval", args=[app], id="seal_rounds", minutes=1, **every_minute)
-    scheduler.add_job(sweep_outbox, "interval", args=[app], id="sweep_outbox", minutes=15, **every_minute)
+    scheduler.add_job(sweep_outbox, "interval", args=[app], id="sweep_outbox", minutes=1, **every_minute)
     zone = app.config["DEFAULT_TIMEZONE"]
     hour = app.config["DIGEST_HOUR"]
     scheduler.add_job(send_digests, "cron", args=[app, "daily"], id="daily_digests", hour=hour, minute=0,
@@ -126,13 +152,35 @@ def start_in_process_scheduler(app: Flask) -> None:
 
 
 def run_blocking(app: Flask) -> None:
+    """`flask scheduler`: runs until SIGTERM (systemd's stop and restart) or SIGINT (Ctrl-C),
+    then lets the jobs in flight finish and releases the lease, so another scheduler takes
+    over at its next tick instead of SCHEDULER_LEASE_SECONDS later."""
     from forum.logs import configure as configure_logs
 
     configure_logs(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT", "text"))
     scheduler = configure(BlockingScheduler(timezone="UTC"), app)
+
+    def stop(signum, _frame):
+        log.info("scheduler %s stopping on %s", HOLDER, signal.Signals(signum).name)
+        STOPPING.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
     log.info("scheduler started as %s with jobs: %s", HOLDER, ", ".join(j.id for j in scheduler.get_jobs()))
     try:
         scheduler.start()
     finally:
+        STOPPING.set()
+        _wait_for_running_jobs(STOP_WAIT_SECONDS)
         with app.app_context():
             leases.release(HOLDER)  # a clean stop hands over at once
+        log.info("scheduler %s stopped and released the lease", HOLDER)
+
+
+def _wait_for_running_jobs(seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    with _running_changed:
+        while _running["jobs"] and time.monotonic() < deadline:
+            _running_changed.wait(deadline - time.monotonic())

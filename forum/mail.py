@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Callable
 
 import css_inline
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
@@ -174,21 +175,32 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** attempts, 24 * 60))
 
 
-def claim(message_id: int, now: datetime) -> bool:
-    """Take one due message for this deliverer; False if someone else has it."""
+def claim(message_id: int, now: datetime, holder: str | None = None) -> bool:
+    """Take one due message for this deliverer; False if someone else has it.
+
+    `claimed_at` is the moment of the claim (not the batch's start), and `claimed_by` the
+    scheduler lease holder, so the sweep can tell a message in a live deliverer's hands from
+    one left by a deliverer that died.
+    """
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued",
                OutboxMessage.next_attempt_at <= now)
-        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(status="sending", claimed_at=utcnow(), claimed_by=holder, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount == 1
 
 
-def deliver_due(limit: int | None = None) -> dict[str, int]:
-    """Send due messages; returns counts of sent, failed (will retry) and given up."""
+def deliver_due(limit: int | None = None, *, holder: str | None = None,
+                should_stop: Callable[[], bool] | None = None) -> dict[str, int]:
+    """Send due messages; returns counts of sent, failed (will retry) and given up.
+
+    `holder` is the scheduler lease holder running this batch (None when run by hand);
+    `should_stop` is asked before each message, so a scheduler told to stop finishes the
+    message in hand and no more.
+    """
     config = current_app.config
     limit = limit or config["MAIL_BATCH_SIZE"]
     now = utcnow()
@@ -201,7 +213,9 @@ def deliver_due(limit: int | None = None) -> dict[str, int]:
     session = _SMTPSession()
     try:
         for message_id in ids:
-            if claim(message_id, now):
+            if should_stop is not None and should_stop():
+                break
+            if claim(message_id, now, holder):
                 _deliver_one(db.session.get(OutboxMessage, message_id), session, counts)
     finally:
         session.close()
@@ -234,20 +248,34 @@ def _deliver_one(message: OutboxMessage, session: _SMTPSession, counts: dict[str
     db.session.commit()
 
 
-def sweep_interrupted(older_than: timedelta = timedelta(minutes=15)) -> int:
-    """Messages claimed by a deliverer that died before saying how it went.
+def sweep_interrupted(older_than: timedelta | None = None) -> int:
+    """Messages left "sending" by a deliverer that stopped before saying how it went.
 
-    They may or may not have left: sending again could deliver twice, so they
-    are marked failed with the reason, for an operator to look at.
+    They may or may not have left: sending again by itself could deliver twice, so they
+    become "unknown", shown to organizers and admins, who can resend them. A message
+    claimed by a scheduler that no longer holds the lease is swept at once; one claimed
+    by a delivery run by hand (or by the live holder, stuck) once it has been sending for
+    longer than any single delivery can take (MAIL_SENDING_TIMEOUT_SECONDS).
     """
-    stale = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.status == "sending",
-                                    OutboxMessage.claimed_at < utcnow() - older_than)
-        .values(status="failed", last_error="delivery interrupted: check the mail server's log before resending")
+    from forum.services.leases import live_holder
+
+    now = utcnow()
+    if older_than is None:
+        older_than = timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT_SECONDS"])
+    abandoned = OutboxMessage.claimed_at < now - older_than
+    holder = live_holder(now=now)
+    orphaned = OutboxMessage.claimed_by.is_not(None)
+    if holder is not None:
+        orphaned = and_(orphaned, OutboxMessage.claimed_by != holder)
+    swept = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == "sending", or_(abandoned, orphaned))
+        .values(status="unknown", last_error=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
-    return stale
+    if swept:
+        log.warning("outbox: %s message(s) interrupted while sending, outcome unknown", swept)
+    return swept
 
 
 __all__ = ["build_mime", "deliver_due", "queue_email", "render_email"]

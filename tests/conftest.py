@@ -97,7 +97,9 @@ def app():
 
 @pytest.fixture(autouse=True)
 def _clean_database(app):
-    """Each test starts with empty tables and fresh rate-limit counters."""
+    """Each test starts with empty tables and fresh rate-limit counters, and CSRF protection on
+    (a fixture that turned it off for the rest of the session once hid every missing token)."""
+    assert app.config.get("WTF_CSRF_ENABLED", True), "an earlier test turned CSRF protection off"
     ctx = app.app_context()
     ctx.push()
     yield

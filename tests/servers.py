@@ -52,14 +52,25 @@ def gunicorn(database_url: str, workers: int = 2, **env_overrides):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: Client(base).get("/healthz")[0] == 200, 30, process, log.name)
+        wait_for(lambda: Client(base).get("/healthz")[0] == 200, 120, process, log.name)  # a bound, not a speed test
         yield base, log.name
     finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen, timeout: float = 15) -> tuple[str | None, str | None]:
+    """Terminate (SIGTERM, as systemd stops a service), then kill after `timeout`; its output.
+
+    Every process a test starts is stopped this way in a fixture's or a `finally`, so none
+    outlives its test holding a lease, a port or a database connection.
+    """
+    if process.poll() is None:
         process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()
 
 
 def wait_for(check, seconds: float, process=None, log_path=None) -> None:
@@ -85,7 +96,7 @@ class Client:
         self.cookies: dict[str, str] = {}
 
     def _request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, dict]:
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=120)  # a bound for a loaded machine
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -168,11 +168,20 @@ def test_members_cannot_edit_or_delete_someone_elses_post(client, db, login, wor
     post = posting.add_post(q1, ben, "mío")
     db.session.commit()
     login(ana)
-    assert client.get(f"/posts/{post.id}/edit").status_code == 302
-    client.post(f"/posts/{post.id}/edit", data={"body": "hackeado"})
-    client.post(f"/posts/{post.id}/delete")
+    refused = "Puedes editar tus publicaciones mientras el foro está abierto."
+    assert refused in client.get(f"/posts/{post.id}/edit", follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/posts/{post.id}/edit", data={"body": "hackeado"}, follow_redirects=True)
+    assert refused in page.get_data(as_text=True)
+    assert client.get(f"/posts/{post.id}/delete").status_code == 403
+    page = client.post(f"/posts/{post.id}/delete", follow_redirects=True)
+    assert "Puedes eliminar tus publicaciones mientras el foro está abierto." in page.get_data(as_text=True)
     db.session.refresh(post)
     assert post.body_md == "mío" and post.deleted_at is None
+    # Ben, the author, can: the refusals above were about Ana, not a broken form.
+    login(ben)
+    assert client.post(f"/posts/{post.id}/edit", data={"body": "mío, corregido"}).status_code == 302
+    db.session.refresh(post)
+    assert post.body_md == "mío, corregido"
 
 
 def test_edit_refuses_empty_text_and_keeps_what_was_typed(client, db, login, world):
@@ -223,7 +232,8 @@ def test_edit_and_delete_end_when_the_forum_closes(client, db, login, world):
     post = last_post(db)
     pair.closes_at = pair.opens_at + timedelta(hours=1)
     db.session.commit()
-    client.post(f"/posts/{post.id}/edit", data={"body": "tarde"})
+    page = client.post(f"/posts/{post.id}/edit", data={"body": "tarde"}, follow_redirects=True)
+    assert "Puedes editar tus publicaciones mientras el foro está abierto." in page.get_data(as_text=True)
     db.session.refresh(post)
     assert post.body_md == "a tiempo"
 
@@ -243,7 +253,8 @@ def test_useful_once_per_member_can_be_undone_and_not_on_own_posts(client, db, l
     assert post.useful_count == 0
     client.post("/auth/logout")
     login(ben)
-    client.post(f"/posts/{post.id}/useful")
+    page = client.post(f"/posts/{post.id}/useful", follow_redirects=True).get_data(as_text=True)
+    assert "You cannot mark this post as useful." in page  # Ben reads English
     db.session.refresh(post)
     assert post.useful_count == 0
 

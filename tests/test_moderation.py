@@ -7,7 +7,7 @@ from forum.mail import deliver_due
 from forum.models import (
     Flag, Membership, ModerationLog, Post, PostTheme, Revision, SynthesisNote, Theme, Thread, utcnow,
 )
-from forum.services import moderation, posting
+from forum.services import DomainError, moderation, posting
 from tests.conftest import forum_of, text_part, thread_url
 
 
@@ -313,13 +313,15 @@ def test_double_hides_and_restores_move_the_counters_once(db, world):
     post = posting.add_post(q, world["ana"], "doble")
     db.session.commit()
     moderation.hide(world["mod"], post, "motivo")
-    with pytest.raises(Exception):
+    with pytest.raises(DomainError) as refused:
         moderation.hide(world["mod"], post, "otra vez")
+    assert str(refused.value.message) == "Esta publicación ya está oculta."
     db.session.refresh(q)
     assert q.reply_count == 0
     moderation.restore(world["mod"], post)
-    with pytest.raises(Exception):
+    with pytest.raises(DomainError) as refused:
         moderation.restore(world["mod"], post)
+    assert str(refused.value.message) == "Esta publicación no está oculta."
     db.session.refresh(q)
     assert q.reply_count == 1
 
@@ -355,14 +357,19 @@ def test_members_cannot_flag_the_guiding_question_itself(client, db, login, worl
 
 
 def test_a_suspended_moderator_cannot_moderate(db, world):
-
+    first = posting.add_post(world["q_es"], world["ana"], "antes")
+    db.session.commit()
+    moderation.hide(world["mod"], first, "puede")  # allowed the moment before
     m = db.session.execute(db.select(Membership).filter_by(user_id=world["mod"].id)).scalar_one()
     m.suspended_until = utcnow() + timedelta(days=1)
     db.session.commit()
     post = posting.add_post(world["q_es"], world["ana"], "x")
     db.session.commit()
-    with pytest.raises(Exception):
+    with pytest.raises(DomainError) as refused:
         moderation.hide(world["mod"], post, "no")
+    assert str(refused.value.message) == "Solo los moderadores de la comunidad pueden hacer esto."
+    db.session.refresh(post)
+    assert post.hidden_at is None
 
 
 def test_forum_opened_notifications_list_without_error(client, db, login, world):

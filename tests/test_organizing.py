@@ -9,13 +9,18 @@ from forum.models import (
     Community, Forum, ForumPair, Membership, Notification, Post, TextRevision, Thread, utcnow,
 )
 from forum.services import organizing, posting
+from tests.dates import this_year, year_ahead
 
+# A 1 December at least a month ahead, whenever the tests run, and a span around today.
+DECEMBER = year_ahead(12, 1)
+LONG_AGO, LONG_AHEAD = f"{this_year() - 1}-01-01T09:00", f"{this_year() + 1}-01-01T09:00"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
 
 
 def pair_data(**changes):
     data = {
-        "slug": "agua", "languages": "es,en", "opens_at": "2026-12-01T09:00", "closes_at": "2027-02-01T09:00",
+        "slug": "agua", "languages": "es,en", "opens_at": f"{DECEMBER}-12-01T09:00",
+        "closes_at": f"{DECEMBER + 1}-02-01T09:00",
         "title_es": "Agua y territorio", "title_en": "Water and territory",
         "summary_es": "Un foro sobre el agua.", "summary_en": "A forum on water.",
         "concept_note_es": "## Nota\n\nEl **agua** importa.", "concept_note_en": "## Note\n\n**Water** matters.",
@@ -56,7 +61,7 @@ def test_organizer_creates_a_draft_pair_in_one_form(client, db, login, org):
     titles = db.session.execute(db.select(Thread.title).filter_by(forum_id=es.id).order_by(Thread.position)).scalars().all()
     assert titles == ["¿Primera?", "¿Segunda?", "¿Tercera?"]
     # Dates were entered in the community's zone (Santiago, UTC-3 in December).
-    assert pair.opens_at.isoformat() == "2026-12-01T12:00:00+00:00"
+    assert pair.opens_at.isoformat() == f"{DECEMBER}-12-01T12:00:00+00:00"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Este es un borrador" in page
     client.post("/auth/logout")
@@ -79,7 +84,7 @@ def test_questions_are_added_reordered_and_removed_without_saving(client, db, lo
 
 
 @pytest.mark.parametrize("changes,message", [
-    ({"closes_at": "2026-11-01T09:00"}, "El foro debe cerrar después de abrir."),
+    ({"closes_at": f"{DECEMBER}-11-01T09:00"}, "El foro debe cerrar después de abrir."),
     ({"questions-0-title_es": "", "questions-0-title_en": "", "questions-1-title_es": "", "questions-1-title_en": "",
       "questions-2-title_es": "", "questions-2-title_en": ""}, "Escribe al menos una pregunta orientadora."),
     ({"title_en": ""}, "Ponle un título al foro en este idioma."),
@@ -167,7 +172,7 @@ def test_watchers_of_the_community_are_told_once_when_it_opens(client, db, login
 def test_editing_published_texts_keeps_revisions_and_questions_with_replies_can_only_be_hidden(client, db, login, org):
     community, organizer, member = org
     login(organizer)
-    new_pair(client, community, action="publish", opens_at="2020-01-01T09:00", closes_at="2030-01-01T09:00")
+    new_pair(client, community, action="publish", opens_at=LONG_AGO, closes_at=LONG_AHEAD)
     pair = db.session.execute(db.select(ForumPair)).scalar_one()
     es = db.session.execute(db.select(Forum).filter_by(pair_id=pair.id, language="es")).scalar_one()
     first = db.session.execute(db.select(Thread).filter_by(forum_id=es.id, position=1)).scalar_one()
@@ -219,11 +224,11 @@ def test_announcement_in_both_languages_with_local_dates_questions_and_link(clie
     new_pair(client, community)
     pair = db.session.execute(db.select(ForumPair)).scalar_one()
     page = client.get(f"/c/{community.slug}/organize/pairs/{pair.id}/announcement").get_data(as_text=True)
-    assert "Foro «Agua y territorio»: del 1 de diciembre de 2026 al 1 de febrero de 2027" in page
-    assert "1 de diciembre de 2026, 9:00" in page and "America/Santiago" in page
+    assert f"Foro «Agua y territorio»: del 1 de diciembre de {DECEMBER} al 1 de febrero de {DECEMBER + 1}" in page
+    assert f"1 de diciembre de {DECEMBER}, 9:00" in page and "America/Santiago" in page
     assert "1. ¿Primera?" in page and "3. ¿Tercera?" in page
     assert "http://localhost/c/red/f/agua-es" in page
-    assert "Forum “Water and territory”: December 1, 2026 to February 1, 2027" in page
+    assert f"Forum “Water and territory”: December 1, {DECEMBER} to February 1, {DECEMBER + 1}" in page
 
 
 def test_only_organizers_and_admins_organize(client, db, login, org, make_user, make_community):
@@ -288,11 +293,11 @@ def test_non_admins_cannot_create_communities_and_bad_logos_are_refused(client, 
 def test_an_open_pair_keeps_its_question_numbers_and_new_ones_go_last(client, db, login, org):
     community, organizer, member = org
     login(organizer)
-    new_pair(client, community, action="publish", opens_at="2020-01-01T09:00", closes_at="2030-01-01T09:00")
+    new_pair(client, community, action="publish", opens_at=LONG_AGO, closes_at=LONG_AHEAD)
     pair = db.session.execute(db.select(ForumPair)).scalar_one()
     ids = {lang: db.session.execute(db.select(Thread.id).join(Forum).filter(Forum.language == lang)
                                     .order_by(Thread.position)).scalars().all() for lang in ("es", "en")}
-    data = pair_data(opens_at="2020-01-01T09:00", closes_at="2030-01-01T09:00",
+    data = pair_data(opens_at=LONG_AGO, closes_at=LONG_AHEAD,
                      **{f"questions-{i}-thread_{lang}": str(ids[lang][i]) for i in range(3) for lang in ("es", "en")})
     data.update({"questions-3-title_es": "¿Cuarta?", "questions-3-title_en": "Fourth?"})
     assert client.post(f"/c/{community.slug}/organize/pairs/{pair.id}/edit", data=data).status_code == 302

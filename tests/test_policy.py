@@ -89,10 +89,14 @@ def test_closed_forum_reply_is_for_moderators_only(make_community, make_pair, pe
 def test_deleted_accounts_can_do_nothing(make_community, make_pair, people, app):
     from forum.models import utcnow
 
-    _, thread = _world(make_community, make_pair, people, "public")
+    community, thread = _world(make_community, make_pair, people, "public")
+    with app.test_request_context():  # what the member could do the moment before
+        assert can(people["member"], "thread.reply", thread) and can(people["member"], "resource.add", community)
     people["member"].deleted_at = utcnow()
     with app.test_request_context():
         assert not can(people["member"], "thread.reply", thread)
+        assert not can(people["member"], "resource.add", community)
+        assert not can(people["member"], "community.view_directory", community)
 
 
 @pytest.mark.parametrize("visibility,allowed", [
@@ -112,7 +116,14 @@ def test_suspended_members_can_do_nothing(make_community, make_pair, people, app
     from forum.models import utcnow
 
     _, thread = _world(make_community, make_pair, people, "public")
+    community = thread.forum.community
+    with app.test_request_context():  # what the moderator could do the moment before
+        assert can(people["moderator"], "thread.reply", thread) and can(people["moderator"], "community.moderate",
+                                                                         community)
     people["moderator"].suspended_until = utcnow() + timedelta(days=1)
     with app.test_request_context():
         assert not can(people["moderator"], "thread.reply", thread)
-        assert not can(people["moderator"], "community.moderate", thread.forum.community)
+        assert not can(people["moderator"], "community.moderate", community)
+    people["moderator"].suspended_until = utcnow() - timedelta(minutes=1)  # the suspension is over
+    with app.test_request_context():
+        assert can(people["moderator"], "thread.reply", thread)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 import vobject
@@ -14,6 +14,9 @@ from forum import jobs, mail
 from forum.models import Registration, User, Webinar, utcnow
 from forum.services import webinars
 from tests.conftest import PASSWORD, html_part, link_in, outbox, text_part
+from tests.dates import clock_change, this_year, wall_clock, year_ahead
+
+NEXT_YEAR = this_year() + 1
 
 JOIN = "https://meet.example.org/resiliencia-123"
 
@@ -57,20 +60,24 @@ def _deliver(smtp):
 
 def test_organizer_schedules_in_a_chosen_zone_and_everyone_sees_it_right_across_dst(
         client, login, db, make_user, make_community):
-    """Chile leaves daylight saving time on 4 April 2027: 10:00 in Santiago is 13:00 UTC the
-    week before and 14:00 UTC the week after; Mexico City (no DST) sees 07:00 and then 08:00."""
+    """Chile leaves daylight saving time (in April, under today's rules): 10:00 in Santiago is
+    13:00 UTC the week before and 14:00 UTC the week after; Mexico City (no DST) sees 07:00 and
+    then 08:00. The dates are those of the next such change, whenever the test runs."""
+    change = clock_change("America/Santiago", from_offset=-3, to_offset=-4)
+    day = wall_clock(change, -4).date()
+    before_day, after_day = day - timedelta(days=3), day + timedelta(days=4)
     organizer = make_user("Marcia")
     make_community("red", members={organizer: "organizer"})
     login(organizer)
-    form = {"title_es": "Antes del cambio", "title_en": "Before the change", "starts_at": "2027-04-01T10:00",
+    form = {"title_es": "Antes del cambio", "title_en": "Before the change", "starts_at": f"{before_day}T10:00",
             "timezone": "America/Santiago", "duration_minutes": "90", "languages": "es,en",
             "join_url": JOIN, "speakers-0-name": "Rosa Quispe", "speakers-0-role": "speaker"}
     assert client.post("/c/red/webinars/new", data=form).status_code == 302
-    assert client.post("/c/red/webinars/new", data=dict(form, starts_at="2027-04-08T10:00", title_es="Después",
+    assert client.post("/c/red/webinars/new", data=dict(form, starts_at=f"{after_day}T10:00", title_es="Después",
                                                          title_en="After")).status_code == 302
     before, after = db.session.execute(db.select(Webinar).order_by(Webinar.starts_at)).scalars().all()
-    assert before.starts_at == datetime(2027, 4, 1, 13, 0, tzinfo=timezone.utc)
-    assert after.starts_at == datetime(2027, 4, 8, 14, 0, tzinfo=timezone.utc)
+    assert before.starts_at == datetime.combine(before_day, time(13, 0), timezone.utc)
+    assert after.starts_at == datetime.combine(after_day, time(14, 0), timezone.utc)
 
     viewer = make_user("Lector", timezone="America/Mexico_City")
     login(viewer)
@@ -89,7 +96,7 @@ def test_organizer_schedules_in_a_chosen_zone_and_everyone_sees_it_right_across_
     # The organizer's form shows the time back in the zone it was entered in.
     login(organizer)
     edit = client.get(f"/c/red/webinars/{after.id}/edit").get_data(as_text=True)
-    assert 'value="2027-04-08T10:00"' in edit
+    assert f'value="{after_day}T10:00"' in edit
 
 
 def test_bad_input_is_refused_with_translated_messages_and_nothing_lost(client, login, db, make_user, make_community):
@@ -110,8 +117,8 @@ def test_bad_input_is_refused_with_translated_messages_and_nothing_lost(client, 
     assert db.session.execute(db.select(Webinar)).first() is None
     # A deadline after the start, and a number where a number is expected.
     response = client.post("/c/red/webinars/new", data={
-        "title_es": "T", "title_en": "T", "starts_at": "2027-01-10T10:00", "timezone": "America/Lima",
-        "registration_deadline": "2027-01-11T10:00", "duration_minutes": "abc", "languages": "es,en"})
+        "title_es": "T", "title_en": "T", "starts_at": f"{NEXT_YEAR}-01-10T10:00", "timezone": "America/Lima",
+        "registration_deadline": f"{NEXT_YEAR}-01-11T10:00", "duration_minutes": "abc", "languages": "es,en"})
     assert response.status_code == 400
     assert "Las inscripciones deben cerrar antes de que empiece el seminario web." in response.get_data(as_text=True)
 
@@ -277,7 +284,8 @@ def test_changing_the_time_sends_an_update_and_cancelling_sends_a_cancel_with_th
     client.post(f"/c/red/webinars/{webinar.id}/register")
     _deliver(smtp)
     login(organizer)
-    form = {"title_es": "Seminario de cierre", "title_en": "Closing webinar", "starts_at": "2030-06-10T15:30",
+    year = year_ahead(6, 10)
+    form = {"title_es": "Seminario de cierre", "title_en": "Closing webinar", "starts_at": f"{year}-06-10T15:30",
             "timezone": "America/Bogota", "duration_minutes": "60", "languages": "es,en", "join_url": JOIN,
             "speakers-0-name": "Rosa Quispe", "speakers-0-role": "speaker"}
     assert client.post(f"/c/red/webinars/{webinar.id}/edit", data=form).status_code == 302
@@ -287,7 +295,7 @@ def test_changing_the_time_sends_an_update_and_cancelling_sends_a_cancel_with_th
     assert len(updates) == 1 and "Bogotá" in text_part(updates[0])
     calendar, _part = _ics(updates[0])
     assert calendar.vevent.uid.value == webinar.uid and int(calendar.vevent.sequence.value) == 1
-    assert calendar.vevent.dtstart.value == datetime(2030, 6, 10, 20, 30, tzinfo=timezone.utc)
+    assert calendar.vevent.dtstart.value == datetime(year, 6, 10, 20, 30, tzinfo=timezone.utc)
 
     response = client.post(f"/c/red/webinars/{webinar.id}/cancel", follow_redirects=True)
     assert "Marca la casilla para confirmar la cancelación." in response.get_data(as_text=True)
@@ -535,12 +543,14 @@ def test_review_fixes_capacity_past_dates_clock_changes_and_attendance_before_th
     for member in members:
         webinars.register_member(member, webinar)
     login(organizer)
-    form = {"title_es": "T", "title_en": "T", "starts_at": "2030-01-10T10:00", "timezone": "America/Santiago",
+    form = {"title_es": "T", "title_en": "T", "starts_at": f"{NEXT_YEAR}-01-10T10:00", "timezone": "America/Santiago",
             "duration_minutes": "60", "languages": "es,en", "capacity": "2"}
     page = client.post(f"/c/red/webinars/{webinar.id}/edit", data=form).get_data(as_text=True)
     assert "3 personas ya tienen un lugar: el cupo no puede ser menor." in page
-    # Chile moves its clocks from 00:00 to 01:00 on 5 September 2027: 00:30 never happens there.
-    page = client.post("/c/red/webinars/new", data=dict(form, starts_at="2027-09-05T00:30", capacity="")).get_data(
+    # Chile moves its clocks an hour forward (in September, from 00:00 to 01:00 under today's
+    # rules): half an hour after the change, on the old clock, never happens there.
+    gap = wall_clock(clock_change("America/Santiago", from_offset=-4, to_offset=-3), -4) + timedelta(minutes=30)
+    page = client.post("/c/red/webinars/new", data=dict(form, starts_at=f"{gap:%Y-%m-%dT%H:%M}", capacity="")).get_data(
         as_text=True)
     assert "Esta hora no existe en esta zona horaria: ese día cambia la hora." in page
     # Attendance waits for the event; a header cell too long for CSV is refused, not a crash.

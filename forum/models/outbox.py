@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
 from forum.models.types import UTCDateTime, utcnow
 
-OUTBOX_STATES = ("queued", "sending", "sent", "failed")
+# "unknown": claimed by a deliverer that stopped before it could say how it went; it may or
+# may not have arrived, so it is never retried by itself. "resent": an organizer or admin sent
+# a new copy (the copy is another row, `resend_of_id` pointing here).
+OUTBOX_STATES = ("queued", "sending", "sent", "failed", "unknown", "resent")
+RESENDABLE = ("failed", "unknown")
 
 
 class OutboxMessage(db.Model):
@@ -35,6 +39,13 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The scheduler (lease holder) that claimed it: once that holder no longer holds the lease,
+    # a message it left "sending" is of unknown outcome at once. None for a delivery run by hand.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A resend: who sent a new copy and when (on the original), and which message it copies (on the copy).
+    resent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resend_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)

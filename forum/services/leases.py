@@ -13,7 +13,7 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
@@ -48,6 +48,15 @@ def acquire(holder: str, ttl: timedelta, name: str = SCHEDULER, now: datetime | 
     except IntegrityError:  # another process created it first
         db.session.rollback()
         return False
+
+
+def live_holder(name: str = SCHEDULER, now: datetime | None = None) -> str | None:
+    """Who holds the lease now; None when nobody does (never taken, released or lapsed)."""
+    lease = db.session.execute(select(SchedulerLease.holder, SchedulerLease.expires_at)
+                               .where(SchedulerLease.name == name)).first()
+    if lease is None or lease.expires_at <= (now or utcnow()):
+        return None
+    return lease.holder
 
 
 def release(holder: str, name: str = SCHEDULER) -> None:

@@ -237,11 +237,24 @@ def _queue_all(newsletter: Newsletter) -> None:
 
 
 def delivery_stats(newsletter: Newsletter) -> dict:
-    rows = db.session.execute(select(OutboxMessage.status, func.count(OutboxMessage.id)).where(
-        OutboxMessage.dedupe_key.like(f"newsletter:{newsletter.id}:%")).group_by(OutboxMessage.status)).all()
-    counts = dict(rows)
-    errors = db.session.execute(select(OutboxMessage.to_address, OutboxMessage.last_error, OutboxMessage.status).where(
-        OutboxMessage.dedupe_key.like(f"newsletter:{newsletter.id}:%"), OutboxMessage.last_error.is_not(None))
-        .limit(50)).all()
-    return {"queued": sum(counts.values()), "sent": counts.get("sent", 0), "waiting": counts.get("queued", 0),
-            "failed": counts.get("failed", 0), "errors": errors}
+    """How the edition's messages went: one per recipient (a resent one counts as its copy),
+    the failed and unknown ones to resend, and the resends already made with their outcome."""
+    from forum.services import outbox
+
+    prefix = _prefix(newsletter)
+    counts = outbox.counts(prefix)
+    return {"queued": counts["current"], "sent": counts["sent"], "waiting": counts["queued"] + counts["sending"],
+            "failed": counts["failed"], "unknown": counts["unknown"], "resent": counts["resent"],
+            "problems": outbox.problems(prefix), "resends": outbox.resends(prefix)}
+
+
+def resend_problems(user: User, newsletter: Newsletter):
+    """Resend the edition's failed messages and those of unknown outcome, once per click."""
+    from forum.services import outbox
+
+    _require(user, newsletter)
+    return outbox.resend(user, prefix=_prefix(newsletter))
+
+
+def _prefix(newsletter: Newsletter) -> str:
+    return f"newsletter:{newsletter.id}:"

@@ -68,6 +68,33 @@ def lift(user_id: int):
     return redirect(url_for("admin.users", q=person.email))
 
 
+@bp.get("/outbox")
+def outbox_page():
+    """Email that failed or may not have arrived, site-wide, and the resends with their outcome."""
+    from forum.services import outbox
+
+    page = page_arg()
+    rows = outbox.problems(limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+    counts = outbox.counts()
+    return render_template("admin/outbox.html", rows=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE, page=page,
+                           counts=counts, resends=outbox.resends())
+
+
+@bp.post("/outbox/resend")
+def outbox_resend():
+    """One message (its button) or every failed and unknown one (the button below the list)."""
+    from forum.services import outbox
+    from forum.views.newsletters import flash_resend
+    from forum.views.util import parse_id
+
+    ids = [parse_id(value) for value in request.form.getlist("message")]
+    ids = [value for value in ids if value is not None]
+    if not ids and request.form.get("scope") != "all":
+        abort(400)
+    flash_resend(outbox.resend(current_user, message_ids=ids or None))
+    return redirect(url_for("admin.outbox_page"))
+
+
 @bp.route("/communities/new", methods=["GET", "POST"])
 def new_community():
     from forum.forms import CommunityForm

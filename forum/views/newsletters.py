@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -183,6 +184,28 @@ def send(slug: str | None, newsletter_id: int):
     except DomainError as error:
         flash(str(error.message), "error")
     return redirect(link("show", community, newsletter_id=newsletter.id))
+
+
+@route("/<id:newsletter_id>/resend", methods=["POST"])
+@login_required
+def resend(slug: str | None, newsletter_id: int):
+    """One click: a new copy to each recipient whose message failed or may not have arrived."""
+    community = _composer(slug)
+    newsletter = _edition(community, newsletter_id)
+    flash_resend(newsletters.resend_problems(current_user, newsletter))
+    return redirect(link("show", community, newsletter_id=newsletter.id))
+
+
+def flash_resend(result) -> None:
+    if result.resent:
+        flash(ngettext("%(num)d message is on its way again.", "%(num)d messages are on their way again.",
+                       result.resent), "success")
+    if result.skipped:
+        flash(ngettext("%(num)d message was not resent: its recipient no longer wants this email.",
+                       "%(num)d messages were not resent: their recipients no longer want this email.",
+                       result.skipped), "info")
+    if not result.resent and not result.skipped:
+        flash(_("Nothing to resend: these messages were already resent."), "info")
 
 
 def _when(value: str | None, community: Community | None) -> datetime | None:

@@ -4,15 +4,15 @@ expression indexes whose vector every search computed again (through unaccent) t
 Adding the generated column fills it for every existing document (the table is rewritten
 once); SQLite is unchanged.
 
-Revision ID: 0011_search
-Revises: 0010
+Revision ID: 0012_search_vector
+Revises: 0011_markup
 Create Date: 2026-11-27 09:00:00
 
 """
 from alembic import op
 
-revision = '0011_search'
-down_revision = '0010'
+revision = '0012_search_vector'
+down_revision = '0011_markup'
 branch_labels = None
 depends_on = None
 

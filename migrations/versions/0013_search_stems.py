@@ -11,16 +11,16 @@ words in PostgreSQL's stored vector, and a vocabulary for "did you mean".
 Stems and words come from forum/services/search_text.py as it is when this runs; if the
 stemmer changes later, `flask --app forum search reindex` writes them again.
 
-Revision ID: 0012_search
-Revises: 0011_search
+Revision ID: 0013_search_stems
+Revises: 0012_search_vector
 Create Date: 2026-11-30 18:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_search'
-down_revision = '0011_search'
+revision = '0013_search_stems'
+down_revision = '0012_search_vector'
 branch_labels = None
 depends_on = None
 

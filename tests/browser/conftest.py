@@ -24,15 +24,14 @@ AXE_JS = Path(__import__("axe_playwright_python").__file__).with_name("axe.min.j
 
 @pytest.fixture
 def live_server(app):
-    """The app on a free loopback port, with CSRF on as in production."""
+    """The app on a free loopback port, with CSRF on, as in production and in every other test."""
+    assert app.config.get("WTF_CSRF_ENABLED", True), "CSRF protection is off"
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
-    app.config["WTF_CSRF_ENABLED"] = True
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
-    app.config["WTF_CSRF_ENABLED"] = False
 
 
 @pytest.fixture(scope="session")
@@ -68,12 +67,11 @@ def axe_scan(browser):
         context = browser.new_context(locale=locale, bypass_csp=True)
         page = context.new_page()
         if login:
-            base = url.split("/", 3)
-            page.goto("/".join(base[:3]) + "/auth/login")
-            page.locator("#email").fill(login[0])
-            page.locator("#password").fill(login[1])
-            page.locator("main form button[type=submit]").click()
+            sign_in(page, "/".join(url.split("/", 3)[:3]), *login)
         page.goto(url)
+        if login:  # the page scanned is the one asked for, seen by the person signed in
+            assert page.url == url, f"{url} went to {page.url}"
+            assert_signed_in(page)
         page.add_script_tag(path=str(AXE_JS))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         context.close()
@@ -93,8 +91,17 @@ def screenshot(page, name: str) -> Path:
 
 
 def sign_in(page, base: str, email: str, password: str) -> None:
-    """Sign in through the real form."""
+    """Sign in through the real form, and check that it worked: a refused or rate-limited
+    sign-in stays on the sign-in page, and whatever came next would test the wrong page."""
     page.goto(f"{base}/auth/login")
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert "/auth/login" not in page.url, f"signing in as {email} failed: {page.locator('main').inner_text()[:300]}"
+    assert_signed_in(page)
+
+
+def assert_signed_in(page) -> None:
+    """The header's sign-out form is there only for someone signed in."""
+    assert page.locator("form[action='/auth/logout']").count() == 1, f"not signed in on {page.url}"

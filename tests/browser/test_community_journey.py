@@ -75,10 +75,16 @@ def test_community_pages_have_no_serious_accessibility_violations(live_server, a
 
 @pytest.mark.parametrize("locale", ["es-ES", "en-US"])
 def test_signed_in_pages_have_no_serious_accessibility_violations(live_server, axe_scan, locale):
+    from forum.mail import queue_email
+
     seed_demo()
+    for n, status in enumerate(("failed", "unknown")):  # the outbox page lists them, with resend buttons
+        queue_email(to=f"p{n}@example.org", template="confirm_email", dedupe_key=f"a11y:{n}", locale="es",
+                    user=User(display_name="Persona"), token="t").status = status
+    db.session.commit()
     admin = ("admin@demo.example.org", "demo-admin-2026")
     for path in ("/c/red-planificacion/members/", "/c/red-planificacion/members/invite",
                  "/c/red-planificacion/members/import", "/c/red-planificacion/members/requests",
                  "/c/red-planificacion/resources/new", "/auth/profile", "/notifications/", "/admin/users",
-                 "/auth/account/delete"):
+                 "/admin/outbox", "/auth/account/delete"):
         assert axe_scan(live_server + path, locale=locale, login=admin) == [], path
