@@ -188,8 +188,10 @@ def digests_command(frequency: str):
 @click.option("--anonymise", is_flag=True, help="Participant 12 — country, sector, instead of names.")
 @click.option("--highlights-only", is_flag=True, help="Only the posts moderators highlighted.")
 @click.option("--forum-language", type=click.Choice(["es", "en"]), help="Only one forum of the pair.")
+@click.option("--question", type=click.IntRange(1, 999), help="Only one guiding question (its number).")
+@click.option("--theme", help="Only the posts of one theme (its code in the codebook).")
 def export_command(slug, community_slug, fmt, output, language, start, end, anonymise, highlights_only,
-                   forum_language):
+                   forum_language, question, theme):
     """Export a forum pair's synthesis report (Word, Markdown, CSV or JSON)."""
     import time
 
@@ -204,7 +206,8 @@ def export_command(slug, community_slug, fmt, output, language, start, end, anon
             raise click.ClickException(f"The pair has no forum in {forum_language!r}.")
         options = synthesis.ExportOptions(language=language, start=start.date() if start else None,
                                           end=end.date() if end else None, anonymise=anonymise,
-                                          highlights_only=highlights_only, forum_id=forum_id)
+                                          highlights_only=highlights_only, forum_id=forum_id,
+                                          question=question, theme=theme)
         report = synthesis.build(None, pair, options, progress=lambda step: click.echo(f"... {step}", err=True))
         click.echo(f"... writing {fmt}", err=True)
         files = report_files.render(report, fmt)
@@ -224,6 +227,10 @@ def export_command(slug, community_slug, fmt, output, language, start, end, anon
     click.echo(f"wrote {', '.join(str(p) for p in written)}: {stats.posts} posts by {stats.participants} "
                f"participants, {len(report.questions)} guiding questions; left out: {left} "
                f"({time.monotonic() - started:.1f}s)")
+    if report.findings:
+        click.echo(f"review before sharing: {len(report.findings)} things may still identify someone:", err=True)
+        for finding in report.findings[:50]:
+            click.echo(f"  post {finding.post_id}: {finding.kind}: {finding.text}", err=True)
 
 
 @click.command("backup")

@@ -328,6 +328,9 @@ class ExportForm(FlaskForm):
     anonymise = BooleanField(_l("Anonymise authors (“Participant 12 — Chile, subnational government”)"),
                              description=_l("Members who asked not to be named are anonymised in every export."))
     highlights_only = BooleanField(_l("Only the posts moderators highlighted"))
+    question = SelectField(_l("Guiding questions"), validate_choice=False)
+    theme = SelectField(_l("Themes"), validate_choice=False)
+    reviewed = HiddenField()
 
 
 class ProcessForm(FlaskForm):

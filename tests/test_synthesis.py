@@ -114,7 +114,8 @@ def test_the_docx_report_has_every_part_in_order_with_hand_counted_numbers(db, f
     assert headings[:len(expected)] == expected
     q1 = headings.index(next(h for h in headings if h.startswith("Pregunta orientadora 1:")))
     q2 = headings.index(next(h for h in headings if h.startswith("Pregunta orientadora 2:")))
-    assert headings[q1 + 1:q2] == ["Síntesis de la moderación", "Publicaciones destacadas", "Publicaciones por tema",
+    assert headings[q1 + 1:q2] == ["Síntesis de la moderación", "Español e inglés lado a lado",
+                                   "Publicaciones destacadas", "Publicaciones por tema",
                                    "Gobernanza (1)", "Riesgo (1)", "Otras publicaciones, por fecha"]
     institutions_at = headings.index("Instituciones participantes por país")
     assert headings[institutions_at + 1:] == ["Chile", "Trinidad y Tobago"]
@@ -187,7 +188,7 @@ def test_csv_of_posts_and_participants_and_the_json(db, forum_pair):
     assert [(p["author"], p["posts"], p["languages"]) for p in people] == [
         ("Ana Morales", "2", "es"), ("Ben Charles", "2", "en"), ("Participante 3", "1", "es"), ("Gus Soto", "1", "en")]
     data = json.loads(report_files.to_json(report))
-    assert data["schema_version"] == 1 and len(data["questions"]) == 2
+    assert data["schema_version"] == 2 and len(data["questions"]) == 2
     assert data["statistics"]["posts"] == 6 and data["questions"][0]["note"]["es"].startswith("La síntesis")
 
 

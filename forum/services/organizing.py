@@ -21,8 +21,17 @@ from sqlalchemy import delete, func, select, update
 from forum.extensions import db
 from forum.markup import clean_source
 from forum.models import (
-    PRE_MODERATION, Community, Forum, ForumPair, Post, Revision, TextRevision, Theme, Thread,
-    User, utcnow,
+    PRE_MODERATION,
+    Community,
+    Forum,
+    ForumPair,
+    Post,
+    Revision,
+    TextRevision,
+    Theme,
+    Thread,
+    User,
+    utcnow,
 )
 from forum.policy import can
 from forum.services import DomainError, posting, rendering
@@ -103,23 +112,37 @@ def blank_input(community: Community, questions: int = 3) -> PairInput:
                      questions=[QuestionInput() for _ in range(questions)])
 
 
+THEME_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+THEME_LABEL_MAX = 120
+
+
 def parse_themes(text: str) -> list[tuple[str, str, str]]:
-    """Codebook lines "code | etiqueta | label" (or two labels, the code made from the English one)."""
+    """Codebook lines "code | etiqueta | label" (or two labels, the code made from the English one).
+
+    A typed code is kept exactly as typed, so the codes in exported files match the organizer's own
+    codebook; one that cannot be kept is refused, never silently changed."""
     themes, seen = [], set()
     for number, line in enumerate((text or "").splitlines(), start=1):
         parts = [p.strip() for p in line.split("|")]
         if not any(parts):
             continue
         if len(parts) == 2:
-            parts = [re.sub(r"[^a-z0-9]+", "-", parts[1].lower()).strip("-"), parts[0], parts[1]]
+            parts = [re.sub(r"[^a-z0-9]+", "-", parts[1].lower()).strip("-")[:40], parts[0], parts[1]]
         if len(parts) != 3 or not all(parts):
             raise ValidationErrors({"themes": _l("Line %(n)d of the codebook: write “code | Spanish label | "
                                                  "English label”.", n=number)})
-        code = re.sub(r"[^a-z0-9]+", "-", parts[0].lower()).strip("-")[:40]
-        if not code or code in seen:
+        code = parts[0]
+        if not THEME_CODE.match(code):
+            raise ValidationErrors({"themes": _l(
+                "Line %(n)d of the codebook: a code has up to 40 letters without accents, digits, “_”, “-” or "
+                "“.”, and no spaces.", n=number)})
+        if max(len(parts[1]), len(parts[2])) > THEME_LABEL_MAX:
+            raise ValidationErrors({"themes": _l("Line %(n)d of the codebook: a label has at most %(max)d "
+                                                 "characters.", n=number, max=THEME_LABEL_MAX)})
+        if code.casefold() in seen:
             raise ValidationErrors({"themes": _l("Line %(n)d of the codebook repeats a code.", n=number)})
-        seen.add(code)
-        themes.append((code, parts[1][:120], parts[2][:120]))
+        seen.add(code.casefold())
+        themes.append((code, parts[1], parts[2]))
     return themes
 
 

@@ -99,23 +99,27 @@ def _outline(report: Report, lang: str):
                 yield Block("markdown", text)
         else:
             yield Block("note", gettext("The moderators have not written a synthesis of this question yet."))
+        yield from _comparison(section, report)
         terms = [t for terms in section.key_terms.values() for t in terms]
         if terms:
             yield Block("heading", gettext("Key terms (extracted automatically)"), level=2)
-            yield Block("note", gettext("Found by a keyword-extraction algorithm in what participants wrote: "
-                                        "a help for the writer, not a finding."))
+            yield Block("note", gettext("Words and pairs of words found automatically in what participants "
+                                        "wrote, with how many participants used each: a help for the writer, "
+                                        "not a finding."))
             for t_lang, found in section.key_terms.items():
                 if found:
-                    yield Block("paragraph", f"{names[t_lang].capitalize()}: " + " · ".join(found))
+                    yield Block("paragraph", f"{names[t_lang].capitalize()}: " + " · ".join(
+                        f"{term} ({people})" for term, people in found))
+        printed: dict[int, str] = {}
         if section.highlights:
             yield Block("heading", gettext("Highlighted posts"), level=2)
             for item in section.highlights:
+                printed[item.id] = gettext("Highlighted posts")
                 yield _post(item, lang, report.timezone)
         if section.themes:
             yield Block("heading", gettext("Posts by theme"), level=2)
             yield Block("table", rows=[[gettext("Theme"), gettext("Posts")]]
                         + [[group.label, str(len(group.posts))] for group in section.themes])
-            printed: dict[int, str] = {}
             for group in section.themes:
                 yield Block("heading", f"{group.label} ({len(group.posts)})", level=3)
                 for item in group.posts:
@@ -162,6 +166,33 @@ def _outline(report: Report, lang: str):
                                    + [str(sum(webinar.attended.values()))]])
         if webinar.recording_url:
             yield Block("paragraph", gettext("Recording: %(url)s", url=webinar.recording_url))
+
+
+def _comparison(section, report: Report):
+    """Spanish and English side by side: each theme's posts and share of the question in each language,
+    then the themes one language raises and the other does not."""
+    if len(report.languages) < 2 or not any(sum(r.posts.values()) for r in section.comparison):
+        return
+    names = LANGUAGE_NAMES[report.language]
+    yield Block("heading", gettext("Spanish and English side by side"), level=2)
+    header = [gettext("Theme")] + [f"{names[lang].capitalize()}" for lang in report.languages]
+    rows = [header] + [[row.label] + [f"{row.posts[lang]} ({row.shares[lang]:.0%})" for lang in report.languages]
+                       for row in section.comparison]
+    totals = [gettext("Posts in the question")] + [str(section.posts_by_language.get(lang, 0))
+                                                    for lang in report.languages]
+    yield Block("table", rows=rows + [totals])
+    for row in section.comparison:
+        if row.gap == "absent":
+            other = next(lang for lang in report.languages if lang != row.gap_language)
+            yield Block("paragraph", gettext("“%(theme)s” comes up in the %(here)s forum (%(n)d posts) and not at "
+                                             "all in the %(there)s forum.", theme=row.label, n=row.posts[other],
+                                             here=names[other], there=names[row.gap_language]))
+        elif row.gap == "stronger":
+            other = next(lang for lang in report.languages if lang != row.gap_language)
+            yield Block("paragraph", gettext("“%(theme)s” weighs more in the %(here)s forum (%(a).0f%% of its posts) "
+                                             "than in the %(there)s forum (%(b).0f%%).", theme=row.label,
+                                             here=names[row.gap_language], there=names[other],
+                                             a=100 * row.shares[row.gap_language], b=100 * row.shares[other]))
 
 
 def _statistics(report: Report, lang: str):
@@ -554,7 +585,9 @@ def to_json(report: Report) -> str:
             return value.isoformat()
         raise TypeError(type(value))
 
-    return json.dumps(dataclasses.asdict(report), default=default, ensure_ascii=False, indent=1)
+    data = dataclasses.asdict(report)
+    data.pop("findings", None)  # the organizer's review list quotes what may identify people: never shared
+    return json.dumps(data, default=default, ensure_ascii=False, indent=1)
 
 
 def render(report: Report, fmt: str) -> dict[str, bytes]:

@@ -11,6 +11,9 @@ deleted) ever enter; members who asked not to be named are quoted as
 """
 from __future__ import annotations
 
+import re
+import secrets
+import unicodedata
 import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -25,16 +28,31 @@ from forum.extensions import db
 from forum.i18n import country_name, sector_label
 from forum.markup import MENTION_RE, paragraph_text
 from forum.models import (
-    Forum, ForumPair, Post, PostTheme, SynthesisNote, Theme, Thread, User, Webinar, utcnow,
+    Forum,
+    ForumPair,
+    Membership,
+    Post,
+    PostTheme,
+    SynthesisNote,
+    Theme,
+    Thread,
+    User,
+    Webinar,
+    utcnow,
 )
 from forum.policy import can
-from forum.services import DomainError
+from forum.services import DomainError, anonymity
+from forum.services.key_terms import key_terms
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 GENDER_BUCKETS = ("women", "men", "other", "not_stated")
 _GENDER_BUCKET = {"woman": "women", "man": "men", "other": "other"}
 KEY_TERMS = 8
-KEY_TERMS_TEXT_LIMIT = 20_000  # characters per question and language given to the extractor
+# A theme is "absent" in a language when the other language gives it at least this many posts and
+# this share of the question's posts; "stronger" when its share is at least STRONGER times the other's.
+GAP_MIN_POSTS = 2
+GAP_MIN_SHARE = 0.15
+STRONGER = 2.0
 
 
 @dataclass
@@ -45,6 +63,8 @@ class ExportOptions:
     anonymise: bool = False
     highlights_only: bool = False
     forum_id: int | None = None        # one forum of the pair, or both
+    question: int | None = None        # one guiding question (its position), or all
+    theme: str | None = None           # one theme's posts (its code), or all
 
 
 @dataclass
@@ -77,7 +97,19 @@ class PostItem:
 class ThemeGroup:
     code: str
     label: str
-    posts: list[PostItem]
+    posts: list[PostItem]               # every live post tagged with the theme, highlighted or not
+    by_language: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ThemeShare:
+    """One theme of one question, in each forum language: posts and share of the question's posts."""
+    code: str
+    label: str
+    posts: dict[str, int]
+    shares: dict[str, float]
+    gap: str | None = None              # "absent" or "stronger" in `gap_language`, else None
+    gap_language: str | None = None
 
 
 @dataclass
@@ -88,8 +120,11 @@ class QuestionSection:
     highlights: list[PostItem]
     themes: list[ThemeGroup]
     remaining: list[PostItem]
-    key_terms: dict[str, list[str]]     # language -> terms, extracted automatically
+    key_terms: dict[str, list[tuple[str, int]]]  # language -> (term, participants using it), automatic
     post_count: int
+    posts_by_language: dict[str, int] = field(default_factory=dict)
+    participants_by_language: dict[str, int] = field(default_factory=dict)
+    comparison: list[ThemeShare] = field(default_factory=list)
 
 
 @dataclass
@@ -137,6 +172,9 @@ class Report:
     webinar: WebinarFigures | None
     left_out: dict[str, int] = field(default_factory=dict)  # what was not exported, and why
     consultations: list[tuple[str, list[list[str]]]] = field(default_factory=list)  # round title, results table
+    question: int | None = None         # the one question exported, if only one
+    theme: str | None = None            # the one theme exported, if only one
+    findings: list[anonymity.Finding] = field(default_factory=list)  # what may still identify someone
 
 
 def can_export(user, pair: ForumPair) -> bool:
@@ -150,8 +188,7 @@ def _window(pair: ForumPair, options: ExportOptions) -> tuple[datetime | None, d
     return start, end
 
 
-def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Report:
-    """Everything the report shows, read once; `progress(message)` hears each step."""
+def _check(user, pair: ForumPair, options: ExportOptions) -> None:
     if user is not None and not can_export(user, pair):
         raise DomainError(_l("Only the community's organizers and moderators can export its forums."))
     if options.language not in ("es", "en"):
@@ -162,20 +199,20 @@ def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Repor
             raise DomainError(_l("Use a date between the years 2000 and 2100."), field=name)
     if options.start and options.end and options.end < options.start:
         raise DomainError(_l("The last day must come after the first."), field="end")
-    say = progress or (lambda message: None)
-    forums = [f for f in pair.forums if options.forum_id in (None, f.id)]
-    if not forums:
-        raise DomainError(_l("Choose a forum of this pair."))
-    forum_ids = [f.id for f in forums]
-    start, end = _window(pair, options)
-    zone = pair.community.timezone or current_app.config["DEFAULT_TIMEZONE"]
+    if options.theme is not None and options.theme not in {t.code for t in pair.themes}:
+        raise DomainError(_l("Choose a theme of this pair's codebook."), field="theme")
 
-    say("reading posts")
-    conditions = [Thread.forum_id.in_(forum_ids)]
+
+def _read_live(forums: list[Forum], pair: ForumPair, options: ExportOptions):
+    """The live replies of the chosen forums, period and question, and how many were left out and why."""
+    start, end = _window(pair, options)
+    conditions = [Thread.forum_id.in_([f.id for f in forums])]
     if start:
         conditions.append(Post.created_at >= start)
     if end:
         conditions.append(Post.created_at < end)
+    if options.question is not None:
+        conditions += [Thread.kind == "guiding_question", Thread.position == options.question]
     rows = db.session.execute(
         select(Post, Thread, Forum.language).join(Thread, Thread.id == Post.thread_id)
         .join(Forum, Forum.id == Thread.forum_id).where(*conditions)
@@ -193,38 +230,61 @@ def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Repor
             left_out["hidden"] += 1
         else:
             live.append((post, thread, language))
-    say(f"{len(live)} posts to export")
+    return live, left_out
 
-    authors, handles = _authors(live, options)
-    themes = {t.id: t for t in pair.themes}
+
+def _theme_codes(live, themes: dict[int, Theme]) -> dict[int, list[str]]:
     theme_ids: dict[int, list[int]] = defaultdict(list)
-    post_ids = [p.id for p, _t, _l in live]
-    for chunk in _chunks(post_ids):
+    for chunk in _chunks([p.id for p, _t, _lang in live]):
         for post_id, theme_id in db.session.execute(
                 select(PostTheme.post_id, PostTheme.theme_id).where(PostTheme.post_id.in_(chunk))):
             theme_ids[post_id].append(theme_id)
+    return {post_id: [themes[t].code for t in sorted(ids, key=lambda t: themes[t].position) if t in themes]
+            for post_id, ids in theme_ids.items()}
+
+
+def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Report:
+    """Everything the report shows, read once; `progress(message)` hears each step."""
+    _check(user, pair, options)
+    with force_locale(options.language):  # every label in the report speaks the report's language
+        return _build(pair, options, progress)
+
+
+def _build(pair: ForumPair, options: ExportOptions, progress) -> Report:
+    say = progress or (lambda message: None)
+    forums = [f for f in pair.forums if options.forum_id in (None, f.id)]
+    if not forums:
+        raise DomainError(_l("Choose a forum of this pair."))
+    zone = pair.community.timezone or current_app.config["DEFAULT_TIMEZONE"]
+    say("reading posts")
+    live, left_out = _read_live(forums, pair, options)
+    themes = {t.id: t for t in pair.themes}
+    codes = _theme_codes(live, themes)
+    if options.theme is not None:
+        live = [row for row in live if options.theme in codes.get(row[0].id, [])]
+    say(f"{len(live)} posts to export")
+    authors, handles, redact = _authors(live, pair, options)
     base_url = current_app.config["BASE_URL"]
     items = [PostItem(
         id=post.id, question=thread.position if thread.kind == "guiding_question" else None,
         thread_title=thread.title, language=language,
         author=authors.get(post.author_id) or _former(),
-        created_at=post.created_at, text=_unmention(paragraph_text(post.body_html), handles, options.anonymise),
-        highlight=post.is_highlight,
-        useful=post.useful_count,
-        themes=[themes[t].code for t in sorted(theme_ids.get(post.id, []), key=lambda t: themes[t].position)
-                if t in themes],
+        created_at=post.created_at,
+        text=redact(_unmention(paragraph_text(post.body_html), handles, options.anonymise), post.author_id),
+        highlight=post.is_highlight, useful=post.useful_count, themes=codes.get(post.id, []),
         reply_to=post.reply_to_id, url=f"{base_url}/posts/{post.id}") for post, thread, language in live]
 
+    found = _findings(items, pair) if options.anonymise else []  # with the posts' real ids, for the organizer
     if options.anonymise:  # a post's number and address would lead back to its author's page
         numbers = {item.id: n for n, item in enumerate(items, start=1)}
         for item in items:
             item.id, item.reply_to, item.url = numbers[item.id], numbers.get(item.reply_to), ""
     say("statistics")
     statistics = _statistics(items, live, zone)
-    with force_locale(options.language):
-        say("key terms")
-        questions = _questions(pair, forums, items, themes, options)
-        title = gettext("Synthesis of the forum “%(title)s”", title=_title(pair, forums, options.language))
+    say("key terms")
+    questions = _questions(pair, forums, items, themes, options)
+    title = gettext("Synthesis of the forum “%(title)s”", title=_title(pair, forums, options.language))
+    institutions = _institutions(items)
     other = [i for i in items if i.question is None and (i.highlight or not options.highlights_only)]
     return Report(
         schema_version=SCHEMA_VERSION, title=title, community=_community_name(pair, options.language), timezone=zone,
@@ -233,8 +293,9 @@ def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Repor
         period=(options.start, options.end), anonymised=options.anonymise, highlights_only=options.highlights_only,
         generated_at=utcnow(), concept_notes={f.language: f.concept_note_md for f in forums},
         statistics=statistics, questions=questions, other_threads=other,
-        institutions=_institutions(items), webinar=_webinar(pair, options.language), left_out=dict(left_out),
-        consultations=_consultations(pair, options.language))
+        institutions=institutions, webinar=_webinar(pair, options.language), left_out=dict(left_out),
+        consultations=_consultations(pair, options.language), question=options.question, theme=options.theme,
+        findings=found)
 
 
 def _chunks(ids: list[int], size: int = 900):
@@ -256,9 +317,13 @@ def _former() -> Author:
                   number=0)
 
 
-def _authors(live, options: ExportOptions) -> tuple[dict[int, Author], dict[str, str]]:
-    """One label per person, numbered by first contribution, so "Participant 12" is stable in a
-    report; and the label that replaces each unnamed person's @handle in what others wrote."""
+def _authors(live, pair: ForumPair, options: ExportOptions):
+    """One label per person, and what rewrites the texts so unnamed people stay unnamed.
+
+    Named exports number people by first contribution, so "Participant 12" is stable in a report;
+    anonymised ones number them in a random order, so a named and an anonymised export cannot be
+    matched by number. Returns the authors by user id, the label for each unnamed person's @handle,
+    and `redact(text, author_id)`."""
     order: list[int] = []
     for post, _thread, _language in live:
         if post.author_id is not None and post.author_id not in order:
@@ -266,24 +331,45 @@ def _authors(live, options: ExportOptions) -> tuple[dict[int, Author], dict[str,
     people = {}
     for chunk in _chunks(order):
         people.update({u.id: u for u in db.session.execute(select(User).where(User.id.in_(chunk))).scalars()})
-    authors, handles = {}, {}
-    with force_locale(options.language):
-        for number, user_id in enumerate(order, start=1):
-            user = people.get(user_id)
-            if user is None or user.deleted_at is not None:
-                authors[user_id] = Author(label=gettext("Former member"), named=False, country=None,
-                                          institution=None, sector=None, number=number)
-                continue
-            named = not options.anonymise and user.show_name_in_reports
-            country = user.country if user.show_country else None
-            sector = user.sector if user.show_sector else None
-            institution = user.institution if (user.show_institution and named) else None
-            label = user.display_name if named else gettext("Participant %(n)d", n=number)
-            authors[user_id] = Author(label=label, named=named, country=country, institution=institution,
-                                      sector=sector, number=number)
-            if not named:
-                handles[user.handle] = label
-    return authors, handles
+    numbers = list(range(1, len(order) + 1))
+    if options.anonymise:
+        secrets.SystemRandom().shuffle(numbers)
+    authors, handles, unnamed = {}, {}, []
+    for number, user_id in zip(numbers, order):
+        user = people.get(user_id)
+        if user is None or user.deleted_at is not None:
+            authors[user_id] = Author(label=gettext("Former member"), named=False, country=None,
+                                      institution=None, sector=None, number=number)
+            continue
+        named = not options.anonymise and user.show_name_in_reports
+        country = user.country if user.show_country else None
+        sector = user.sector if user.show_sector else None
+        institution = user.institution if (user.show_institution and named) else None
+        label = user.display_name if named else gettext("Participant %(n)d", n=number)
+        authors[user_id] = Author(label=label, named=named, country=country, institution=institution,
+                                  sector=sector, number=number)
+        if not named:
+            handles[user.handle] = label
+            unnamed.append((user, label))
+    others = _other_members(pair, set(order)) if options.anonymise else []
+    redactor = anonymity.build_redactor(unnamed, others)
+    names = {u.id: [u.display_name, u.display_name.split()[0]] for u, _label in unnamed if u.display_name}
+
+    def redact(text: str, author_id: int | None) -> str:
+        if author_id in names:
+            text = anonymity.drop_signature(text, names[author_id])
+        if options.anonymise:
+            text = anonymity.hide_emails(text)
+        return redactor(text)
+
+    return authors, handles, redact
+
+
+def _other_members(pair: ForumPair, authors: set[int]) -> list[User]:
+    """The community's members who wrote nothing exported: their names may still appear in the texts."""
+    return [u for u in db.session.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == pair.community_id)).scalars() if u.id not in authors]
 
 
 def _unmention(text: str, handles: dict[str, str], anonymise: bool) -> str:
@@ -356,9 +442,11 @@ def _statistics(items: list[PostItem], live, zone: str) -> Statistics:
 
 def _questions(pair: ForumPair, forums: list[Forum], items: list[PostItem], themes: dict[int, Theme],
                options: ExportOptions) -> list[QuestionSection]:
-    threads = db.session.execute(select(Thread).where(
-        Thread.forum_id.in_([f.id for f in forums]), Thread.kind == "guiding_question",
-        Thread.hidden_at.is_(None))).scalars().all()
+    conditions = [Thread.forum_id.in_([f.id for f in forums]), Thread.kind == "guiding_question",
+                  Thread.hidden_at.is_(None)]
+    if options.question is not None:
+        conditions.append(Thread.position == options.question)
+    threads = db.session.execute(select(Thread).where(*conditions)).scalars().all()
     language_of = {f.id: f.language for f in forums}
     titles: dict[int, dict[str, str]] = defaultdict(dict)
     for thread in threads:
@@ -366,49 +454,85 @@ def _questions(pair: ForumPair, forums: list[Forum], items: list[PostItem], them
     notes = {n.position: n for n in db.session.execute(
         select(SynthesisNote).filter_by(pair_id=pair.id)).scalars()}
     ordered_themes = sorted(themes.values(), key=lambda t: t.position)
+    if options.theme is not None:
+        ordered_themes = [t for t in ordered_themes if t.code == options.theme]
+    languages = [f.language for f in forums]
     sections = []
     for position in sorted(titles):
         posts = [i for i in items if i.question == position]
         chosen = [i for i in posts if i.highlight] if options.highlights_only else posts
-        highlights = [i for i in chosen if i.highlight]
-        groups, grouped = [], set()
+        groups = []
         for theme in ordered_themes:
-            tagged = [i for i in chosen if theme.code in i.themes and not i.highlight]
+            tagged = [i for i in chosen if theme.code in i.themes]  # highlighted or not: every tag counts
             if tagged:
-                groups.append(ThemeGroup(code=theme.code, label=theme.label_en if options.language == "en"
-                                         else theme.label_es, posts=tagged))
-                grouped.update(i.id for i in tagged)
-        remaining = [i for i in chosen if not i.highlight and i.id not in grouped]
+                groups.append(ThemeGroup(code=theme.code, label=_label(theme, options.language), posts=tagged,
+                                         by_language=dict(Counter(i.language for i in tagged))))
         note = notes.get(position)
         sections.append(QuestionSection(
             position=position, titles=titles[position],
             note={"es": note.body_es, "en": note.body_en} if note else {"es": "", "en": ""},
-            highlights=highlights, themes=groups, remaining=remaining,
-            key_terms={lang: key_terms([i.text for i in posts if i.language == lang], lang)
-                       for lang in language_of.values()},
-            post_count=len(posts)))
+            highlights=[i for i in chosen if i.highlight], themes=groups,
+            remaining=[i for i in chosen if not i.highlight and not i.themes],
+            key_terms={lang: key_terms([(i.author.number, i.text) for i in posts if i.language == lang], lang)
+                       for lang in languages},
+            post_count=len(posts), posts_by_language=dict(Counter(i.language for i in posts)),
+            participants_by_language={lang: len({i.author.number for i in posts if i.language == lang})
+                                      for lang in languages},
+            comparison=_comparison(posts, ordered_themes, languages, options.language)))
     return sections
 
 
-def key_terms(texts: list[str], lang: str, top: int = KEY_TERMS) -> list[str]:
-    """Key phrases of what people wrote (YAKE, unsupervised, per language): a help for the writer."""
-    text = "\n".join(texts)[:KEY_TERMS_TEXT_LIMIT]
-    if len(text.split()) < 30:
-        return []
-    import yake
+def _label(theme: Theme, lang: str) -> str:
+    return theme.label_en if lang == "en" else theme.label_es
 
-    extractor = yake.KeywordExtractor(lan=lang, n=2, dedupLim=0.7, top=top)
-    return [term for term, _score in extractor.extract_keywords(text)]
+
+def _comparison(posts: list[PostItem], themes: list[Theme], languages: list[str], lang: str) -> list[ThemeShare]:
+    """Each theme's posts and share in each language forum, and where one language departs from the other."""
+    totals = Counter(i.language for i in posts)
+    rows = []
+    for theme in themes:
+        counts = Counter(i.language for i in posts if theme.code in i.themes)
+        shares = {language: (counts[language] / totals[language] if totals[language] else 0.0)
+                  for language in languages}
+        row = ThemeShare(code=theme.code, label=_label(theme, lang),
+                         posts={language: counts[language] for language in languages}, shares=shares)
+        if len(languages) == 2 and all(totals[language] for language in languages):
+            for here, there in (languages, languages[::-1]):
+                if counts[here] >= GAP_MIN_POSTS and shares[here] >= GAP_MIN_SHARE and counts[there] == 0:
+                    row.gap, row.gap_language = "absent", there
+                elif (counts[here] >= GAP_MIN_POSTS and shares[there] and shares[here] >= STRONGER * shares[there]
+                      and row.gap is None):
+                    row.gap, row.gap_language = "stronger", here
+        rows.append(row)
+    return rows
+
+
+def sort_key(text: str) -> str:
+    """Alphabetical order for people of both languages: accents and case do not move a name."""
+    folded = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 def _institutions(items: list[PostItem]) -> list[tuple[str | None, list[str]]]:
-    """Institutions of the named participants who show them, by country."""
+    """Institutions of the named participants who show them, by country, in the report's language
+    (called under the report's locale, so "Alemania" sorts under A in Spanish)."""
     by_country: dict[str | None, set[str]] = defaultdict(set)
     for item in items:
         if item.author.named and item.author.institution:
             by_country[item.author.country].add(item.author.institution)
-    return sorted(((c, sorted(names, key=str.casefold)) for c, names in by_country.items()),
-                  key=lambda r: (r[0] is None, country_name(r[0]) if r[0] else ""))
+    return sorted(((c, sorted(names, key=sort_key)) for c, names in by_country.items()),
+                  key=lambda r: (r[0] is None, sort_key(country_name(r[0])) if r[0] else ""))
+
+
+def _findings(items: list[PostItem], pair: ForumPair) -> list[anonymity.Finding]:
+    """What may still identify someone after anonymising, for the organizer to read before sharing."""
+    from forum.i18n import country_choices
+
+    ordinary = {w.casefold() for i in items for w in re.findall(r"\b[a-záéíóúñü]+\b", i.text)}
+    known = {name for lang in ("es", "en") for _code, name in country_choices(lang)}
+    known |= {word for t in pair.themes for label in (t.label_es, t.label_en) for word in label.split()}
+    known |= {gettext("Participant %(n)d", n=0).split()[0], gettext("Former member")}
+    return anonymity.findings([(i.id, i.text) for i in items], ordinary, known)
 
 
 def _webinar(pair: ForumPair, lang: str) -> WebinarFigures | None:
@@ -434,14 +558,28 @@ def _consultations(pair: ForumPair, lang: str) -> list[tuple[str, list[list[str]
             for r in committees.rounds_for_pair(pair)]
 
 
+def question_titles(pair: ForumPair, lang: str) -> list[tuple[int, str]]:
+    """The pair's guiding questions by position, titled in `lang` where that forum has them."""
+    rows = db.session.execute(
+        select(Thread.position, Thread.title, Forum.language).join(Forum, Forum.id == Thread.forum_id)
+        .where(Forum.pair_id == pair.id, Thread.kind == "guiding_question", Thread.hidden_at.is_(None))).all()
+    titles: dict[int, dict[str, str]] = defaultdict(dict)
+    for position, title, language in rows:
+        titles[position][language] = title
+    return [(position, by_lang.get(lang) or next(iter(by_lang.values()))) for position, by_lang in sorted(titles.items())]
+
+
 def find_pair(slug: str, community_slug: str | None = None) -> ForumPair:
-    """A pair by its address (and its community's, when two communities use the same one)."""
+    """A pair by its address or by the address of either of its forums (and its community's, when two
+    communities use the same one)."""
     from forum.models import Community
 
-    query = select(ForumPair).where(ForumPair.slug == slug)
+    pairs = db.session.execute(select(ForumPair).where(ForumPair.slug == slug)).scalars().all()
+    pairs += [f.pair for f in db.session.execute(select(Forum).where(Forum.slug == slug)).scalars()
+              if f.pair is not None and f.pair not in pairs]
     if community_slug:
-        query = query.join(Community, Community.id == ForumPair.community_id).where(Community.slug == community_slug)
-    pairs = db.session.execute(query).scalars().all()
+        community = db.session.execute(select(Community).filter_by(slug=community_slug)).scalar_one_or_none()
+        pairs = [p for p in pairs if community is not None and p.community_id == community.id]
     if not pairs:
         raise DomainError(_l("No forum pair has this address."))
     if len(pairs) > 1:

@@ -24,6 +24,10 @@ CONTENT_TYPES = {
 }
 
 
+def localized_label(theme) -> str:
+    return theme.label_en if locale_code() == "en" else theme.label_es
+
+
 def _pair(slug: str, pair_id: int) -> ForumPair:
     community = community_or_404(slug)
     pair = db.session.get(ForumPair, pair_id)
@@ -43,31 +47,39 @@ def export(slug: str, pair_id: int):
         form.forum.data = ""
     if not request.args.get("language"):
         form.language.data = locale_code()
+    form.question.choices = [("", _("All guiding questions"))] + [
+        (str(position), f"{position}. {title}") for position, title in synthesis.question_titles(pair, locale_code())]
+    form.theme.choices = [("", _("All themes"))] + [(t.code, localized_label(t)) for t in pair.themes]
     if not request.args:
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form)
     fmt = form.format.data if form.format.data in CONTENT_TYPES else None
-    bad_choices = [field for field, allowed in ((form.language, ("es", "en")),
-                                                (form.forum, [value for value, _label in form.forum.choices]))
-                   if (field.data or "") not in allowed]
+    bad_choices = [field for field in (form.language, form.forum, form.question, form.theme)
+                   if (field.data or "") not in [value for value, _label in field.choices]]
     if not form.validate() or fmt is None or bad_choices:
         for field in bad_choices + ([form.format] if fmt is None else []):
             field.errors = list(field.errors) + [_("Choose an option from the list.")]
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form), 400
     options = synthesis.ExportOptions(
         language=form.language.data, start=form.start.data, end=form.end.data, anonymise=form.anonymise.data,
-        highlights_only=form.highlights_only.data, forum_id=parse_id(form.forum.data))
+        highlights_only=form.highlights_only.data, forum_id=parse_id(form.forum.data),
+        question=parse_id(form.question.data), theme=form.theme.data or None)
     try:
         report = synthesis.build(current_user, pair, options)
     except DomainError as error:
         target = getattr(form, error.field or "", None) or form.format
         target.errors = list(target.errors) + [str(error.message)]
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form), 400
+    if report.findings and form.reviewed.data != "1":
+        return render_template("exports/review.html", pair=pair, community=pair.community, form=form,
+                               findings=report.findings)
     if fmt == "csv-posts":
         body, extension = report_files.posts_csv(report).encode("utf-8-sig"), "posts.csv"
     elif fmt == "csv-participants":
         body, extension = report_files.participants_csv(report).encode("utf-8-sig"), "participants.csv"
     else:
         body, extension = report_files.render(report, fmt)[""], fmt
-    name = f"{pair.slug}-{options.language}{'-anon' if options.anonymise else ''}.{extension}"
+    part = f"-q{options.question}" if options.question else ""
+    part += f"-{options.theme}" if options.theme else ""
+    name = f"{pair.slug}-{options.language}{part}{'-anon' if options.anonymise else ''}.{extension}"
     return Response(body, content_type=CONTENT_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
