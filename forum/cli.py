@@ -178,7 +178,8 @@ def digests_command(frequency: str):
 @click.command("export")
 @click.argument("slug")
 @click.option("--community", "community_slug", help="The community's slug, when several use this forum address.")
-@click.option("--format", "fmt", type=click.Choice(["docx", "md", "csv", "json"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["docx", "md", "csv", "json", "quotes-md", "quotes-csv"]),
+              required=True, help="quotes-md and quotes-csv: the quotes sheet (the moderators' chosen quotes).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write (CSV also writes FILE-participants.csv beside it).")
 @click.option("--language", type=click.Choice(["es", "en"]), default="es", show_default=True,

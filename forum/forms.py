@@ -309,7 +309,9 @@ EXPORT_FORMATS = [("docx", _l("Word (DOCX): the report with tables and charts"))
                   ("md", _l("Markdown: the report as text")),
                   ("csv-posts", _l("CSV: one row per post")),
                   ("csv-participants", _l("CSV: one row per participant")),
-                  ("json", _l("JSON: the whole structure, for reuse"))]
+                  ("json", _l("JSON: the whole structure, for reuse")),
+                  ("quotes-md", _l("Quotes sheet (Markdown): the quotes moderators chose, with citations")),
+                  ("quotes-csv", _l("Quotes sheet (CSV): the quotes moderators chose, with citations"))]
 
 
 class ExportForm(FlaskForm):

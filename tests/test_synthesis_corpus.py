@@ -179,3 +179,34 @@ def test_institutions_are_sorted_in_the_reports_language(corpus, app):
     with app.test_request_context(), force_locale("es"):
         names = [synthesis.sort_key(country_name(c)) for c in countries]
     assert names == sorted(names)
+
+
+def test_moderators_choose_quotes_that_the_quotes_sheet_cites(client, login, corpus):
+    login(db.session.merge(corpus.users[corpus.data.forum["curators"]["es"]]))
+    pair = db.session.merge(corpus.pair)
+    reply = next(r for r in corpus.data.replies if r.question == 1 and r.language == "es" and len(r.body) > 200
+                 and r.themes and "|" not in r.body and ">" not in r.body)
+    post_id = corpus.post_ids[reply.id]
+    passage = " ".join(reply.body.split()[3:15])
+    theme_id = db.session.merge(corpus.themes[reply.themes[0]]).id
+    base = f"/c/{pair.community.slug}/moderation"
+    curate = f"{base}/pairs/{pair.id}/curate?question=1"
+    refused = client.post(f"{base}/posts/{post_id}/quotes",
+                          data={"text": "palabras que nadie escribió", "theme": theme_id, "next": curate})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "La cita debe ser un pasaje de la publicación, palabra por palabra." in page
+    assert "palabras que nadie escribió" in page  # the typed text is kept
+    for _ in range(2):  # a double submit keeps one quote
+        saved = client.post(f"{base}/posts/{post_id}/quotes", data={"text": passage, "theme": theme_id, "next": curate})
+        assert saved.status_code == 302 and saved.headers["Location"].endswith(curate)
+    report = build(corpus)
+    quotes = [q for s in report.questions for q in s.quotes]
+    assert len(quotes) == 1 and quotes[0].text == passage and quotes[0].theme == reply.themes[0]
+    sheet = report_files.render(report, "quotes-md")[""].decode()
+    assert passage in sheet and quotes[0].citation in sheet
+    rows = report_files.render(report, "quotes-csv")[""].decode("utf-8-sig").splitlines()
+    assert len(rows) == 2 and rows[0].startswith("question,question_title,theme")
+    anonymised = build(corpus, anonymise=True)
+    cited = [q for s in anonymised.questions for q in s.quotes][0].citation
+    assert cited.startswith("Participante ")

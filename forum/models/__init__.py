@@ -6,7 +6,9 @@ from forum.models.forum import (
     PAIR_STATUSES, PRE_MODERATION, THREAD_KINDS, Forum, ForumPair, Post, Revision, TextRevision, Theme, Thread,
 )
 from forum.models.discussion import NOTIFICATION_KINDS, WATCH_LEVELS, Notification, PostUseful, ThreadRead, Watch
-from forum.models.moderation import FLAG_REASONS, FLAG_RESOLUTIONS, Flag, ModerationLog, PostTheme, SynthesisNote
+from forum.models.moderation import (
+    FLAG_REASONS, FLAG_RESOLUTIONS, QUOTE_MAX_LENGTH, Flag, ModerationLog, PostTheme, ReportQuote, SynthesisNote,
+)
 from forum.models.newsletter import NEWSLETTER_STATES, Newsletter
 from forum.models.outbox import OutboxMessage
 from forum.models.ops import SchedulerLease
@@ -20,7 +22,8 @@ from forum.models.types import utcnow
 from forum.models.user import GENDERS, SECTORS, User
 
 __all__ = [
-    "FLAG_REASONS", "FLAG_RESOLUTIONS", "Flag", "ModerationLog", "PostTheme", "SynthesisNote",
+    "FLAG_REASONS", "FLAG_RESOLUTIONS", "Flag", "ModerationLog", "PostTheme", "QUOTE_MAX_LENGTH", "ReportQuote",
+    "SynthesisNote",
     "NEWSLETTER_STATES", "Newsletter",
     "Community", "Forum", "Invitation", "MEMBERSHIP_STATES", "Resource", "ForumPair", "GENDERS", "JOIN_POLICIES", "Membership",
     "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",

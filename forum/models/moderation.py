@@ -89,3 +89,24 @@ class SynthesisNote(db.Model):
     body_en: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+QUOTE_MAX_LENGTH = 600
+
+
+class ReportQuote(db.Model):
+    """A passage of a post that moderators chose to quote in the synthesis report, with its theme."""
+
+    __tablename__ = "report_quotes"
+    __table_args__ = (UniqueConstraint("post_id", "text"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("forum_pairs.id"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
+    text: Mapped[str] = mapped_column(String(QUOTE_MAX_LENGTH))
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship()
+    theme: Mapped[Theme | None] = relationship()

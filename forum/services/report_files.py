@@ -20,7 +20,7 @@ from forum.i18n import country_name, sector_label
 from forum.services import safe_cell
 from forum.services.synthesis import GENDER_BUCKETS, PostItem, Report, author_line
 
-FORMATS = ("docx", "md", "csv", "json")
+FORMATS = ("docx", "md", "csv", "json", "quotes-md", "quotes-csv")
 LANGUAGE_NAMES = {"es": {"es": "español", "en": "inglés"}, "en": {"es": "Spanish", "en": "English"}}
 
 
@@ -592,6 +592,12 @@ def to_json(report: Report) -> str:
 
 def render(report: Report, fmt: str) -> dict[str, bytes]:
     """{suffix: content}: one file, or two for CSV (posts, and participants)."""
+    if fmt == "quotes-md":
+        from forum.services import quotes_sheet
+        return {"": quotes_sheet.to_markdown(report).encode("utf-8")}
+    if fmt == "quotes-csv":
+        from forum.services import quotes_sheet
+        return {"": quotes_sheet.to_csv(report).encode("utf-8-sig")}
     if fmt == "docx":
         return {"": to_docx(report)}
     if fmt == "md":

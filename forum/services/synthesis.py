@@ -102,6 +102,18 @@ class ThemeGroup:
 
 
 @dataclass
+class Quote:
+    """A passage moderators chose to quote, ready to paste with its citation."""
+    post_id: int
+    question: int | None
+    language: str
+    theme: str | None                   # theme code
+    theme_label: str | None
+    text: str
+    citation: str                       # "Participant 12, Chile, subnational government" or the name
+
+
+@dataclass
 class ThemeShare:
     """One theme of one question, in each forum language: posts and share of the question's posts."""
     code: str
@@ -125,6 +137,7 @@ class QuestionSection:
     posts_by_language: dict[str, int] = field(default_factory=dict)
     participants_by_language: dict[str, int] = field(default_factory=dict)
     comparison: list[ThemeShare] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)  # chosen by the moderators
 
 
 @dataclass
@@ -275,14 +288,19 @@ def _build(pair: ForumPair, options: ExportOptions, progress) -> Report:
         reply_to=post.reply_to_id, url=f"{base_url}/posts/{post.id}") for post, thread, language in live]
 
     found = _findings(items, pair) if options.anonymise else []  # with the posts' real ids, for the organizer
+    quotes = _chosen_quotes(pair, items, redact, options.language)
     if options.anonymise:  # a post's number and address would lead back to its author's page
         numbers = {item.id: n for n, item in enumerate(items, start=1)}
         for item in items:
             item.id, item.reply_to, item.url = numbers[item.id], numbers.get(item.reply_to), ""
+        for quote in quotes:
+            quote.post_id = numbers[quote.post_id]
     say("statistics")
     statistics = _statistics(items, live, zone)
     say("key terms")
     questions = _questions(pair, forums, items, themes, options)
+    for section in questions:
+        section.quotes = [q for q in quotes if q.question == section.position]
     title = gettext("Synthesis of the forum “%(title)s”", title=_title(pair, forums, options.language))
     institutions = _institutions(items)
     other = [i for i in items if i.question is None and (i.highlight or not options.highlights_only)]
@@ -480,6 +498,31 @@ def _questions(pair: ForumPair, forums: list[Forum], items: list[PostItem], them
                                       for lang in languages},
             comparison=_comparison(posts, ordered_themes, languages, options.language)))
     return sections
+
+
+def _chosen_quotes(pair: ForumPair, items: list[PostItem], redact, lang: str) -> list[Quote]:
+    """The moderators' quotes of the posts in this export, rewritten like the posts themselves."""
+    from forum.services import report_quotes
+
+    by_id = {i.id: i for i in items}
+    quotes = []
+    for chosen in report_quotes.of_pair(pair.id):
+        item = by_id.get(chosen.post_id)
+        if item is None:
+            continue
+        quotes.append(Quote(
+            post_id=item.id, question=item.question, language=item.language,
+            theme=chosen.theme.code if chosen.theme else None,
+            theme_label=_label(chosen.theme, lang) if chosen.theme else None,
+            text=redact(chosen.text, chosen.post.author_id), citation=citation(item.author)))
+    return quotes
+
+
+def citation(author: Author) -> str:
+    """“Participant 12, Chile, subnational government”, or the name, country and institution."""
+    details = [country_name(author.country) if author.country else None,
+               author.institution if author.named else (sector_label(author.sector) if author.sector else None)]
+    return ", ".join([author.label] + [d for d in details if d])
 
 
 def _label(theme: Theme, lang: str) -> str:

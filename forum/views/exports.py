@@ -21,7 +21,10 @@ CONTENT_TYPES = {
     "csv-posts": "text/csv; charset=utf-8",
     "csv-participants": "text/csv; charset=utf-8",
     "json": "application/json",
+    "quotes-md": "text/markdown; charset=utf-8",
+    "quotes-csv": "text/csv; charset=utf-8",
 }
+EXTENSIONS = {"quotes-md": "quotes.md", "quotes-csv": "quotes.csv"}
 
 
 def localized_label(theme) -> str:
@@ -77,7 +80,7 @@ def export(slug: str, pair_id: int):
     elif fmt == "csv-participants":
         body, extension = report_files.participants_csv(report).encode("utf-8-sig"), "participants.csv"
     else:
-        body, extension = report_files.render(report, fmt)[""], fmt
+        body, extension = report_files.render(report, fmt)[""], EXTENSIONS.get(fmt, fmt)
     part = f"-q{options.question}" if options.question else ""
     part += f"-{options.theme}" if options.theme else ""
     name = f"{pair.slug}-{options.language}{part}{'-anon' if options.anonymise else ''}.{extension}"

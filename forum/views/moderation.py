@@ -1,6 +1,6 @@
 """Moderators at work: the queue, flags, actions on posts, threads, forums and people,
 the moderation log, curation across a forum pair, and the dashboard."""
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,9 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Flag, Forum, ForumPair, ModerationLog, Post, Thread, User
+from forum.models import (
+    Flag,
+    Forum,
+    ForumPair,
+    ModerationLog,
+    Post,
+    ReportQuote,
+    Thread,
+    User,
+)
 from forum.policy import can
-from forum.services import DomainError, curation, moderation
+from forum.services import DomainError, curation, moderation, report_quotes
 from forum.views.communities import community_or_404
 from forum.views.util import flash_outcome, page_arg, pager_args, parse_id
 
@@ -212,7 +221,7 @@ def _date_end(value: str | None, community) -> datetime | None:
         return None
     if not 2000 <= day.year <= 2100:
         return None
-    return datetime.combine(day, time(23, 59), community_zone(community)).astimezone(timezone.utc)
+    return datetime.combine(day, time(23, 59), community_zone(community)).astimezone(UTC)
 
 
 @bp.route("/people/<id:user_id>", methods=["GET", "POST"])
@@ -291,9 +300,43 @@ def curate(slug: str, pair_id: int):
         else:
             flash(_("The synthesis note is saved."), "success")
             return redirect(url_for("moderation.curate", slug=slug, pair_id=pair.id, question=position))
+    return _curate_page(community, pair, position, typed=typed, error=error)
+
+
+def _curate_page(community, pair: ForumPair, position: int, typed=None, error=None, quote_error=None):
     view = curation.question_view(pair, position)
+    quotes = report_quotes.of_posts([p.id for side in view.sides for p in side.posts])
     return render_template("moderation/curate.html", community=community, pair=pair, view=view, position=position,
-                           typed=typed, error=error), 400 if error else 200
+                           typed=typed, error=error, quotes=quotes, quote_error=quote_error), \
+        400 if (error or quote_error) else 200
+
+
+@bp.post("/posts/<id:post_id>/quotes")
+@login_required
+def choose_quote(slug: str, post_id: int):
+    community = _moderated(slug)
+    post = _post_in(community, post_id)
+    text, theme_id = request.form.get("text", ""), parse_id(request.form.get("theme"))
+    try:
+        report_quotes.choose(current_user, post, text, theme_id)
+    except DomainError as refused:  # the curation page again, the passage as typed beside the post
+        if post.thread.forum.pair is None:
+            abort(400)
+        return _curate_page(community, post.thread.forum.pair, post.thread.position or 1,
+                            quote_error={"post_id": post.id, "message": refused.message, "text": text})
+    flash(_("The quote is chosen for the report."), "success")
+    return redirect(_back(url_for("posts.permalink", post_id=post.id)))
+
+
+@bp.post("/quotes/<id:quote_id>/remove")
+@login_required
+def remove_quote(slug: str, quote_id: int):
+    community = _moderated(slug)
+    quote = db.session.get(ReportQuote, quote_id)
+    if quote is None or quote.post.thread.forum.community_id != community.id:
+        abort(404)
+    return _do(lambda: report_quotes.remove(current_user, quote), _("The quote is removed from the report."),
+               url_for("posts.permalink", post_id=quote.post_id))
 
 
 @bp.get("/pairs/<id:pair_id>/dashboard")
