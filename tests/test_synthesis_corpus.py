@@ -208,5 +208,5 @@ def test_moderators_choose_quotes_that_the_quotes_sheet_cites(client, login, cor
     rows = report_files.render(report, "quotes-csv")[""].decode("utf-8-sig").splitlines()
     assert len(rows) == 2 and rows[0].startswith("question,question_title,theme")
     anonymised = build(corpus, anonymise=True)
-    cited = [q for s in anonymised.questions for q in s.quotes][0].citation
+    cited = next(q for s in anonymised.questions for q in s.quotes).citation
     assert cited.startswith("Participante ")

@@ -26,8 +26,8 @@ def to_markdown(report: Report) -> str:
         for section in report.questions:
             if not section.quotes:
                 continue
-            lines += [f"## {gettext('Guiding question %(n)d', n=section.position)}: "
-                      f"{_title(section, report.language)}", ""]
+            heading = gettext("Guiding question %(n)d", n=section.position)
+            lines += [f"## {heading}: {_title(section, report.language)}", ""]
             by_theme: dict[str, list] = {}
             for quote in section.quotes:
                 by_theme.setdefault(quote.theme_label or gettext("Not coded"), []).append(quote)
