@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import docx
@@ -150,7 +151,7 @@ def test_an_anonymised_highlights_only_english_report(db, forum_pair):
     assert "Guiding question 1:" in text and "Participation" in text
     for name in ("Ana", "Ben", "Carla", "Gus", "Valparaíso"):
         assert name not in text, name
-    assert "Participant 1 — Chile, Subnational government" in text
+    assert re.search(r"Participant [1-4] — Chile, Subnational government", text)  # numbered at random
     assert "La gobernanza multinivel es clave" in text  # the one highlight
     assert "Small island states" not in text
     markdown = report_files.to_markdown(report)
