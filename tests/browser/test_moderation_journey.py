@@ -37,14 +37,18 @@ def test_flag_review_hide_restore_tag_highlight(live_server, new_page):
     assert "Datos que no corresponden al foro" in member.locator(f"#post-{target.id}").inner_text()
 
     mod.goto(url)
+    mod.locator(f"#post-{target.id} summary", has_text="Moderar").click()  # one menu per post
     mod.locator(f"#post-{target.id}").get_by_role("button", name="Restaurar").click()
     member.goto(url)
     assert "Datos que no corresponden" not in member.locator(f"#post-{target.id}").inner_text()
 
     mod.goto(url)
     card = mod.locator(f"#post-{target.id}")
+    card.locator("summary", has_text="Moderar").click()
     card.get_by_label("Incertidumbre").check()
     card.get_by_role("button", name="Guardar temas").click()
+    assert f"#post-{target.id}" in mod.url  # saving returns to the same post, not to the top
+    mod.locator(f"#post-{target.id} summary", has_text="Moderar").click()
     mod.locator(f"#post-{target.id}").get_by_role("button", name="Destacar").click()
     db.session.expire_all()
     post = db.session.get(Post, target.id)

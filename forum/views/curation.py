@@ -1,0 +1,146 @@
+"""Curation at scale: the queue of a pair's replies with filters, and the small actions that save
+in place (JSON for the page's script, a redirect back to the same post without it)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from forum.extensions import db
+from forum.i18n import country_choices, is_country, locale_code
+from forum.models import SECTORS, ForumPair, Post
+from forum.policy import can
+from forum.services import DomainError, curation_queue, moderation, synthesis
+from forum.views.communities import community_or_404
+from forum.views.util import page_arg, parse_id
+
+bp = Blueprint("curation", __name__, url_prefix="/c/<slug>/curation")
+
+
+def _pair(slug: str, pair_id: int) -> ForumPair:
+    community = community_or_404(slug)
+    if not can(current_user, "community.moderate", community):
+        abort(403)
+    pair = db.session.get(ForumPair, pair_id)
+    if pair is None or pair.community_id != community.id:
+        abort(404)
+    return pair
+
+
+def _post(slug: str, post_id: int) -> Post:
+    community = community_or_404(slug)
+    if not can(current_user, "community.moderate", community):
+        abort(403)
+    post = db.session.get(Post, post_id)
+    if post is None or post.thread.forum.community_id != community.id or post.thread.forum.pair is None:
+        abort(404)
+    return post
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
+
+
+def _filters(args) -> curation_queue.QueueFilters:
+    """The queue's filters from the URL; a value that is not one of the choices is left out."""
+    return curation_queue.QueueFilters(
+        question=parse_id(args.get("question")), language=args.get("language") if args.get("language") in ("es", "en")
+        else None, theme=parse_id(args.get("theme")), untagged=args.get("untagged") == "1",
+        highlighted=args.get("highlighted") == "1", start=_date(args.get("start")), end=_date(args.get("end")),
+        country=args.get("country") if is_country(args.get("country")) else None,
+        sector=args.get("sector") if args.get("sector") in SECTORS else None)
+
+
+@bp.get("/pairs/<id:pair_id>/queue")
+@login_required
+def queue(slug: str, pair_id: int):
+    pair = _pair(slug, pair_id)
+    filters = _filters(request.args)
+    page = curation_queue.queue(pair, filters, page_arg())
+    return render_template("curation/queue.html", community=pair.community, pair=pair, queue=page,
+                           questions=synthesis.question_titles(pair, locale_code()), countries=country_choices(),
+                           sectors=SECTORS, themes={t.id: t for t in pair.themes})
+
+
+def _answer(ok: bool, message: str, back: str, **data):
+    """JSON for the page's script; without it, a flash and the page again at the same post."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(ok=ok, message=message, **data), (200 if ok else 400)
+    flash(message, "success" if ok else "error")
+    return redirect(back)
+
+
+def _back(post: Post) -> str:
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("posts.permalink", post_id=post.id)
+    return f"{target.split('#')[0]}#post-{post.id}"
+
+
+@bp.post("/posts/<id:post_id>/themes/<id:theme_id>")
+@login_required
+def toggle_theme(slug: str, post_id: int, theme_id: int):
+    post = _post(slug, post_id)
+    on = request.form.get("value") == "1"
+    try:
+        themes = curation_queue.toggle_theme(current_user, post, theme_id, on)
+    except DomainError as error:
+        return _answer(False, str(error.message), _back(post))
+    return _answer(True, _("Theme added.") if on else _("Theme removed."), _back(post),
+                   themes=[t.id for t in themes])
+
+
+@bp.post("/posts/<id:post_id>/highlight")
+@login_required
+def highlight(slug: str, post_id: int):
+    post = _post(slug, post_id)
+    on = request.form.get("value") == "1"
+    try:
+        moderation.set_highlight(current_user, post, on)
+    except DomainError as error:
+        return _answer(False, str(error.message), _back(post))
+    return _answer(True, _("Marked as a highlight.") if on else _("No longer a highlight."), _back(post),
+                   highlight=on)
+
+
+@bp.post("/posts/<id:post_id>/carry/<id:target_id>")
+@login_required
+def carry_themes(slug: str, post_id: int, target_id: int):
+    post = _post(slug, post_id)
+    target = _post(slug, target_id)
+    try:
+        added = curation_queue.carry_themes(current_user, post, target)
+    except DomainError as error:
+        return _answer(False, str(error.message), _back(post))
+    return _answer(True, _("Themes carried to the post in the other language: %(n)d added.", n=added), _back(post))
+
+
+@bp.post("/pairs/<id:pair_id>/bulk")
+@login_required
+def bulk(slug: str, pair_id: int):
+    pair = _pair(slug, pair_id)
+    ids = [i for i in (parse_id(v) for v in request.form.getlist("post")) if i]
+    back = request.form.get("next") or url_for("curation.queue", slug=slug, pair_id=pair.id)
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("curation.queue", slug=slug, pair_id=pair.id)
+    try:
+        done = curation_queue.bulk(current_user, pair, ids, request.form.get("action", ""),
+                                   parse_id(request.form.get("theme")))
+    except DomainError as error:
+        return _answer(False, str(error.message), back)
+    return _answer(True, _("Done on %(n)d posts.", n=done), back)
