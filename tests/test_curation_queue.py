@@ -166,3 +166,14 @@ def test_a_moderators_thread_folds_moderation_into_one_menu_per_post(client, mod
     page = client.get(f"/c/{forum.community.slug}/f/{forum.slug}/threads/{thread.id}").get_data(as_text=True)
     assert page.count('<details class="mod-menu">') >= 10
     assert page.count("Editar con un motivo") == page.count('<details class="mod-menu">')
+
+
+def test_the_dashboard_shows_the_coded_share_per_question_and_language(client, moderator, corpus):
+    pair = db.session.merge(corpus.pair)
+    page = client.get(f"/c/{pair.community.slug}/moderation/pairs/{pair.id}/dashboard").get_data(as_text=True)
+    assert "Codificación por pregunta orientadora" in page
+    for position in (1, 2, 3, 4):
+        for language in ("es", "en"):
+            replies = [r for r in corpus.data.replies if r.question == position and r.language == language]
+            coded = sum(1 for r in replies if r.themes)
+            assert f"{coded} ({100 * coded / len(replies):.0f} %)" in page

@@ -79,6 +79,8 @@ def dashboard(pair: ForumPair) -> dict:
     days = sorted(per_day)
     positions = sorted({r.position for r in rows})
 
+    coding = _coding(pair)
+
     # Participants (authors of live posts in the pair) and who is new this week.
     authors = db.session.execute(
         select(Post.author_id, func.min(Post.created_at)).join(Thread, Thread.id == Post.thread_id)
@@ -98,4 +100,17 @@ def dashboard(pair: ForumPair) -> dict:
         "days": days, "positions": positions, "per_day": per_day,
         "by_country": by_country.most_common(), "by_sector": by_sector.most_common(),
         "by_gender": [(key, by_gender.get(key, 0)) for key in ("woman", "man", "other", "not_stated")],
+        "coding": coding,
     }
+
+
+def _coding(pair: ForumPair) -> list[tuple[int, str, int, int]]:
+    """Per guiding question and forum language: replies, and how many have at least one theme."""
+    tagged = select(PostTheme.post_id).distinct().subquery()
+    rows = db.session.execute(
+        select(Thread.position, Forum.language, func.count(Post.id), func.count(tagged.c.post_id))
+        .select_from(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
+        .outerjoin(tagged, tagged.c.post_id == Post.id)
+        .where(Forum.pair_id == pair.id, Post.is_live, Post.number > 1, Thread.kind == "guiding_question")
+        .group_by(Thread.position, Forum.language).order_by(Thread.position, Forum.language)).all()
+    return [(position, language, total, coded) for position, language, total, coded in rows]
