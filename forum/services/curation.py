@@ -10,7 +10,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Flag, Forum, ForumPair, Post, PostTheme, SynthesisNote, Thread, User, utcnow
+from forum.models import (
+    Flag,
+    Forum,
+    ForumPair,
+    Post,
+    PostTheme,
+    SynthesisNote,
+    Thread,
+    User,
+    utcnow,
+)
 
 CURATION_LIMIT = 300
 
