@@ -17,7 +17,7 @@ from sqlalchemy import func
 
 from forum.models import GENDERS, SECTORS, User, utcnow
 from forum.models.user import EMAIL_NOTIFICATION_CHOICES
-from forum.services import DomainError, tokens
+from forum.services import DomainError, sessions, tokens
 
 MIN_PASSWORD_LENGTH = 10
 HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
@@ -172,6 +172,7 @@ def set_password_from_link(purpose: str, token: str, password: str) -> User:
     user = password_link_user(purpose, token)
     check_password_strength(password)
     user.set_password(password)
+    sessions.end_all(user)  # whoever knew the old password is signed out everywhere
     user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the link proved they own the address
     from forum.services.webinars import claim_registrations
 
@@ -344,6 +345,7 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(delete(Invitation).where(Invitation.email == user.email))
     db.session.execute(update(OutboxMessage).where(OutboxMessage.to_address == user.email)
                        .values(to_address="deleted@invalid").execution_options(synchronize_session=False))
+    sessions.end_all(user)
     user.email = None
     user.password_hash = None
     user.display_name = ""
@@ -372,6 +374,7 @@ def suspend(admin: User, user: User, until, reason: str) -> User:
     if until is None or until <= utcnow():
         raise DomainError(_l("Choose a date in the future."), field="until")
     user.suspended_until, user.suspension_reason = until, reason[:500]
+    sessions.end_all(user)  # lifting the suspension later does not bring old sign-ins back
     db.session.commit()
     return user
 
