@@ -17,7 +17,7 @@ from sqlalchemy import func
 
 from forum.models import GENDERS, SECTORS, User, utcnow
 from forum.models.user import EMAIL_NOTIFICATION_CHOICES
-from forum.services import DomainError, sessions, tokens
+from forum.services import DomainError, sessions, signin_limits, tokens
 
 MIN_PASSWORD_LENGTH = 10
 HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
@@ -138,12 +138,17 @@ def _reset_fingerprint(user: User) -> str:
     return (user.password_hash or "")[-12:]
 
 
+def reset_token(user: User) -> str:
+    """The token of a link that lets `user` choose a new password (valid once)."""
+    return tokens.make("reset-password", {"id": user.id, "fp": _reset_fingerprint(user)})
+
+
 def request_password_reset(email: str) -> None:
     """Queue a reset link if the account exists; say nothing either way (no account probing)."""
     user = get_by_email(email)
     if user is None or not user.is_active:
         return
-    token = tokens.make("reset-password", {"id": user.id, "fp": _reset_fingerprint(user)})
+    token = reset_token(user)
     queue_email(to=user, template="reset_password", token=token,
                 dedupe_key=f"reset:{user.id}:{token[-16:]}")
     db.session.commit()
@@ -173,6 +178,7 @@ def set_password_from_link(purpose: str, token: str, password: str) -> User:
     check_password_strength(password)
     user.set_password(password)
     sessions.end_all(user)  # whoever knew the old password is signed out everywhere
+    signin_limits.clear(user.email)  # and the owner may sign in again at once
     user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the link proved they own the address
     from forum.services.webinars import claim_registrations
 

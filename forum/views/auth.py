@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, logout_user
 from forum.extensions import limiter, login_manager
 from forum.forms import DeleteAccountForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from forum.i18n import LANG_COOKIE, country_groups, locale_code, timezone_choices
-from forum.services import DomainError, accounts, sessions
+from forum.services import DomainError, accounts, sessions, signin_limits
 from forum.views.util import form_error, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -75,21 +75,31 @@ def resend_confirmation():
     return redirect(url_for("auth.unconfirmed"))
 
 
+def _failed_sign_in(response) -> bool:
+    # Only failures count against an address: an office behind one address can all sign in.
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_sign_in)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm(next=request.args.get("next", ""))
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
+            if signin_limits.is_locked(form.email.data):
+                raise DomainError(signin_limits.LOCKED)
             user = accounts.authenticate(form.email.data, form.password.data)
         except DomainError as error:
+            if error.message is signin_limits.LOCKED or signin_limits.record_failure(form.email.data):
+                error, status = DomainError(signin_limits.LOCKED), 429
             form_error(form, error)
         else:
             sessions.start(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, url_for("main.home")))
-    return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")
