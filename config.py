@@ -53,6 +53,7 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
 
+    HSTS_SECONDS = 0  # Strict-Transport-Security: production only (see ProductionConfig)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
@@ -139,6 +140,8 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Sent when BASE_URL is https: a year, as browsers' preload lists expect; 0 turns it off.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
