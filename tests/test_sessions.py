@@ -124,3 +124,28 @@ def test_a_cookie_from_before_sign_ins_were_recorded_is_refused(app, client, mak
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
     assert not signed_in(client)
+
+
+def test_last_seen_is_kept_up_to_date_without_a_write_per_request(client, db, make_user):
+    user = make_user()
+    sign_in(client, user)
+    [record] = db.session.execute(db.select(LoginSession).filter_by(user_id=user.id)).scalars()
+    long_ago = utcnow() - timedelta(hours=3)
+    record.last_seen_at = long_ago
+    db.session.commit()
+    assert signed_in(client)
+    db.session.refresh(record)
+    assert record.last_seen_at > long_ago + timedelta(hours=2)
+
+
+def test_a_sign_in_ends_when_its_remember_cookie_would_have_expired(app, client, db, make_user):
+    user = make_user()
+    sign_in(client, user, remember=True)
+    thief = copy_of(app, client, ("session",))  # a session cookie never expires by itself once copied
+    [record] = db.session.execute(db.select(LoginSession).filter_by(user_id=user.id)).scalars()
+    record.created_at, stale = utcnow() - timedelta(days=366), record.id
+    db.session.commit()
+    assert not signed_in(thief) and not signed_in(client)
+    sign_in(client, user)  # the next sign-in also clears the stale record away
+    db.session.expire_all()
+    assert stale not in db.session.execute(db.select(LoginSession.id).filter_by(user_id=user.id)).scalars().all()

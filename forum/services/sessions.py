@@ -12,15 +12,23 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import request
+from flask import current_app, g, request
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from forum.extensions import db
 from forum.models import LoginSession, User, utcnow
 
 # "Last seen" is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=5)
+
+
+def max_age() -> timedelta:
+    """A sign-in lasts as long as its remember cookie could (Flask-Login: a year by default),
+    so even a never-ending copy of a session cookie stops working then."""
+    duration = current_app.config.get("REMEMBER_COOKIE_DURATION", timedelta(days=365))
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
 
 _BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
              ("Safari/", "Safari"))
@@ -45,6 +53,8 @@ def summarise_agent(agent: str | None) -> str | None:
 def start(user: User, remember: bool = False) -> None:
     """Sign `user` in on this browser, as a new sign-in recorded on the server."""
     now = utcnow()
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
+                                                  LoginSession.created_at < now - max_age()))
     record = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, created_at=now, last_seen_at=now,
                           user_agent=summarise_agent(request.user_agent.string))
     db.session.add(record)
@@ -60,7 +70,8 @@ def load(cookie_id: str) -> User | None:
         return None  # a cookie from before sign-ins were recorded, or forged
     row = db.session.execute(
         select(User, LoginSession.last_seen_at).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.id == session_id, User.id == int(user_id))).first()
+        .where(LoginSession.id == session_id, User.id == int(user_id),
+               LoginSession.created_at > utcnow() - max_age())).first()
     if row is None:
         return None
     user, last_seen = row
@@ -68,10 +79,21 @@ def load(cookie_id: str) -> User | None:
         return None
     user.login_session_id = session_id
     if utcnow() - last_seen > TOUCH_EVERY:
-        db.session.execute(update(LoginSession).where(LoginSession.id == session_id)
-                           .values(last_seen_at=utcnow()))
-        db.session.commit()
+        g.login_session_to_touch = session_id  # after the view: see touch()
     return user
+
+
+def touch() -> None:
+    """Write "last seen", on a connection of its own: the loader may run in the middle of a
+    view, whose changes are not this one's to commit."""
+    session_id = g.pop("login_session_to_touch", None)
+    if session_id:
+        try:
+            with db.engine.begin() as connection:
+                connection.execute(update(LoginSession).where(LoginSession.id == session_id)
+                                   .values(last_seen_at=utcnow()))
+        except (OperationalError, InterfaceError):
+            pass  # the database is away: the page itself says so; "last seen" can wait
 
 
 def end_current() -> None:

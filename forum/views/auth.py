@@ -18,6 +18,12 @@ def load_user(cookie_id: str):
     return sessions.load(cookie_id)
 
 
+@bp.after_app_request
+def touch_sign_in(response):
+    sessions.touch()
+    return response
+
+
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
 
