@@ -43,14 +43,16 @@ def record_failure(email: str) -> bool:
     """Count a failed sign-in; True when the account is now locked (the owner is told, once)."""
     if not _active():
         return False
-    tripped = False
+    tripped = None
     for item in _limits():
         limiter.limiter.hit(item, SCOPE, _key(email))
-        if not limiter.limiter.test(item, SCOPE, _key(email)) and not tripped:
-            tripped = True
-    if tripped:
-        _tell_owner(email)
-    return tripped
+        if tripped is None and not limiter.limiter.test(item, SCOPE, _key(email)):
+            tripped = item
+    if tripped is not None:
+        # One email per lock: its window's end names it, even if two failures trip it at once.
+        window = int(limiter.limiter.get_window_stats(tripped, SCOPE, _key(email)).reset_time)
+        _tell_owner(email, window)
+    return tripped is not None
 
 
 def clear(email: str | None) -> None:
@@ -60,7 +62,7 @@ def clear(email: str | None) -> None:
             limiter.limiter.clear(item, SCOPE, _key(email))
 
 
-def _tell_owner(email: str) -> None:
+def _tell_owner(email: str, window: int) -> None:
     from forum.services import accounts
 
     user = accounts.get_by_email(email)
@@ -68,5 +70,5 @@ def _tell_owner(email: str) -> None:
         return
     token = accounts.reset_token(user)
     queue_email(to=user, template="signin_locked", token=token,
-                dedupe_key=f"signin-locked:{user.id}:{token[-16:]}")
+                dedupe_key=f"signin-locked:{user.id}:{window}")
     db.session.commit()
