@@ -1,5 +1,7 @@
 """Sign-in limits: failures only, per address and per account (with an emailed way back in);
 forwarded addresses believed only from configured proxies; production needs a shared store."""
+import os
+
 import pytest
 from flask import Flask, request
 
@@ -8,6 +10,7 @@ from forum.extensions import db as _db
 from forum.mail import deliver_due
 from forum.proxies import TrustedProxyFix
 from tests.conftest import PASSWORD, IsolatedClient, link_in, outbox, text_part
+from tests.servers import Client, gunicorn
 
 LOCKED_ES = "Demasiados intentos fallidos de iniciar sesión en esta cuenta"
 
@@ -92,3 +95,30 @@ def test_production_refuses_to_start_with_limits_counted_per_worker(monkeypatch)
         create_app("production")
     check_rate_limit_store("redis://127.0.0.1:6379/0", "5")  # a shared store: fine
     check_rate_limit_store("memory://", "1")  # one worker: fine
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")  # the one production_env uses
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+def test_gunicorn_workers_count_failed_sign_ins_together(app, db):
+    """Production as deployed, 3 workers: 10 wrong passwords get an answer, not 10 per worker."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    try:
+        with gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], workers=3, LOGIN_RATE_LIMIT="10 per hour") as (base, _):
+            visitor = Client(base)
+            statuses = [visitor.login(f"x{n}@example.org", "nope") for n in range(40)]
+    finally:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    assert statuses.count(400) == 10 and statuses.count(429) == 30
