@@ -103,9 +103,11 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")  # the
 def _redis_up() -> bool:
     try:
         import redis
-
+    except ImportError:
+        return False
+    try:
         return redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
-    except Exception:
+    except redis.exceptions.RedisError:
         return False
 
 
