@@ -14,10 +14,33 @@ from limits import parse_many
 
 from forum.extensions import db, limiter
 from forum.mail import queue_email
+from forum.services import DomainError
 
 SCOPE = "login-account"
 LOCKED = _l("Too many failed attempts to sign in to this account. Try again later, or choose a new password "
             "with the link we sent to the account's address (or with “Forgot your password?”).")
+
+
+class AccountLocked(DomainError):
+    """Too many failed sign-ins to this account for now (the page answers 429)."""
+
+    def __init__(self):
+        super().__init__(LOCKED)
+
+
+def authenticate(email: str, password: str):
+    """accounts.authenticate, counting failures against the account and refusing a locked one,
+    even with the right password (the emailed link is the way in)."""
+    from forum.services import accounts
+
+    if is_locked(email):
+        raise AccountLocked()
+    try:
+        return accounts.authenticate(email, password)
+    except DomainError:
+        if record_failure(email):
+            raise AccountLocked() from None
+        raise
 
 
 def _limits():

@@ -95,12 +95,9 @@ def login():
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            if signin_limits.is_locked(form.email.data):
-                raise DomainError(signin_limits.LOCKED)
-            user = accounts.authenticate(form.email.data, form.password.data)
+            user = signin_limits.authenticate(form.email.data, form.password.data)
         except DomainError as error:
-            if error.message is signin_limits.LOCKED or signin_limits.record_failure(form.email.data):
-                error, status = DomainError(signin_limits.LOCKED), 429
+            status = 429 if isinstance(error, signin_limits.AccountLocked) else status
             form_error(form, error)
         else:
             sessions.start(user, remember=form.remember.data)
