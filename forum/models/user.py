@@ -62,6 +62,14 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
+    # Which sign-in this object stands for (forum.services.sessions sets it); not a column.
+    login_session_id = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in both cookies: the person and the sign-in, so ending the
+        sign-in on the server refuses every copy of either cookie."""
+        return f"{self.id}:{self.login_session_id}"
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard KDF.
         self.password_hash = generate_password_hash(password)

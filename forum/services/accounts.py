@@ -17,7 +17,7 @@ from sqlalchemy import func
 
 from forum.models import GENDERS, SECTORS, User, utcnow
 from forum.models.user import EMAIL_NOTIFICATION_CHOICES
-from forum.services import DomainError, tokens
+from forum.services import DomainError, sessions, signin_limits, tokens
 
 MIN_PASSWORD_LENGTH = 10
 HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
@@ -138,12 +138,17 @@ def _reset_fingerprint(user: User) -> str:
     return (user.password_hash or "")[-12:]
 
 
+def reset_token(user: User) -> str:
+    """The token of a link that lets `user` choose a new password (valid once)."""
+    return tokens.make("reset-password", {"id": user.id, "fp": _reset_fingerprint(user)})
+
+
 def request_password_reset(email: str) -> None:
     """Queue a reset link if the account exists; say nothing either way (no account probing)."""
     user = get_by_email(email)
     if user is None or not user.is_active:
         return
-    token = tokens.make("reset-password", {"id": user.id, "fp": _reset_fingerprint(user)})
+    token = reset_token(user)
     queue_email(to=user, template="reset_password", token=token,
                 dedupe_key=f"reset:{user.id}:{token[-16:]}")
     db.session.commit()
@@ -172,6 +177,8 @@ def set_password_from_link(purpose: str, token: str, password: str) -> User:
     user = password_link_user(purpose, token)
     check_password_strength(password)
     user.set_password(password)
+    sessions.end_all(user)  # whoever knew the old password is signed out everywhere
+    signin_limits.clear(user.email)  # and the owner may sign in again at once
     user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the link proved they own the address
     from forum.services.webinars import claim_registrations
 
@@ -344,6 +351,7 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(delete(Invitation).where(Invitation.email == user.email))
     db.session.execute(update(OutboxMessage).where(OutboxMessage.to_address == user.email)
                        .values(to_address="deleted@invalid").execution_options(synchronize_session=False))
+    sessions.end_all(user)
     user.email = None
     user.password_hash = None
     user.display_name = ""
@@ -372,6 +380,7 @@ def suspend(admin: User, user: User, until, reason: str) -> User:
     if until is None or until <= utcnow():
         raise DomainError(_l("Choose a date in the future."), field="until")
     user.suspended_until, user.suspension_reason = until, reason[:500]
+    sessions.end_all(user)  # lifting the suspension later does not bring old sign-ins back
     db.session.commit()
     return user
 

@@ -1,23 +1,27 @@
 """Accounts: register, confirm email, sign in and out, reset password, profile."""
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from forum.extensions import db, limiter, login_manager
+from forum.extensions import limiter, login_manager
 from forum.forms import DeleteAccountForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from forum.i18n import LANG_COOKIE, country_groups, locale_code, timezone_choices
-from forum.models import User
-from forum.services import DomainError, accounts
+from forum.services import DomainError, accounts, sessions, signin_limits
 from forum.views.util import form_error, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    user = db.session.get(User, int(user_id))
-    # A suspended or deleted account is signed out at its next request.
-    return user if user is not None and user.is_active else None
+def load_user(cookie_id: str):
+    # Only while that sign-in exists on the server, and the account is active.
+    return sessions.load(cookie_id)
+
+
+@bp.after_app_request
+def touch_sign_in(response):
+    sessions.touch()
+    return response
 
 
 login_manager.login_view = "auth.login"
@@ -43,7 +47,7 @@ def register():
         except DomainError as error:
             form_error(form, error)
         else:
-            login_user(user)
+            sessions.start(user)
             flash(_("Welcome! We sent you an email: follow its link to confirm your address."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("auth.unconfirmed")))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
@@ -77,26 +81,33 @@ def resend_confirmation():
     return redirect(url_for("auth.unconfirmed"))
 
 
+def _failed_sign_in(response) -> bool:
+    # Only failures count against an address: an office behind one address can all sign in.
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_sign_in)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm(next=request.args.get("next", ""))
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
+            user = signin_limits.authenticate(form.email.data, form.password.data)
         except DomainError as error:
+            status = 429 if isinstance(error, signin_limits.AccountLocked) else status
             form_error(form, error)
         else:
-            login_user(user, remember=form.remember.data)
+            sessions.start(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, url_for("main.home")))
-    return render_template("auth/login.html", form=form), 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sessions.end_current()
     flash(_("You are signed out."), "success")
     return redirect(url_for("main.home"))
 
@@ -126,7 +137,7 @@ def _choose_password(purpose: str, token: str, template: str, success: str):
         except DomainError as error:
             form_error(form, error)
         else:
-            login_user(user)
+            sessions.start(user)
             flash(success, "success")
             return redirect(url_for("main.home"))
     return render_template(template, form=form, person=user), 400 if form.errors else 200
@@ -169,7 +180,16 @@ def profile():
             response = make_response(redirect(url_for("auth.profile")))
             response.delete_cookie(LANG_COOKIE)  # the saved preference now decides
             return response
-    return render_template("auth/profile.html", form=form), 400 if form.errors else 200
+    return render_template("auth/profile.html", form=form, sign_ins=sessions.of(current_user)), 400 if form.errors else 200
+
+
+@bp.post("/sessions/end-all")
+@login_required
+def sign_out_everywhere():
+    """Every browser and device signed in to this account is signed out, this one too."""
+    sessions.sign_out_everywhere(current_user)
+    flash(_("You are signed out everywhere. Sign in again here."), "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
