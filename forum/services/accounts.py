@@ -342,8 +342,12 @@ def delete_account(user: User, password: str) -> None:
     from forum.models import Invitation
 
     db.session.execute(delete(Invitation).where(Invitation.email == user.email))
+    from forum.mail import retired_address
+    from forum.services.webinars import forget_person
+
+    forget_person(user)
     db.session.execute(update(OutboxMessage).where(OutboxMessage.to_address == user.email)
-                       .values(to_address="deleted@invalid").execution_options(synchronize_session=False))
+                       .values(to_address=retired_address("outbox")).execution_options(synchronize_session=False))
     user.email = None
     user.password_hash = None
     user.display_name = ""
