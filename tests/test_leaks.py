@@ -19,7 +19,8 @@ from forum.services.membership import add_member
 from tests.conftest import forum_of
 
 PRIVATE, MEMBERS, PUBLIC = "quetzalsecreto", "jaguarreservado", "condorpublico"
-SECRETS = (PRIVATE, MEMBERS)
+DRAFT, HIDDEN = "tapirborrador", "pumaoculto"  # a public community's draft forum and hidden thread
+SECRETS = (PRIVATE, MEMBERS, DRAFT, HIDDEN)
 
 
 @pytest.fixture
@@ -36,6 +37,7 @@ def world(db, make_user, make_community, make_pair):
             members[outsider] = "member"
         community = make_community(slug, visibility=visibility, join_policy="invite", members=members)
         places[slug] = _plant(db, make_user, make_pair, community, insider, marker)
+    _unseen_in_public(db, make_pair, places["abierta"], insider)
     return {"admin": admin, "outsider": outsider, "insider": insider, **places}
 
 
@@ -60,6 +62,22 @@ def _plant(db, make_user, make_pair, community, author, marker):
         join_url="https://meet.example.org/x"))
     return {"community": community, "pair": pair, "forum": forum, "thread": thread, "post": post,
             "webinar": webinar, "organizer": organizer}
+
+
+def _unseen_in_public(db, make_pair, place, author):
+    """What even a public community shows nobody: a draft forum pair, a thread moderators hid."""
+    draft = make_pair(place["community"], questions=0)
+    draft.status = "draft"
+    for forum in draft.forums:
+        forum.title, forum.summary = f"{DRAFT} {forum.language}", f"Resumen {DRAFT}"
+    for forum, marker in ((forum_of(draft, "es"), DRAFT), (place["forum"], HIDDEN)):
+        thread = posting.create_thread(forum, author, title=f"Hilo {marker}",
+                                       body=f"Texto del debate sobre la cosecha {marker}")
+        db.session.execute(db.select(Post).filter_by(thread_id=thread.id)).scalar_one().is_highlight = True
+        if marker == HIDDEN:
+            thread.hidden_at = utcnow()
+    db.session.commit()
+    place["draft"] = draft
 
 
 def _mail_to(user) -> list[str]:
@@ -128,8 +146,8 @@ def notifications(client, login, w):
 
 
 def feeds(client, login, w):
-    return _pages(client, *(f"/c/{slug}/f/{f.slug}/feed.atom"
-                            for slug in ("abierta", "reservada", "secreta") for f in w[slug]["pair"].forums))
+    pairs = [(slug, w[slug]["pair"]) for slug in ("abierta", "reservada", "secreta")] + [("abierta", w["abierta"]["draft"])]
+    return _pages(client, *(f"/c/{slug}/f/{f.slug}/feed.atom" for slug, pair in pairs for f in pair.forums))
 
 
 def search(client, login, w):
