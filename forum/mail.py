@@ -40,6 +40,19 @@ def absolute_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"] + path
 
 
+RETIRED_DOMAIN = "invalid"  # RFC 2606: can never be delivered
+
+
+def retired_address(key: str) -> str:
+    """What replaces the address of a deleted person wherever a row needs one."""
+    return f"deleted-{key}@{RETIRED_DOMAIN}"
+
+
+def is_retired(address: str | None) -> bool:
+    domain = (address or "").rpartition("@")[2].lower()
+    return not domain or domain == RETIRED_DOMAIN or domain.endswith(f".{RETIRED_DOMAIN}")
+
+
 def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
     """(subject, text, html) of templates/email/<template>.{txt,html} in `locale`."""
     if not has_request_context():  # a job or a CLI command: url_for needs a request
@@ -64,8 +77,13 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
     "newsletter", "notifications"): it gets a one-click unsubscribe link and
     header (RFC 8058) and a link to the preferences page, both working
     without signing in. `attachment` is (file name, content type, text).
+
+    Nothing is ever queued to a deleted account, nor to an address retired by a deletion:
+    every sender passes here, so this one check covers them all.
     """
     address = to.email if isinstance(to, User) else to
+    if (isinstance(to, User) and to.deleted_at is not None) or is_retired(address):
+        return None
     if isinstance(to, User):
         locale = locale or to.locale
         context.setdefault("user", to)

@@ -278,6 +278,16 @@ def readable_communities_clause(user):
     return _or_mine(user, Community.visibility == "public")
 
 
+def audience_clause(community: Community | None):
+    """A WHERE clause on Community for what may go to a whole audience at once: a newsletter's
+    suggested sections, its emails and its archive. A network edition reaches everyone and its
+    archive is public, so it gets what a signed-out visitor may read; a community's edition
+    reaches its members and its archive is for its readers, so it gets that community alone."""
+    if community is None:
+        return readable_communities_clause(None)
+    return Community.id == community.id
+
+
 def readers_among(user_ids, community: Community) -> set[int]:
     """Which of these users may read this community's content (one query)."""
     ids = set(user_ids)
@@ -305,5 +315,5 @@ def _or_mine(user, listed):
     return listed
 
 
-__all__ = ["can", "has_role", "listed_communities_clause", "membership", "published_pairs_clause",
+__all__ = ["audience_clause", "can", "has_role", "listed_communities_clause", "membership", "published_pairs_clause",
            "readable_communities_clause", "reply_block_reason", "role_in", "User"]

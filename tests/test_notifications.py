@@ -213,3 +213,26 @@ def test_notification_email_says_its_language(client, db, login, world, smtp):
     deliver_due()
     [message] = smtp.to("ben@example.org")
     assert message["Content-Language"] == "en"
+
+
+def test_the_preferences_link_of_notification_emails_opens_without_signing_in(client, db, login, world, make_pair):
+    """Like digests and newsletters: a signed link to the person's own email preferences."""
+    from forum.models import Watch as WatchRow
+    from forum.services import notifications
+
+    ana, ben, q1 = world["ana"], world["ben"], world["q1"]
+    reply_as(client, login, ben, q1, "Hola @ana")
+    db.session.add(WatchRow(user_id=ana.id, community_id=world["community"].id, level="watching"))
+    db.session.commit()
+    notifications.notify_forum_opened(make_pair(world["community"]))
+    db.session.commit()
+    messages = [m for m in outbox() if m.to_address == "ana@example.org"]
+    assert {m.kind for m in messages} == {"notification", "forum_opened"}
+    for message in messages:
+        for body in (message.body_text, message.body_html):
+            link = link_in(body, "/email/preferences/").replace("http://localhost", "")
+            page = client.get(link)  # signed out
+            assert page.status_code == 200 and "ana@example.org" in page.get_data(as_text=True)
+    client.post(link, data={"digest_frequency": "off", "email_notifications": "off"})
+    db.session.refresh(ana)
+    assert ana.email_notifications == "off"

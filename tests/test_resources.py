@@ -147,3 +147,26 @@ def test_only_the_author_or_a_moderator_removes_a_resource(client, db, login, se
     client.post(f"/c/{community.slug}/resources/{resource.id}/delete")
     db.session.refresh(resource)
     assert resource.deleted_at is not None
+
+
+def test_an_upload_over_the_request_limit_keeps_what_was_typed(app, client, db, login, setting):
+    """The request is refused before it is read (413), yet the form comes back with its fields and why."""
+    community, member, outsider, _ = setting
+    login(member)
+    old = app.config["MAX_UPLOAD_MB"], app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_UPLOAD_MB"], app.config["MAX_CONTENT_LENGTH"] = 1, 1024 * 1024 + 64 * 1024
+    try:
+        response = share(client, community, title="Mi título «largo»", summary="Un resumen\nen dos líneas",
+                         tags="agua, riego", upload=(io.BytesIO(PDF + b"0" * (2 * 1024 * 1024)), "grande.pdf"))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 413
+        assert "El archivo pesa más de 1 MB." in page
+        assert 'value="Mi título «largo»"' in page and "Un resumen\nen dos líneas</textarea>" in page
+        assert 'value="agua, riego"' in page and 'name="csrf_token"' in page
+        client.post("/auth/logout")
+        login(outsider)  # someone who may not share here gets the plain page, not the form
+        response = share(client, community, upload=(io.BytesIO(PDF + b"0" * (2 * 1024 * 1024)), "grande.pdf"))
+        assert response.status_code == 413 and 'name="title"' not in response.get_data(as_text=True)
+    finally:
+        app.config["MAX_UPLOAD_MB"], app.config["MAX_CONTENT_LENGTH"] = old
+    assert db.session.execute(db.select(Resource)).first() is None

@@ -8,13 +8,12 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
 
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.mail import queue_email
 from forum.markup import strip_invisible, visible_text
-from sqlalchemy import func
-
 from forum.models import GENDERS, SECTORS, User, utcnow
 from forum.models.user import EMAIL_NOTIFICATION_CHOICES
 from forum.services import DomainError, sessions, signin_limits, tokens
@@ -257,52 +256,7 @@ def send_welcome(user: User, community, dedupe_key: str | None = None) -> None:
                 community=community, welcome_url=absolute_url("auth.welcome", token=token))
 
 
-# --- the member's own data -----------------------------------------------------
-
-def export_data(user: User) -> dict:
-    """Everything the platform holds about this member, as plain JSON-able data."""
-    from sqlalchemy import select
-
-    from forum.models import Community, Forum, Membership, Notification, Post, PostUseful, Resource, Thread, Watch
-
-    def iso(value):
-        return value.isoformat() if value else None
-
-    memberships = db.session.execute(
-        select(Membership, Community.slug).join(Community, Community.id == Membership.community_id)
-        .where(Membership.user_id == user.id)).all()
-    posts = db.session.execute(
-        select(Post, Thread.title, Forum.slug, Forum.language)
-        .join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
-        .where(Post.author_id == user.id).order_by(Post.created_at)).all()
-    return {
-        "format": "forum-member-data/1",
-        "exported_at": iso(utcnow()),
-        "profile": {
-            "email": user.email, "display_name": user.display_name, "handle": user.handle,
-            "country": user.country, "institution": user.institution, "sector": user.sector,
-            "gender": user.gender, "locale": user.locale, "timezone": user.timezone,
-            "email_notifications": user.email_notifications,
-            "show_email": user.show_email, "show_country": user.show_country,
-            "show_institution": user.show_institution, "show_sector": user.show_sector,
-            "created_at": iso(user.created_at), "email_confirmed_at": iso(user.email_confirmed_at),
-        },
-        "memberships": [{"community": slug, "role": m.role, "state": m.state, "since": iso(m.created_at)}
-                        for m, slug in memberships],
-        "posts": [{"id": p.id, "thread": title, "forum": fslug, "language": lang, "number": p.number,
-                   "created_at": iso(p.created_at), "edited_at": iso(p.edited_at),
-                   "deleted_at": iso(p.deleted_at), "body_markdown": p.body_md}
-                  for p, title, fslug, lang in posts],
-        "useful_marks": [pid for pid in db.session.execute(
-            select(PostUseful.post_id).where(PostUseful.user_id == user.id)).scalars()],
-        "watches": [{"thread_id": w.thread_id, "forum_id": w.forum_id, "level": w.level}
-                    for w in db.session.execute(select(Watch).where(Watch.user_id == user.id)).scalars()],
-        "notifications": db.session.execute(
-            select(func.count(Notification.id)).where(Notification.user_id == user.id)).scalar_one(),
-        "resources": [{"id": r.id, "title": r.title, "created_at": iso(r.created_at)}
-                      for r in db.session.execute(select(Resource).where(Resource.added_by_id == user.id)).scalars()],
-    }
-
+# --- the member's own data: forum.services.member_data ----------------------------
 
 def _communities_where_sole_organizer(user: User) -> list[str]:
     from sqlalchemy import select
@@ -322,7 +276,15 @@ def delete_account(user: User, password: str) -> None:
     """Anonymise: the conversation stays ("former member"), the person's data goes."""
     from sqlalchemy import delete, select, update
 
-    from forum.models import Community, Membership, Notification, OutboxMessage, PostUseful, ThreadRead, Watch
+    from forum.models import (
+        Community,
+        Membership,
+        Notification,
+        OutboxMessage,
+        PostUseful,
+        ThreadRead,
+        Watch,
+    )
 
     if not user.check_password(password or ""):
         raise DomainError(_l("The password is not right."), field="password")
@@ -349,8 +311,12 @@ def delete_account(user: User, password: str) -> None:
     from forum.models import Invitation
 
     db.session.execute(delete(Invitation).where(Invitation.email == user.email))
+    from forum.mail import retired_address
+    from forum.services.webinars import forget_person
+
+    forget_person(user)
     db.session.execute(update(OutboxMessage).where(OutboxMessage.to_address == user.email)
-                       .values(to_address="deleted@invalid").execution_options(synchronize_session=False))
+                       .values(to_address=retired_address("outbox")).execution_options(synchronize_session=False))
     sessions.end_all(user)
     user.email = None
     user.password_hash = None

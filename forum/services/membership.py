@@ -136,7 +136,15 @@ def leave(user: User, community: Community) -> None:
         raise DomainError(_l("You are the last organizer: name another organizer before leaving."))
     db.session.delete(m)
     _bump_member_count(community, -1)
+    _withdraw(user, community)
     db.session.commit()
+
+
+def _withdraw(user: User, community: Community) -> None:
+    """What was only for members goes with the membership: places at its webinars."""
+    from forum.services.webinars import withdraw_from_community
+
+    withdraw_from_community(user, community)
 
 
 def _lock(community: Community) -> None:
@@ -178,8 +186,10 @@ def remove_member(organizer: User, community: Community, user_id: int) -> None:
         raise DomainError(_l("This person is not a member of the community."))
     if m.role == "organizer" and _organizer_count(community) <= 1:
         raise DomainError(_l("A community needs at least one organizer."))
+    person = m.user
     db.session.delete(m)
     _bump_member_count(community, -1)
+    _withdraw(person, community)
     db.session.commit()
 
 

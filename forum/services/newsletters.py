@@ -17,7 +17,7 @@ from forum.extensions import db
 from forum.mail import absolute_url, queue_email, render_email
 from forum.markup import clean_source, plain_text
 from forum.models import Community, Forum, ForumPair, Membership, Newsletter, OutboxMessage, Post, Thread, User, utcnow
-from forum.policy import can
+from forum.policy import audience_clause, can, published_pairs_clause
 from forum.services import DomainError, rendering
 
 FLUSH_EVERY = 500
@@ -81,31 +81,29 @@ def email_text(html: str) -> str:
 
 
 def suggested_sections(community: Community | None) -> dict[str, str]:
-    """Markdown to start from: open forums, recent highlights and the next webinars."""
-    now = utcnow()
-    conditions = [ForumPair.status == "published", ForumPair.opens_at <= now, ForumPair.closes_at > now]
-    if community is not None:
-        conditions.append(Forum.community_id == community.id)
-    forums = db.session.execute(select(Forum).join(ForumPair, ForumPair.id == Forum.pair_id).where(*conditions)
-                                .order_by(Forum.title)).scalars().all()
-    post_conditions = [Post.is_live, Post.is_highlight, ForumPair.status == "published"]
-    if community is not None:
-        post_conditions.append(Forum.community_id == community.id)
-    highlights = db.session.execute(
-        select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
-        .join(ForumPair, ForumPair.id == Forum.pair_id).where(*post_conditions)
-        .order_by(Post.created_at.desc()).limit(6)).scalars().all()
+    """Markdown to start from: open forums, recent highlights and the next webinars.
+
+    Only what every reader of the edition may read (policy.audience_clause): a network
+    edition goes to everyone and sits in a public archive."""
     from forum.markup import excerpt
     from forum.models import Webinar
 
-    webinar_conditions = [Webinar.status == "scheduled", Webinar.starts_at > now,
-                          Webinar.starts_at <= now + timedelta(days=60)]
-    if community is not None:
-        webinar_conditions.append(Webinar.community_id == community.id)
-    else:
-        webinar_conditions.append(Webinar.community.has(Community.visibility == "public"))
-    upcoming = db.session.execute(select(Webinar).where(*webinar_conditions)
-                                  .order_by(Webinar.starts_at).limit(6)).scalars().all()
+    now = utcnow()
+    audience = (audience_clause(community), published_pairs_clause(None))
+    forums = db.session.execute(
+        select(Forum).join(ForumPair, ForumPair.id == Forum.pair_id).join(Community, Community.id == Forum.community_id)
+        .where(*audience, ForumPair.opens_at <= now, ForumPair.closes_at > now)
+        .order_by(Forum.title)).scalars().all()
+    highlights = db.session.execute(
+        select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
+        .join(ForumPair, ForumPair.id == Forum.pair_id).join(Community, Community.id == Forum.community_id)
+        .where(*audience, Post.is_live, Post.is_highlight, Thread.hidden_at.is_(None))
+        .order_by(Post.created_at.desc()).limit(6)).scalars().all()
+    upcoming = db.session.execute(
+        select(Webinar).join(Community, Community.id == Webinar.community_id)
+        .where(audience[0], Webinar.status == "scheduled", Webinar.starts_at > now,
+               Webinar.starts_at <= now + timedelta(days=60))
+        .order_by(Webinar.starts_at).limit(6)).scalars().all()
 
     def when(webinar, lang):
         from babel.dates import format_datetime

@@ -109,8 +109,7 @@ def _queue_emails(post: Post, created: list[Notification]) -> None:
             post_url=absolute_url("posts.permalink", post_id=post.id),
             unwatch_url=absolute_url("notifications.unwatch_from_email",
                                      token=tokens.make("unwatch", {"u": user.id, "t": thread.id})),
-            preferences_url=absolute_url("auth.profile"),
-        )
+        )  # the preferences link is queue_email's signed one: it opens without signing in
 
 
 def unwatch_token_data(token: str) -> dict:
@@ -193,6 +192,5 @@ def notify_forum_opened(pair) -> list[Notification]:
         queue_email(to=user, template="forum_opened", dedupe_key=f"notification:{n.id}", forum=forum,
                     unsubscribe="notifications",
                     community=community, pair=pair,
-                    forum_url=absolute_url("forums.show", community_slug=community.slug, forum_slug=forum.slug),
-                    preferences_url=absolute_url("auth.profile"))
+                    forum_url=absolute_url("forums.show", community_slug=community.slug, forum_slug=forum.slug))
     return [n for n, _, _ in created]

@@ -29,12 +29,12 @@ from sqlalchemy.orm import contains_eager
 
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone, locale_code
-from forum.mail import absolute_url, queue_email
+from forum.mail import absolute_url, queue_email, retired_address
 from forum.markup import clean_source, plain_text
 from forum.models import (
     GENDERS, SECTORS, SPEAKER_ROLES, Community, ForumPair, Registration, User, Webinar, WebinarSpeaker, utcnow,
 )
-from forum.policy import can, readable_communities_clause
+from forum.policy import can, readable_communities_clause, readers_among
 from forum.services import DomainError, rendering, safe_cell, tokens
 from forum.services.accounts import clean_display_name, normalise_email
 from forum.services.imports import decode, fold
@@ -485,18 +485,29 @@ def _send_place(webinar: Webinar, registration: Registration, promoted: bool = F
 
 def cancel_registration(registration: Registration) -> None:
     """The person gives up their place; the first on the waiting list takes it."""
-    webinar = registration.webinar
     if registration.status not in ("registered", "waitlisted", "pending"):
         return
-    if webinar.is_past():
+    if registration.webinar.is_past():
         raise DomainError(_l("This webinar has already taken place."))
+    if _release(registration, template="webinar_unregistered") is None:
+        db.session.rollback()
+        return
+    db.session.commit()
+
+
+def _release(registration: Registration, *, template: str | None, tell_waiting: bool = False,
+             **context) -> str | None:
+    """Cancel a place (no commit) and hand the seat to the waiting list; returns the status it had,
+    None if someone else changed it first. `template` tells a person who held a seat (and one on
+    the waiting list if `tell_waiting`; None: nobody to tell); a held seat is taken off their
+    calendar with a METHOD:CANCEL of the same UID."""
+    webinar = registration.webinar
     held = registration.status
     changed = db.session.execute(update(Registration).where(
         Registration.id == registration.id, Registration.status == held)
         .values(status="cancelled", cancelled_at=utcnow()).execution_options(synchronize_session=False)).rowcount
     if not changed:
-        db.session.rollback()
-        return
+        return None
     column = {"registered": "registered_count", "waitlisted": "waitlist_count"}.get(held)
     if column:
         db.session.execute(update(Webinar).where(Webinar.id == webinar.id)
@@ -509,12 +520,51 @@ def cancel_registration(registration: Registration) -> None:
         db.session.execute(update(Webinar).where(Webinar.id == webinar.id).values(sequence=Webinar.sequence + 1)
                            .execution_options(synchronize_session=False))
         db.session.refresh(webinar, ["sequence"])
-        queue_email(to=registration.email, locale=registration.locale, template="webinar_unregistered",
-                    dedupe_key=f"webinar-unregistered:{registration.id}:{int(registration.cancelled_at.timestamp())}",
-                    attachment=invitation(webinar, registration, method="CANCEL"),
-                    **_email_context(webinar, registration))
+    if template is not None and (held == "registered" or (tell_waiting and held == "waitlisted")):
+        queue_email(to=registration.email, locale=registration.locale, template=template,
+                    dedupe_key=f"{template.replace('_', '-')}:{registration.id}:"
+                               f"{int(registration.cancelled_at.timestamp())}",
+                    attachment=invitation(webinar, registration, method="CANCEL") if held == "registered" else None,
+                    with_calendar=held == "registered", **_email_context(webinar, registration), **context)
+    if held == "registered" and not webinar.is_cancelled:
         _fill_from_waitlist(webinar)
-    db.session.commit()
+    return held
+
+
+def _coming_places(*conditions):
+    """Places (held, waiting or unconfirmed) at webinars that have not ended and were not cancelled."""
+    return db.session.execute(select(Registration).join(Webinar, Webinar.id == Registration.webinar_id).where(
+        *conditions, Webinar.status == "scheduled", Webinar.ends_at > utcnow(),
+        Registration.status.in_(("registered", "waitlisted", "pending")))).scalars().all()
+
+
+def withdraw_from_community(user: User, community: Community) -> int:
+    """Someone who left or was removed keeps no place at the community's members-only or private
+    webinars (the join link is for readers): each place goes, with a calendar cancellation.
+    No commit; returns how many places went."""
+    db.session.flush()  # the membership's end must be visible to the policy's query
+    if community.visibility == "public" or readers_among([user.id], community):
+        return 0
+    places = _coming_places(Webinar.community_id == community.id, Registration.user_id == user.id)
+    community_name = community.name(user.locale or "es")
+    return sum(_release(registration, template="webinar_withdrawn", tell_waiting=True,
+                        community_name=community_name) is not None
+               for registration in places)
+
+
+def forget_person(user: User) -> int:
+    """An account is deleted: its coming places are freed (nobody to tell) and every registration
+    loses the person's data, keeping what the attendance figures count. No commit."""
+    mine = or_(Registration.user_id == user.id, Registration.email == (user.email or ""))
+    for registration in _coming_places(mine):
+        _release(registration, template=None)
+    rows = db.session.execute(select(Registration).where(mine)).scalars().all()
+    for registration in rows:
+        registration.user_id = None
+        registration.email = retired_address(f"registration-{registration.id}")
+        registration.name = ""
+        registration.country = registration.institution = registration.sector = registration.gender = None
+    return len(rows)
 
 
 def _fill_from_waitlist(webinar: Webinar) -> int:

@@ -204,7 +204,9 @@ def download_data():
     """Everything we hold about the member, as a JSON file."""
     import json
 
-    body = json.dumps(accounts.export_data(current_user), ensure_ascii=False, indent=2)
+    from forum.services import member_data
+
+    body = json.dumps(member_data.export_data(current_user), ensure_ascii=False, indent=2)
     response = make_response(body)
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="my-data-{current_user.handle}.json"'

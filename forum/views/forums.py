@@ -263,8 +263,8 @@ def participants(community_slug: str, forum_slug: str):
 @bp.get("/<forum_slug>/feed.atom")
 def feed(community_slug: str, forum_slug: str):
     forum = forum_or_404(community_slug, forum_slug)
-    if forum.community.visibility != "public":
-        abort(404)  # feed readers cannot sign in: only public forums have feeds
+    if not can(None, "forum.view", forum):
+        abort(404)  # feed readers cannot sign in: only what a signed-out visitor may read has a feed
     response = make_response(feeds.forum_feed(forum))
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response

@@ -1,16 +1,17 @@
 """A community's shared resources: browse, search, add, download, remove."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from forum.extensions import db
 from forum.forms import ResourceForm
 from forum.i18n import locale_code
-from forum.models import Resource
+from forum.models import Community, Resource
 from forum.policy import can
 from forum.services import DomainError, resources
 from forum.views.communities import community_or_404
-from forum.views.util import form_error, page_arg, pager_args
+from forum.views.util import fields_before_the_file, form_error, page_arg, pager_args
 
 bp = Blueprint("resources", __name__, url_prefix="/c/<slug>/resources")
 
@@ -59,6 +60,18 @@ def new(slug: str):
             flash(_("The resource is shared."), "success")
             return redirect(url_for("resources.show", slug=slug, resource_id=resource.id))
     return render_template("resources/new.html", community=community, form=form), 400 if form.errors else 200
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """An upload over the limit: the form again, with what was typed and why, not a bare error page."""
+    slug = (request.view_args or {}).get("slug")
+    community = db.session.execute(db.select(Community).filter_by(slug=slug)).scalar_one_or_none()
+    if request.endpoint != "resources.new" or community is None or not can(current_user, "resource.add", community):
+        return render_template("errors/413.html", error=error), 413
+    form = ResourceForm(formdata=fields_before_the_file())
+    form.upload.errors = [_("The file is larger than %(n)d MB.", n=current_app.config["MAX_UPLOAD_MB"])]
+    return render_template("resources/new.html", community=community, form=form), 413
 
 
 @bp.get("/<id:resource_id>")

@@ -129,3 +129,32 @@ def show_errors(form, error, form_level: tuple[str, ...] = ("questions", "speake
                 target.errors = list(target.errors) + [str(message)]
         else:
             form.form_errors.append(str(message))
+
+
+FIELDS_BEFORE_FILE_LIMIT = 64 * 1024
+
+
+def fields_before_the_file(limit: int = FIELDS_BEFORE_FILE_LIMIT):
+    """The text fields a too-large upload form sent before its file (a MultiDict).
+
+    A request over MAX_CONTENT_LENGTH is refused before its body is read, so the form is
+    lost; its first bytes still hold the fields typed above the file input (a browser sends
+    them in page order). Only those first bytes are read, never the file.
+    """
+    from werkzeug.datastructures import MultiDict
+    from werkzeug.http import parse_options_header
+
+    boundary = request.mimetype_params.get("boundary", "").encode("latin-1")
+    fields = MultiDict()
+    if request.mimetype != "multipart/form-data" or not boundary:
+        return fields
+    head = request.environ["wsgi.input"].read(limit)
+    for part in head.split(b"--" + boundary)[1:-1]:  # the last piece may be cut short
+        headers, found, value = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        disposition = next((line.split(b":", 1)[1] for line in headers.split(b"\r\n")
+                            if line.lower().startswith(b"content-disposition:")), b"")
+        _kind, options = parse_options_header(disposition.decode("utf-8", "replace"))
+        if not found or "filename" in options or "name" not in options:
+            break  # the file: what follows it is not read
+        fields.add(options["name"], value.removesuffix(b"\r\n").decode("utf-8", "replace"))
+    return fields
