@@ -45,6 +45,7 @@ class ExportOptions:
     anonymise: bool = False
     highlights_only: bool = False
     forum_id: int | None = None        # one forum of the pair, or both
+    paper: str = "a4"                  # the Word file's page size: "a4" or "letter"
 
 
 @dataclass
@@ -71,6 +72,7 @@ class PostItem:
     themes: list[str]                   # theme codes
     reply_to: int | None
     url: str
+    source: str = ""                    # the post's Markdown, mentions replaced as in `text`
 
 
 @dataclass
@@ -213,7 +215,8 @@ def build(user, pair: ForumPair, options: ExportOptions, progress=None) -> Repor
         useful=post.useful_count,
         themes=[themes[t].code for t in sorted(theme_ids.get(post.id, []), key=lambda t: themes[t].position)
                 if t in themes],
-        reply_to=post.reply_to_id, url=f"{base_url}/posts/{post.id}") for post, thread, language in live]
+        reply_to=post.reply_to_id, url=f"{base_url}/posts/{post.id}",
+        source=_unmention(post.body_md or "", handles, options.anonymise)) for post, thread, language in live]
 
     if options.anonymise:  # a post's number and address would lead back to its author's page
         numbers = {item.id: n for n, item in enumerate(items, start=1)}
