@@ -188,8 +188,10 @@ def digests_command(frequency: str):
 @click.option("--anonymise", is_flag=True, help="Participant 12 — country, sector, instead of names.")
 @click.option("--highlights-only", is_flag=True, help="Only the posts moderators highlighted.")
 @click.option("--forum-language", type=click.Choice(["es", "en"]), help="Only one forum of the pair.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="Page size of the Word file.")
 def export_command(slug, community_slug, fmt, output, language, start, end, anonymise, highlights_only,
-                   forum_language):
+                   forum_language, paper):
     """Export a forum pair's synthesis report (Word, Markdown, CSV or JSON)."""
     import time
 
@@ -204,10 +206,10 @@ def export_command(slug, community_slug, fmt, output, language, start, end, anon
             raise click.ClickException(f"The pair has no forum in {forum_language!r}.")
         options = synthesis.ExportOptions(language=language, start=start.date() if start else None,
                                           end=end.date() if end else None, anonymise=anonymise,
-                                          highlights_only=highlights_only, forum_id=forum_id)
+                                          highlights_only=highlights_only, forum_id=forum_id, paper=paper)
         report = synthesis.build(None, pair, options, progress=lambda step: click.echo(f"... {step}", err=True))
         click.echo(f"... writing {fmt}", err=True)
-        files = report_files.render(report, fmt)
+        files = report_files.render(report, fmt, paper=options.paper)
     except DomainError as error:
         with force_locale("en"):
             raise click.ClickException(str(error.message)) from None

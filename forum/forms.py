@@ -328,6 +328,8 @@ class ExportForm(FlaskForm):
     anonymise = BooleanField(_l("Anonymise authors (“Participant 12 — Chile, subnational government”)"),
                              description=_l("Members who asked not to be named are anonymised in every export."))
     highlights_only = BooleanField(_l("Only the posts moderators highlighted"))
+    paper = SelectField(_l("Paper size (Word)"), validate_choice=False, default="a4",
+                        choices=[("a4", _l("A4")), ("letter", _l("Letter"))])
 
 
 class ProcessForm(FlaskForm):

@@ -46,7 +46,9 @@ def export(slug: str, pair_id: int):
     if not request.args:
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form)
     fmt = form.format.data if form.format.data in CONTENT_TYPES else None
-    bad_choices = [field for field, allowed in ((form.language, ("es", "en")),
+    if not request.args.get("paper"):
+        form.paper.data = "a4"
+    bad_choices = [field for field, allowed in ((form.language, ("es", "en")), (form.paper, ("a4", "letter")),
                                                 (form.forum, [value for value, _label in form.forum.choices]))
                    if (field.data or "") not in allowed]
     if not form.validate() or fmt is None or bad_choices:
@@ -55,7 +57,7 @@ def export(slug: str, pair_id: int):
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form), 400
     options = synthesis.ExportOptions(
         language=form.language.data, start=form.start.data, end=form.end.data, anonymise=form.anonymise.data,
-        highlights_only=form.highlights_only.data, forum_id=parse_id(form.forum.data))
+        highlights_only=form.highlights_only.data, forum_id=parse_id(form.forum.data), paper=form.paper.data)
     try:
         report = synthesis.build(current_user, pair, options)
     except DomainError as error:
@@ -67,7 +69,7 @@ def export(slug: str, pair_id: int):
     elif fmt == "csv-participants":
         body, extension = report_files.participants_csv(report).encode("utf-8-sig"), "participants.csv"
     else:
-        body, extension = report_files.render(report, fmt)[""], fmt
+        body, extension = report_files.render(report, fmt, paper=options.paper)[""], fmt
     name = f"{pair.slug}-{options.language}{'-anon' if options.anonymise else ''}.{extension}"
     return Response(body, content_type=CONTENT_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
