@@ -34,7 +34,7 @@ def render(report, fmt: str, paper: str = "a4") -> dict[str, bytes]:
 
 
 def charts(report) -> dict[str, bytes]:
-    from forum.services.report.charts import charts as draw
+    from forum.services.report.figures import charts as draw
 
     return draw(report)
 

@@ -10,12 +10,17 @@ from forum.markup import ALLOWED_PROTOCOLS
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#|~<>])")
 _SAFE_URL = re.compile(r"(?i)^({}):".format("|".join(sorted(ALLOWED_PROTOCOLS))))
-_LINE_START = re.compile(r"^(\s*)(\d+)([.)])", re.MULTILINE)
+_NUMBER_START = re.compile(r"^(\s*)(\d+)([.)])", re.MULTILINE)
+_LINE_START = re.compile(r"^(\s*)([-+=])", re.MULTILINE)
 
 
 def escape_text(text: str) -> str:
-    text = _SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
-    return _LINE_START.sub(r"\1\2\\\3", text)  # "1999. was" is not a list
+    return _SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
+
+
+def _paragraph(text: str) -> str:
+    """A paragraph's lines never start a list, a heading underline or a numbered item ("1999. was")."""
+    return _LINE_START.sub(r"\1\\\2", _NUMBER_START.sub(r"\1\2\\\3", text))
 
 
 def to_markdown(tree, heading_level: int = 5) -> str:
@@ -30,7 +35,7 @@ def _blocks(node, heading_level: int) -> str:
 def _block(node, heading_level: int) -> str:
     kind = node.type
     if kind == "paragraph":
-        return _inline(node.children[0]) if node.children else ""
+        return _paragraph(_inline(node.children[0])) if node.children else ""
     if kind == "heading":
         level = min(heading_level + int(node.tag[1]) - 2, 6)
         return "#" * level + " " + _inline(node.children[0]).replace("\n", " ")

@@ -36,7 +36,7 @@ _NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
 def to_docx(report: Report, paper: str = "a4", author: str | None = None) -> bytes:
     from docx import Document
 
-    from forum.services.report.charts import charts
+    from forum.services.report.figures import charts
     from forum.services.report.word_setup import (
         page_setup,
         report_styles,

@@ -101,14 +101,19 @@ def _weeks(report: Report) -> bytes:
     return _png(figure)
 
 
-def _countries(report: Report) -> bytes:
+def country_rows(report: Report) -> tuple[list[tuple[str, int]], str]:
+    """(country, participants) for the chart, and the note that names what did not fit."""
     rows = [(country_name(c) if c else gettext("Not stated"), p) for c, p, _n in report.statistics.by_country]
-    note = ""
-    if len(rows) > MAX_COUNTRIES:
-        rest = rows[MAX_COUNTRIES - 1:]
-        rows = rows[:MAX_COUNTRIES - 1]
-        note = gettext("And %(countries)d more countries, %(people)d participants in all (see the table).",
-                       countries=len(rest), people=sum(p for _, p in rest))
+    if len(rows) <= MAX_COUNTRIES:
+        return rows, ""
+    rest = rows[MAX_COUNTRIES - 1:]
+    return rows[:MAX_COUNTRIES - 1], gettext(
+        "And %(countries)d more countries, %(people)d participants in all (see the table).",
+        countries=len(rest), people=sum(p for _, p in rest))
+
+
+def _countries(report: Report) -> bytes:
+    rows, note = country_rows(report)
     figure, axes = _axes(6.4, 0.8 + 0.26 * max(len(rows), 1) + (0.3 if note else 0))
     bars = axes.barh(range(len(rows)), [p for _, p in rows], height=0.7, **_style(0))
     _label(axes, bars, horizontal=True)
