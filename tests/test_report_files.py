@@ -176,7 +176,7 @@ def test_an_english_anonymised_report_on_letter_paper(corpus):
 
 
 def test_the_body_gives_each_theme_its_counts_and_quotes_with_citations(corpus, spanish):
-    report, document = spanish
+    _report, document = spanish
     blocks = list(document.iter_inner_content())
     start = _heading_index(document, next(p.text for p in document.paragraphs if p.style.name == "Heading 1"
                                           and p.text.startswith("Pregunta orientadora 1:")))
@@ -211,7 +211,7 @@ def test_the_body_gives_each_theme_its_counts_and_quotes_with_citations(corpus, 
 
 
 def test_the_appendix_has_every_post_once_under_its_first_theme(corpus, spanish):
-    report, document = spanish
+    _report, document = spanish
     blocks = list(document.iter_inner_content())
     appendix = blocks[_heading_index(document, "Anexo: todos los aportes"):]
     authors = [b for b in appendix if not isinstance(b, Table) and b.style.name == "Post author"]
