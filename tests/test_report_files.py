@@ -19,7 +19,8 @@ from forum.markup import parse
 from forum.models import Post
 from forum.services import report_files, synthesis
 from forum.services.report import figures
-from forum.services.report.common import anchor
+from forum.services.report.common import _plain as plain_document
+from forum.services.report.common import anchor, is_plain
 from forum.services.report.quotes import best_sentence, own_sentences
 from tests.conftest import PASSWORD
 from tests.corpus import OPENING, load_corpus
@@ -275,3 +276,22 @@ def test_quotes_skip_greetings_and_sentences_quoted_from_others(corpus, spanish)
     sentences, _bold = own_sentences(item)  # Catalina's words, quoted in the post, are not this author's
     assert sentences and not any("actualizamos el mapa" in s or "Catalina Restrepo" in s for s in sentences)
     assert any("periurbano" in s for s in sentences)
+
+
+def _signature(document) -> list[tuple]:
+    return [(t.type, t.tag, t.nesting, t.content, t.map, t.level, t.block,
+             tuple((c.type, c.tag, c.content) for c in t.children or [])) for t in document.tokens]
+
+
+def test_plain_posts_skip_the_parser_and_get_the_same_document(corpus):
+    """Paragraphs of plain words are built without markdown-it (its address detection is most of an
+    export's time): the document must be the one markdown-it gives, and anything else must go to it."""
+    sources = list(_sources(corpus).values())
+    pieces = [p for s in sources for p in s.split("\n\n")] + ["\n\n".join(s.split("\n\n")[:3]) for s in sources]
+    plain = [p for p in pieces if is_plain(p)]
+    assert len(plain) >= 200
+    for piece in plain + ["Hola\n\n\nchau", "Son 2.500 habitantes, el 3.5 %.\nOtra línea."]:
+        assert _signature(plain_document(piece)) == _signature(parse(piece)), piece
+    for markup in ("Visite ejemplo.org", "1. uno", "x  \ny", "hola @ana", "a\u00a0b", " sangría", "x\n---",
+                   "**b**", "[a](b)", "x\u202ey", "WWW.ejemplo", "mailto:a", "texto\n- lista", "fin "):
+        assert not is_plain(markup), markup

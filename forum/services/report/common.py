@@ -47,14 +47,73 @@ def anchor(post_id: int) -> str:
     return f"post_{post_id}"
 
 
+# What could make a text more than paragraphs of words: Markdown's punctuation, spacing other
+# than single spaces, direction controls, a line's first character (lists, quotes, headings),
+# and anything linkify could take for an address ("a.b", "://", "www.", "@"). Simple patterns,
+# searched separately: one alternation of them all is several times slower.
+_MARKUP_CHARS = re.compile("[\\\\`*_\\[\\]<>#|&~@^\t\r\f\v\x00\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
+                           "\u205f\u3000\u202a-\u202e\u2066-\u2069]")
+_HOST = re.compile(r"\.[^\W\d_]")  # a dot then a letter: "ejemplo.org" (not "fin. Otra", not "2.500")
+_LINE_START = re.compile(r"(?:^|\n)(?: |[-+=]|\d{1,9}[.)])")
+
+
+def is_plain(source: str) -> bool:
+    if _MARKUP_CHARS.search(source) or _LINE_START.match(source) or " \n" in source or source.endswith(" "):
+        return False
+    if "\n" in source and _LINE_START.search(source):
+        return False
+    if any(m.start() and source[m.start() - 1].isalnum() for m in _HOST.finditer(source)):
+        return False
+    low = source.lower()
+    return "://" not in low and "www." not in low and "mailto:" not in low
+
+
 @lru_cache(maxsize=8192)
 def _parsed(source: str) -> Document:
-    return parse(source)
+    return _plain(source) if is_plain(source) else parse(source)
 
 
-def parsed_markdown(text: str | None) -> Document:
-    """Organizers' Markdown (concept and synthesis notes), parsed as the web page parses it."""
-    return _parsed(text or "")
+def _plain(source: str) -> Document:
+    """The document markdown-it gives for paragraphs of plain words (paragraph, inline with text
+    and soft breaks), built directly: most posts are just that, and markdown-it's address
+    detection costs a millisecond a post. tests/test_report_files.py checks they are the same."""
+    from markdown_it.token import Token
+
+    tokens: list[Token] = []
+    lines = source.split("\n")
+    start = 0
+    while start < len(lines):
+        if not lines[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(lines) and lines[end]:
+            end += 1
+        opening = Token("paragraph_open", "p", 1, map=[start, end], block=True)
+        content = "\n".join(lines[start:end])
+        inline = Token("inline", "", 0, map=[start, end], content=content, level=1, block=True, children=[])
+        for n, line in enumerate(lines[start:end]):
+            if n:
+                inline.children.append(Token("softbreak", "br", 0, level=0))
+            inline.children.append(Token("text", "", 0, content=line, level=0))
+        tokens += [opening, inline, Token("paragraph_close", "p", -1, block=True)]
+        start = end
+    return Document(source=source, tokens=tokens, env={})
+
+
+@lru_cache(maxsize=8192)
+def _tree(source: str):
+    return _parsed(source).tree()
+
+
+def tree_of(item: PostItem):
+    """The post's document as a tree (built once per export, read by every writer and the quotes)."""
+    return _tree(item.source or item.text.replace("\\", "\\\\"))
+
+
+def markdown_tree(text: str | None):
+    """Organizers' Markdown (concept and synthesis notes) as a tree."""
+    return _tree(text or "")
 
 
 def document_of(item: PostItem) -> Document:

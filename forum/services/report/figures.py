@@ -26,9 +26,6 @@ DPI = 110
 
 def charts(report: Report) -> dict[str, bytes]:
     """PNG images by key: "weeks", "countries" and "themes-<question>"."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     images = {}
     with force_locale(report.language):
         images["weeks"] = _weeks(report)
@@ -41,9 +38,10 @@ def charts(report: Report) -> dict[str, bytes]:
 
 
 def _axes(width: float, height: float):
-    from matplotlib import pyplot as plt
+    from matplotlib.figure import Figure
 
-    figure, axes = plt.subplots(figsize=(width, height), dpi=DPI)
+    figure = Figure(figsize=(width, height), dpi=DPI)  # not pyplot: no global state, no GUI machinery
+    axes = figure.add_subplot()
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=8)
     return figure, axes
@@ -139,12 +137,12 @@ def _wrap(label: str, width: int = 28) -> str:
 
 
 def _png(figure, bottom: float | None = None) -> bytes:
-    from matplotlib import pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    FigureCanvasAgg(figure)
     figure.tight_layout()
     if bottom:
         figure.subplots_adjust(bottom=max(figure.subplotpars.bottom, bottom + 0.08))
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
+    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
     return buffer.getvalue()

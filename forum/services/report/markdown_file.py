@@ -2,7 +2,7 @@
 (headings moved below the report's), has an anchor, and links to the post it answers."""
 from __future__ import annotations
 
-from forum.services.report.common import document_of, parsed_markdown
+from forum.services.report.common import markdown_tree, tree_of
 from forum.services.report.markdown_markup import escape_text
 from forum.services.report.markdown_markup import to_markdown as markup
 from forum.services.report.outline import Block, outline
@@ -26,7 +26,7 @@ def _block(block: Block, blocks: list[Block]) -> str:
     if kind == "page_break":
         return "---"
     if kind == "toc":
-        entries = [b for b in blocks if b.kind == "heading" and b.level <= 2]
+        entries = [b for b in blocks if b.kind == "heading" and b.level == 1]
         return f"**{escape_text(block.text)}**\n\n" + "\n".join(
             f"{'  ' * (b.level - 1)}- [{escape_text(b.text)}](#{heading_id(b.text)})" for b in entries)
     if kind == "heading":
@@ -36,7 +36,7 @@ def _block(block: Block, blocks: list[Block]) -> str:
     if kind == "note":
         return f"*{escape_text(block.text)}*"
     if kind == "markdown":  # the organizers' own Markdown, its headings under the report's
-        return markup(parsed_markdown(block.text).tree(), heading_level=4)
+        return markup(markdown_tree(block.text), heading_level=4)
     if kind == "bullets":
         return "\n".join(f"- {escape_text(item)}" for item in block.rows or [])
     if kind == "table":
@@ -56,7 +56,7 @@ def _post(block: Block) -> str:
         replied = escape_text(block.text)
         lines.append(f"*[{replied}](#{block.target})*" if block.target else f"*{replied}*")
     lines.extend(f"*{escape_text(note)}*" for note in block.notes)
-    body = markup(document_of(block.item).tree(), heading_level=5)
+    body = markup(tree_of(block.item), heading_level=5)
     return "  \n".join(lines) + ("\n\n" + body if body else "")
 
 

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from forum.services.report.common import document_of, inline_text
+from forum.services.report.common import inline_text, tree_of
 from forum.services.synthesis import PostItem, QuestionSection
 
 QUOTES_PER_THEME = 3
@@ -121,7 +121,7 @@ def own_sentences(item: PostItem) -> tuple[list[str], set[str]]:
     code), and those in which the author put words in bold: often the point they make."""
     sentences: list[str] = []
     emphasised: set[str] = set()
-    for node in document_of(item).tree().walk():
+    for node in tree_of(item).walk():
         if node.type != "inline" or _inside(node, ("blockquote", "table", "footnote_block")):
             continue
         if node.parent is not None and node.parent.type == "heading":

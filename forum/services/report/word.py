@@ -14,8 +14,8 @@ from xml.sax.saxutils import quoteattr
 from forum.services.report.common import (
     LANGUAGE_TAGS,
     anchor,
-    document_of,
-    parsed_markdown,
+    markdown_tree,
+    tree_of,
 )
 from forum.services.report.outline import Block, outline
 from forum.services.report.word_markup import (
@@ -28,7 +28,7 @@ from forum.services.report.word_markup import (
 from forum.services.synthesis import Report
 
 PAPERS = {"a4": (21.0, 29.7), "letter": (21.59, 27.94)}  # centimetres
-TOC_LEVELS = 2
+TOC_LEVELS = 1  # the chapters: the per-question sections repeat and would fill two pages
 _NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
 
@@ -129,7 +129,7 @@ class _BlockWriter:
             return [self._table(block.rows or [])] if block.rows else []
         if block.kind == "markdown":
             writer = MarkupWriter(self.ctx, self._lang(block.language), indent=0, style=s["Normal"])
-            return writer.blocks(parsed_markdown(block.text).tree())
+            return writer.blocks(markdown_tree(block.text))
         if block.kind == "quote":
             return self._quote(block)
         if block.kind == "post":
@@ -219,6 +219,6 @@ class _BlockWriter:
             out.append(paragraph(s["Post reply"], self._internal(block.target, block.text), keep_next=True))
         out.extend(paragraph(s["Post reply"], text_run(note), keep_next=True) for note in block.notes)
         writer = MarkupWriter(self.ctx, self._lang(item.language), style=s["Post text"])
-        out.extend(writer.blocks(document_of(item).tree()) or [paragraph(s["Post text"], "")])
+        out.extend(writer.blocks(tree_of(item)) or [paragraph(s["Post text"], "")])
         return out
 
