@@ -290,3 +290,20 @@ def test_review_fixes_odd_characters_hidden_profile_fields_mentions_and_escaping
                            ("?format=docx&language=xx", "Elige una opción de la lista.")):
         response = client.get(url + query)
         assert response.status_code == 400 and message in response.get_data(as_text=True), query
+
+
+def test_the_paper_size_from_the_form_and_the_command_line(client, login, runner, db, forum_pair, tmp_path):
+    login(forum_pair["moderator"])
+    url = f"/c/red/pairs/{forum_pair['pair'].id}/export"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="paper"' in page and "Carta" in page
+    a4 = docx.Document(io.BytesIO(client.get(url + "?format=docx").data))
+    assert round(a4.sections[0].page_width.cm, 2) == 21.0 and round(a4.sections[0].page_height.cm, 2) == 29.7
+    letter = docx.Document(io.BytesIO(client.get(url + "?format=docx&paper=letter").data))
+    assert round(letter.sections[0].page_width.cm, 2) == 21.59 and round(letter.sections[0].page_height.cm, 2) == 27.94
+    bad = client.get(url + "?format=docx&paper=a3")
+    assert bad.status_code == 400 and "Elige una opción de la lista." in bad.get_data(as_text=True)
+    target = tmp_path / "carta.docx"
+    result = runner.invoke(args=["export", "resiliencia", "--format", "docx", "-o", str(target), "--paper", "letter"])
+    assert result.exit_code == 0, result.output
+    assert round(docx.Document(str(target)).sections[0].page_width.cm, 2) == 21.59
