@@ -307,3 +307,33 @@ def test_the_paper_size_from_the_form_and_the_command_line(client, login, runner
     result = runner.invoke(args=["export", "resiliencia", "--format", "docx", "-o", str(target), "--paper", "letter"])
     assert result.exit_code == 0, result.output
     assert round(docx.Document(str(target)).sections[0].page_width.cm, 2) == 21.59
+
+
+def test_an_empty_pair_and_a_post_with_every_kind_of_markdown(db, forum_pair, make_community, make_pair):
+    empty = make_pair(make_community("vacia"), questions=1, slug="vacia")
+    report = synthesis.build(None, empty, synthesis.ExportOptions())
+    for fmt in report_files.FORMATS:
+        assert report_files.render(report, fmt)[""]
+    people, posts = forum_pair["people"], forum_pair["posts"]
+    thread = db.session.get(Thread, posts["ana1"].thread_id)
+    posting.add_post(thread, people["ana"], (
+        "### Un título\n\n1. uno\n   1. uno punto uno\n2. dos\n\n> cita\n> > cita anidada\n\n"
+        "```\ncódigo <b>\n```\n\nNota[^1] y [malo](javascript:alert(1)) e ![imagen](https://x.org/a.png)\n\n"
+        "[^1]: El pie.\n"))
+    db.session.commit()
+    report = synthesis.build(forum_pair["moderator"], forum_pair["pair"], synthesis.ExportOptions())
+    document = _docx(report)
+    styles = {p.text: p.style.name for p in document.paragraphs}
+    assert styles["Un título"] == "Post heading" and styles["código <b>"] == "Post code"
+    assert styles["cita"] == styles["cita anidada"] == "Post quote"
+    levels = {p.text: p._p.pPr.numPr.ilvl.val for p in document.paragraphs if p._p.pPr is not None
+              and p._p.pPr.numPr is not None}
+    assert levels["uno"] == 0 and levels["uno punto uno"] == 1 and levels["dos"] == 0
+    assert any(p.text.startswith("[1] El pie.") for p in document.paragraphs)
+    targets = [r.target_ref for r in document.part.rels.values() if r.is_external]
+    assert "https://x.org/a.png" in targets and not any("javascript" in t for t in targets)
+    assert any("Nota[1] y malo e imagen" in text for text in styles)  # the unsafe link keeps its words only
+    markdown = report_files.to_markdown(report)
+    assert "###### Un título" in markdown and "1. uno\n   1. uno punto uno\n2. dos" in markdown
+    assert "> cita\n>\n> > cita anidada" in markdown and "```\ncódigo <b>\n```" in markdown
+    assert "[malo]" not in markdown and "[^1]: El pie." in markdown

@@ -67,15 +67,16 @@ def _block(node, heading_level: int) -> str:
 def _list(node, heading_level: int) -> str:
     ordered = node.type == "ordered_list"
     start = int(node.attrs.get("start", 1)) if ordered else 1
+    tight = all(len(item.children) <= 1 or all(c.type != "paragraph" for c in item.children[1:])
+                for item in node.children)
     items = []
     for n, item in enumerate(node.children):
         marker = f"{start + n}. " if ordered else "- "
-        body = _blocks(item, heading_level)
+        parts = (_block(child, heading_level) for child in item.children)
+        body = ("\n" if tight else "\n\n").join(part for part in parts if part)
         pad = " " * len(marker)
         lines = body.split("\n") if body else [""]
         items.append(marker + lines[0] + "".join("\n" + (pad + line if line else "") for line in lines[1:]))
-    tight = all(len(item.children) <= 1 or all(c.type != "paragraph" for c in item.children[1:])
-                for item in node.children)
     return ("\n" if tight else "\n\n").join(items)
 
 
