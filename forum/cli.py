@@ -32,7 +32,8 @@ def seed_demo(if_empty: bool):
     """Create the demo community, forum pair and accounts (safe to run twice)."""
     from forum.extensions import db
     from forum.models import User
-    from forum.services.demo import DEMO_ACCOUNTS, seed_demo as run
+    from forum.services.demo import DEMO_ACCOUNTS
+    from forum.services.demo import seed_demo as run
 
     if if_empty and db.session.execute(db.select(User.id).limit(1)).first():
         click.echo("The database already has accounts: demo not seeded.")
@@ -191,8 +192,10 @@ def digests_command(frequency: str):
 @click.option("--forum-language", type=click.Choice(["es", "en"]), help="Only one forum of the pair.")
 @click.option("--question", type=click.IntRange(1, 999), help="Only one guiding question (its number).")
 @click.option("--theme", help="Only the posts of one theme (its code in the codebook).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="Page size of the Word file.")
 def export_command(slug, community_slug, fmt, output, language, start, end, anonymise, highlights_only,
-                   forum_language, question, theme):
+                   forum_language, question, theme, paper):
     """Export a forum pair's synthesis report (Word, Markdown, CSV or JSON)."""
     import time
 
@@ -208,10 +211,10 @@ def export_command(slug, community_slug, fmt, output, language, start, end, anon
         options = synthesis.ExportOptions(language=language, start=start.date() if start else None,
                                           end=end.date() if end else None, anonymise=anonymise,
                                           highlights_only=highlights_only, forum_id=forum_id,
-                                          question=question, theme=theme)
+                                          question=question, theme=theme, paper=paper)
         report = synthesis.build(None, pair, options, progress=lambda step: click.echo(f"... {step}", err=True))
         click.echo(f"... writing {fmt}", err=True)
-        files = report_files.render(report, fmt)
+        files = report_files.render(report, fmt, paper=options.paper)
     except DomainError as error:
         with force_locale("en"):
             raise click.ClickException(str(error.message)) from None

@@ -333,6 +333,8 @@ class ExportForm(FlaskForm):
     question = SelectField(_l("Guiding questions"), validate_choice=False)
     theme = SelectField(_l("Themes"), validate_choice=False)
     reviewed = HiddenField()
+    paper = SelectField(_l("Paper size (Word)"), validate_choice=False, default="a4",
+                        choices=[("a4", _l("A4")), ("letter", _l("Letter"))])
 
 
 class ProcessForm(FlaskForm):

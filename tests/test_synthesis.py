@@ -99,7 +99,7 @@ def _table_after(document, heading: str) -> list[list[str]]:
         if isinstance(block, Table):
             if seen:
                 return [[c.text for c in row.cells] for row in block.rows]
-        elif block.text == heading:
+        elif block.style.name.startswith("Heading") and block.text == heading:  # not its entry in the contents
             seen = True
     raise AssertionError(f"no table after {heading!r}")
 
@@ -115,11 +115,13 @@ def test_the_docx_report_has_every_part_in_order_with_hand_counted_numbers(db, f
     assert headings[:len(expected)] == expected
     q1 = headings.index(next(h for h in headings if h.startswith("Pregunta orientadora 1:")))
     q2 = headings.index(next(h for h in headings if h.startswith("Pregunta orientadora 2:")))
-    assert headings[q1 + 1:q2] == ["Síntesis de la moderación", "Español e inglés lado a lado",
-                                   "Publicaciones destacadas", "Publicaciones por tema",
-                                   "Gobernanza (1)", "Riesgo (1)", "Otras publicaciones, por fecha"]
+    assert headings[q1 + 1:q2] == ["Síntesis de la moderación", "Cifras clave", "Español e inglés lado a lado",
+                                   "Temas", "Gobernanza (1)", "Riesgo (1)"]
     institutions_at = headings.index("Instituciones participantes por país")
-    assert headings[institutions_at + 1:] == ["Chile", "Trinidad y Tobago"]
+    appendix_at = headings.index("Anexo: todos los aportes")
+    assert headings[institutions_at + 1:appendix_at] == ["Chile", "Trinidad y Tobago"]
+    assert headings[appendix_at + 1:appendix_at + 5] == [
+        headings[q1], "Gobernanza (1)", "Riesgo (1)", "Sin codificar (2)"]
 
     assert _table_after(document, "Participación") == [["Foro", "Participantes", "Publicaciones"],
                                                        ["Español", "2", "3"], ["Inglés", "2", "3"],
@@ -128,9 +130,10 @@ def test_the_docx_report_has_every_part_in_order_with_hand_counted_numbers(db, f
         ["Mujeres", "Hombres", "Otro", "No declarado", "Total"], ["2", "2", "0", "0", "4"]]
     assert _table_after(document, "Participantes por país")[1:] == [
         ["Chile", "2", "3"], ["Trinidad y Tobago", "1", "2"], ["México", "1", "1"]]
-    assert _table_after(document, "Publicaciones por tema") == [["Tema", "Publicaciones"], ["Gobernanza", "1"],
-                                                                ["Riesgo", "1"]]
-    assert len(document.inline_shapes) == 2  # the two charts
+    assert _table_after(document, "Español e inglés lado a lado") == [
+        ["Tema", "Español", "%", "Inglés", "%", "Total"], ["Gobernanza", "0", "0%", "1", "50%", "1"],
+        ["Riesgo", "1", "50%", "0", "0%", "1"], ["Publicaciones en la pregunta", "2", "", "2", "", "4"]]
+    assert len(document.inline_shapes) == 3  # countries, weeks, and the themes of question 1
 
     text = _text(document)
     assert "La síntesis de la pregunta uno." in text
@@ -208,7 +211,8 @@ def test_the_closing_webinars_figures_close_the_report(db, forum_pair, make_user
     registration.attended = True
     db.session.commit()
     document = _docx(synthesis.build(forum_pair["moderator"], pair, synthesis.ExportOptions()))
-    assert _headings(document)[-1] == "Seminario web de cierre"
+    headings = _headings(document)
+    assert headings[headings.index("Seminario web de cierre") + 1] == "Anexo: todos los aportes"
     rows = _table_after(document, "Seminario web de cierre")
     assert rows[1] == ["Inscritos", "2", "3", "1", "1", "7"] and rows[2] == ["Asistieron", "1", "0", "0", "0", "1"]
 
@@ -270,7 +274,7 @@ def test_review_fixes_odd_characters_hidden_profile_fields_mentions_and_escaping
     countries = _table_after(document, "Participantes por país")
     assert ["No declarado", "1", "2"] in countries and not any(r[0] == "Trinidad y Tobago" for r in countries)
     markdown = report_files.to_markdown(report)
-    assert "<script>" not in markdown and "\\# no es título" in markdown
+    assert "<script>" not in markdown and "alert(1)" not in markdown and "`# no es título`" in markdown
     anonymous = synthesis.build(forum_pair["moderator"], forum_pair["pair"],
                                 synthesis.ExportOptions(anonymise=True))
     rows = list(csv.DictReader(io.StringIO(report_files.posts_csv(anonymous))))
@@ -289,3 +293,50 @@ def test_review_fixes_odd_characters_hidden_profile_fields_mentions_and_escaping
                            ("?format=docx&language=xx", "Elige una opción de la lista.")):
         response = client.get(url + query)
         assert response.status_code == 400 and message in response.get_data(as_text=True), query
+
+
+def test_the_paper_size_from_the_form_and_the_command_line(client, login, runner, db, forum_pair, tmp_path):
+    login(forum_pair["moderator"])
+    url = f"/c/red/pairs/{forum_pair['pair'].id}/export"
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="paper"' in page and "Carta" in page
+    a4 = docx.Document(io.BytesIO(client.get(url + "?format=docx").data))
+    assert round(a4.sections[0].page_width.cm, 2) == 21.0 and round(a4.sections[0].page_height.cm, 2) == 29.7
+    letter = docx.Document(io.BytesIO(client.get(url + "?format=docx&paper=letter").data))
+    assert round(letter.sections[0].page_width.cm, 2) == 21.59 and round(letter.sections[0].page_height.cm, 2) == 27.94
+    bad = client.get(url + "?format=docx&paper=a3")
+    assert bad.status_code == 400 and "Elige una opción de la lista." in bad.get_data(as_text=True)
+    target = tmp_path / "carta.docx"
+    result = runner.invoke(args=["export", "resiliencia", "--format", "docx", "-o", str(target), "--paper", "letter"])
+    assert result.exit_code == 0, result.output
+    assert round(docx.Document(str(target)).sections[0].page_width.cm, 2) == 21.59
+
+
+def test_an_empty_pair_and_a_post_with_every_kind_of_markdown(db, forum_pair, make_community, make_pair):
+    empty = make_pair(make_community("vacia"), questions=1, slug="vacia")
+    report = synthesis.build(None, empty, synthesis.ExportOptions())
+    for fmt in report_files.FORMATS:
+        assert report_files.render(report, fmt)[""]
+    people, posts = forum_pair["people"], forum_pair["posts"]
+    thread = db.session.get(Thread, posts["ana1"].thread_id)
+    posting.add_post(thread, people["ana"], (
+        "### Un título\n\n1. uno\n   1. uno punto uno\n2. dos\n\n> cita\n> > cita anidada\n\n"
+        "```\ncódigo <b>\n```\n\nNota[^1] y [malo](javascript:alert(1)) e ![imagen](https://x.org/a.png)\n\n"
+        "[^1]: El pie.\n"))
+    db.session.commit()
+    report = synthesis.build(forum_pair["moderator"], forum_pair["pair"], synthesis.ExportOptions())
+    document = _docx(report)
+    styles = {p.text: p.style.name for p in document.paragraphs}
+    assert styles["Un título"] == "Post heading" and styles["código <b>"] == "Post code"
+    assert styles["cita"] == styles["cita anidada"] == "Post quote"
+    levels = {p.text: p._p.pPr.numPr.ilvl.val for p in document.paragraphs if p._p.pPr is not None
+              and p._p.pPr.numPr is not None}
+    assert levels["uno"] == 0 and levels["uno punto uno"] == 1 and levels["dos"] == 0
+    assert any(p.text.startswith("[1] El pie.") for p in document.paragraphs)
+    targets = [r.target_ref for r in document.part.rels.values() if r.is_external]
+    assert "https://x.org/a.png" in targets and not any("javascript" in t for t in targets)
+    assert any("Nota[1] y malo e imagen" in text for text in styles)  # the unsafe link keeps its words only
+    markdown = report_files.to_markdown(report)
+    assert "###### Un título" in markdown and "1. uno\n   1. uno punto uno\n2. dos" in markdown
+    assert "> cita\n>\n> > cita anidada" in markdown and "```\ncódigo <b>\n```" in markdown
+    assert "[malo]" not in markdown and "[^1]: El pie." in markdown

@@ -65,6 +65,7 @@ class ExportOptions:
     forum_id: int | None = None        # one forum of the pair, or both
     question: int | None = None        # one guiding question (its position), or all
     theme: str | None = None           # one theme's posts (its code), or all
+    paper: str = "a4"                  # the Word file's page size: "a4" or "letter"
 
 
 @dataclass
@@ -91,6 +92,7 @@ class PostItem:
     themes: list[str]                   # theme codes
     reply_to: int | None
     url: str
+    source: str = ""                    # the post's Markdown, mentions replaced as in `text`
 
 
 @dataclass
@@ -285,7 +287,9 @@ def _build(pair: ForumPair, options: ExportOptions, progress) -> Report:
         created_at=post.created_at,
         text=redact(_unmention(paragraph_text(post.body_html), handles, options.anonymise), post.author_id),
         highlight=post.is_highlight, useful=post.useful_count, themes=codes.get(post.id, []),
-        reply_to=post.reply_to_id, url=f"{base_url}/posts/{post.id}") for post, thread, language in live]
+        reply_to=post.reply_to_id, url=f"{base_url}/posts/{post.id}",
+        source=redact(_unmention(post.body_md or "", handles, options.anonymise), post.author_id))
+        for post, thread, language in live]
 
     found = _findings(items, pair) if options.anonymise else []  # with the posts' real ids, for the organizer
     quotes = _chosen_quotes(pair, items, redact, options.language)

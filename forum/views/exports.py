@@ -56,7 +56,9 @@ def export(slug: str, pair_id: int):
     if not request.args:
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form)
     fmt = form.format.data if form.format.data in CONTENT_TYPES else None
-    bad_choices = [field for field in (form.language, form.forum, form.question, form.theme)
+    if not request.args.get("paper"):
+        form.paper.data = "a4"
+    bad_choices = [field for field in (form.language, form.forum, form.question, form.theme, form.paper)
                    if (field.data or "") not in [value for value, _label in field.choices]]
     if not form.validate() or fmt is None or bad_choices:
         for field in bad_choices + ([form.format] if fmt is None else []):
@@ -65,7 +67,7 @@ def export(slug: str, pair_id: int):
     options = synthesis.ExportOptions(
         language=form.language.data, start=form.start.data, end=form.end.data, anonymise=form.anonymise.data,
         highlights_only=form.highlights_only.data, forum_id=parse_id(form.forum.data),
-        question=parse_id(form.question.data), theme=form.theme.data or None)
+        question=parse_id(form.question.data), theme=form.theme.data or None, paper=form.paper.data)
     try:
         report = synthesis.build(current_user, pair, options)
     except DomainError as error:
@@ -80,7 +82,7 @@ def export(slug: str, pair_id: int):
     elif fmt == "csv-participants":
         body, extension = report_files.participants_csv(report).encode("utf-8-sig"), "participants.csv"
     else:
-        body, extension = report_files.render(report, fmt)[""], EXTENSIONS.get(fmt, fmt)
+        body, extension = report_files.render(report, fmt, paper=options.paper)[""], EXTENSIONS.get(fmt, fmt)
     part = f"-q{options.question}" if options.question else ""
     part += f"-{options.theme}" if options.theme else ""
     name = f"{pair.slug}-{options.language}{part}{'-anon' if options.anonymise else ''}.{extension}"
