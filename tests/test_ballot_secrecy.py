@@ -1,0 +1,147 @@
+"""Once an anonymous round is sealed, nobody who can read the whole database (system columns,
+row order, raw pages and files, every table, the outbox) and the logs, nor the application's
+key, can tell who cast which ballot. The attacks live in tests/forensics.py."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text, update
+
+from forum.logs import StructuredFormatter
+from forum.models import Answer, Ballot, Round, Thread, utcnow
+from forum.services import committees, sealing
+from forum.services.organizing import to_local
+from tests import forensics
+from tests.conftest import forum_of, thread_url
+
+VOTERS = 8  # a random order guesses all 8 right once in 40,320 tries
+
+
+@pytest.fixture
+def committee(db, make_user, make_community, make_pair):
+    organizer = make_user("Organizadora")
+    members = [make_user(f"Votante {i}", email=f"votante{i}@example.org") for i in range(1, VOTERS + 1)]
+    community = make_community("secreto", visibility="private", join_policy="invite",
+                               members={organizer: "organizer", **{m: "member" for m in members}})
+    pair = make_pair(community, questions=1)
+    process = committees.save_process(organizer, community, title_es="Consulta", title_en="Consultation")
+    return {"organizer": organizer, "members": members, "community": community, "process": process,
+            "thread": db.session.execute(select(Thread).filter_by(forum_id=forum_of(pair, "es").id)).scalars().first()}
+
+
+def _round(committee, *, anonymous: bool):
+    community = committee["community"]
+    data = committees.RoundInput(
+        kind="questionnaire", title_es="Ronda", title_en="Round", anonymous=anonymous,
+        opens_at=to_local(utcnow() - timedelta(hours=1), community),
+        closes_at=to_local(utcnow() + timedelta(days=7), community),
+        questions=[committees.QuestionInput(kind="single", text_es="¿Cuál?", text_en="Which?",
+                                            options="Uno | One\nDos | Two\nTres | Three"),
+                   committees.QuestionInput(kind="scale", text_es="Escala", text_en="Scale", allow_comment=True)])
+    return committees.save_round(committee["organizer"], committee["process"], data)
+
+
+def _answer(client, round_, option: int, comment: str):
+    single, scale = round_.questions
+    response = client.post(f"/c/secreto/rounds/{round_.id}/answer", data={
+        f"q{single.id}": str(single.options[option].id), f"q{scale.id}": "4", f"q{scale.id}-comment": comment})
+    assert response.status_code == 302
+
+
+def _vote(client, login, db, committee, caplog):
+    """Each member reads a thread, answers a named round, then the anonymous one; the round closes.
+    Returns the anonymous round and each voter's comment (which identifies their ballot)."""
+    caplog.set_level(logging.INFO, logger="forum.requests")
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")  # an operator debugging with SQL logs on
+    named, secret = _round(committee, anonymous=False), _round(committee, anonymous=True)
+    comments = {}
+    for index, member in enumerate(committee["members"]):
+        login(member)
+        assert client.get(thread_url(committee["thread"])).status_code == 200  # a read mark
+        _answer(client, named, index % 3, f"con nombre {index}")
+        comments[member.id] = f"comentario secreto {index}"
+        _answer(client, secret, index % 3, comments[member.id])
+    db.session.execute(update(Round).values(closes_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    return secret, comments
+
+
+def _scene(db, conn, committee, round_, caplog) -> forensics.Scene:
+    formatter = StructuredFormatter("text")
+    key = committee_key(db)
+    return forensics.Scene(conn=conn, round_id=round_.id, member_ids=[m.id for m in committee["members"]],
+                           log_lines=[formatter.format(r) for r in caplog.records], ballot_key=key)
+
+
+def committee_key(db) -> bytes:
+    from flask import current_app
+
+    return (current_app.config.get("BALLOT_KEY") or current_app.config["SECRET_KEY"]).encode()
+
+
+def _truth(conn, round_id: int, comments: dict[int, str]) -> dict[str, int]:
+    by_comment = {comment: user for user, comment in comments.items()}
+    rows = conn.execute(select(Answer.ballot_id, Answer.comment).join(Ballot, Ballot.id == Answer.ballot_id)
+                        .where(Ballot.round_id == round_id, Answer.comment.is_not(None))).all()
+    return {ballot_id: by_comment[comment] for ballot_id, comment in rows}
+
+
+def _assert_no_attack_links_ballots(db, committee, round_, comments, caplog):
+    postgres = db.engine.dialect.name == "postgresql"
+    with db.engine.connect() as conn:
+        if postgres:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+        truth = _truth(conn, round_.id, comments)
+        assert len(truth) == VOTERS
+        guesses = forensics.attacks(_scene(db, conn, committee, round_, caplog))
+        if postgres:
+            # One transaction wrote every sealed ballot, and no older row version is left in the pages.
+            xids = conn.execute(text(
+                "SELECT DISTINCT xmin::text FROM ballots WHERE round_id = :r UNION "
+                "SELECT DISTINCT a.xmin::text FROM answers a JOIN ballots b ON b.id = a.ballot_id "
+                "WHERE b.round_id = :r"), {"r": round_.id}).scalars().all()
+            assert len(xids) == 1, xids
+            assert forensics.leftover_row_versions(conn) == 0
+            assert guesses["xmin"] == {}
+        conn.rollback()
+    assert forensics.voter_order(_scene(db, None, committee, round_, caplog)) == [m.id for m in committee["members"]]
+    # Nothing carries a ballot's key, id or content next to a voter: these attacks guess nothing.
+    for name in ("raw bytes", "logs", "outbox"):
+        assert guesses[name] == {}, name
+    assert not [name for name in guesses if name.startswith("timestamps")]
+    # Orders (physical, transaction, id) are a fresh random shuffle: no better than chance.
+    for name, guess in guesses.items():
+        assert forensics.linked(guess, truth) < VOTERS, f"{name} linked every ballot to its voter"
+
+
+def test_a_sealed_anonymous_round_leaves_nothing_that_links_a_ballot_to_its_voter(
+        client, login, db, committee, caplog):
+    secret, comments = _vote(client, login, db, committee, caplog)
+    assert sealing.seal_closed_rounds() == 2  # the scheduler's job
+    db.session.expire_all()
+    secret = db.session.get(Round, secret.id)
+    assert secret.sealed and secret.scrubbed
+    _assert_no_attack_links_ballots(db, committee, secret, comments, caplog)
+    # The results are still all there.
+    result = committees.results(secret)
+    assert result.ballots == VOTERS
+    assert sorted(result.questions[1].comments) == sorted(comments.values())
+    assert [o.count for o in result.questions[0].options] == [3, 3, 2]
+    assert committees.my_ballot(committee["members"][0], secret) is None
+
+
+def test_a_round_sealed_by_an_older_release_is_scrubbed_by_the_scheduler(client, login, db, committee, caplog):
+    secret, comments = _vote(client, login, db, committee, caplog)
+    # What sealing used to do: replace the keys in place, leaving the rows where and as they were written.
+    for ballot in db.session.execute(select(Ballot).filter_by(round_id=secret.id)).scalars():
+        ballot.voter_key = "sealed-old-" + ballot.id
+    db.session.execute(update(Round).values(sealed=True, eligible_count=VOTERS))
+    db.session.commit()
+    assert sealing.seal_closed_rounds() == 1  # the anonymous round only: the named one needs nothing more
+    db.session.expire_all()
+    secret = db.session.get(Round, secret.id)
+    assert secret.scrubbed
+    _assert_no_attack_links_ballots(db, committee, secret, comments, caplog)
+    assert sealing.seal_closed_rounds() == 0
