@@ -32,7 +32,7 @@ from forum.models import (
 from forum.policy import can, role_in, suspended_in
 from forum.services import DomainError, posting, rendering
 from forum.services.organizing import ValidationErrors, to_utc
-from forum.services.sealing import eligible_count, seal, seal_closed_rounds  # noqa: F401 (used by views, jobs)
+from forum.services.sealing import eligible_count, seal
 
 SCALE = (1, 2, 3, 4, 5)
 PROPOSAL_VALUES = {"approve": 1, "reject": -1, "abstain": 0}
