@@ -90,17 +90,17 @@ def orders(scene: Scene) -> dict[str, dict[str, int]]:
     for name, order_by in ballot_orders.items():
         ids = scene.conn.execute(text(f"SELECT id FROM ballots WHERE round_id = :r {order_by}"),
                                  {"r": scene.round_id}).scalars().all()
-        guesses[name] = dict(zip(ids, voters))
+        guesses[name] = dict(zip(ids, voters, strict=False))
     for name, order_by in answer_orders.items():
         rows = scene.conn.execute(text(
             "SELECT ballot_id FROM answers WHERE ballot_id IN (SELECT id FROM ballots WHERE round_id = :r) "
             + order_by), {"r": scene.round_id}).scalars().all()
-        guesses[name] = dict(zip(dict.fromkeys(rows), voters))
+        guesses[name] = dict(zip(dict.fromkeys(rows), voters, strict=False))
     for column in _time_columns(scene):
         table, name = column
         key = "ballot_id" if table == "answers" else "id"
         rows = scene.conn.execute(text(f"SELECT {key} FROM {table} ORDER BY {name}")).scalars().all()
-        guesses[f"timestamps {table}.{name}"] = dict(zip(dict.fromkeys(rows), voters))
+        guesses[f"timestamps {table}.{name}"] = dict(zip(dict.fromkeys(rows), voters, strict=False))
     return guesses
 
 
