@@ -184,3 +184,26 @@ def test_sealing_gives_way_to_a_busy_ballot_table_and_the_scheduler_finishes_it(
     assert db.session.get(Round, secret.id).scrubbed
     assert sorted(committees.results(db.session.get(Round, secret.id)).questions[1].comments) == [
         "comentario 0", "comentario 1"]
+
+
+def test_an_answer_that_arrives_while_the_round_is_sealed_is_refused_not_counted_twice(
+        client, login, db, committee):
+    """An organizer closes the round while a member's change of answer is on its way: once sealed,
+    the member's key is gone, and a new ballot would be counted beside the first one."""
+    secret = _round(committee, anonymous=True)
+    voter = committee["members"][0]
+    login(voter)
+    _answer(client, secret, 0, "primera respuesta")
+    assert sealing.seal(secret, now=secret.closes_at)  # sealed as the close arrives
+    single, scale = secret.questions
+    form = _Form({f"q{single.id}": str(single.options[1].id), f"q{scale.id}": "2"})
+    with pytest.raises(committees.DomainError):
+        committees.submit(voter, secret, form)  # the round object still says it is open
+    db.session.rollback()
+    assert committees.results(secret).ballots == 1
+    assert db.session.execute(select(Ballot.voter_key).filter_by(round_id=secret.id)).scalar_one().startswith("sealed-")
+
+
+class _Form(dict):
+    def getlist(self, key):
+        return [self[key]] if key in self else []

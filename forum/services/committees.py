@@ -370,6 +370,10 @@ def submit(user: User, round_: Round, form) -> Ballot:
     key = voter_key(round_, user)
     for _attempt in range(2):
         ballot = db.session.execute(select(Ballot).filter_by(round_id=round_.id, voter_key=key)).scalar_one_or_none()
+        # Sealing may have finished while this answer waited for the ballot table: the voter's key is
+        # gone, so a new ballot would count twice (and be the one ballot left with a key).
+        if db.session.execute(select(Round.sealed).where(Round.id == round_.id)).scalar_one():
+            raise DomainError(_l("This round is not open: answers are accepted only between its dates."))
         if ballot is None and not round_.anonymous and has_answered(user, round_):
             raise DomainError(_l("Your earlier answer can no longer be found to change it; it still counts."))
         try:
