@@ -131,6 +131,11 @@ def test_a_sealed_anonymous_round_leaves_nothing_that_links_a_ballot_to_its_vote
     assert sorted(result.questions[1].comments) == sorted(comments.values())
     assert [o.count for o in result.questions[0].options] == [3, 3, 2]
     assert committees.my_ballot(committee["members"][0], secret) is None
+    # Other rounds' ballots were written back as they were: the named round still says who answered what.
+    named = db.session.execute(select(Round).filter_by(anonymous=False)).scalar_one()
+    assert committees.results(named).ballots == VOTERS
+    assert sorted(name for name, _cells in committees.named_answers(named, "es")) == sorted(
+        m.display_name for m in committee["members"])
     # The same attacks, as an operator runs them against a database.
     db.session.commit()
     log_file = tmp_path / "forum.log"

@@ -78,40 +78,69 @@ def seal_closed_rounds() -> int:
 def _rewrite_ballots(round_id: int) -> None:
     """Delete the round's ballots and answers and write them again, shuffled, under fresh ids."""
     conn = db.session.connection()
-    ballots_t, answers_t = Ballot.__table__, Answer.__table__
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:  # TRUNCATE empties the whole tables, so every round's ballots are read and written back
-        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-        conn.execute(text("LOCK TABLE ballots, answers IN ACCESS EXCLUSIVE MODE"))
-        ballots = [dict(r._mapping) for r in conn.execute(select(ballots_t))]
-        answers = [dict(r._mapping) for r in conn.execute(select(answers_t))]
+    if conn.dialect.name == "postgresql":
+        _rewrite_postgres(conn, round_id)
     else:
-        ballots = [dict(r._mapping) for r in conn.execute(select(ballots_t).where(ballots_t.c.round_id == round_id))]
-        answers = [dict(r._mapping) for r in conn.execute(
-            select(answers_t).join(ballots_t, ballots_t.c.id == answers_t.c.ballot_id)
-            .where(ballots_t.c.round_id == round_id))]
+        _rewrite_sqlite(conn, round_id)
+    for stale in [o for o in db.session.identity_map.values() if isinstance(o, (Ballot, Answer))]:
+        db.session.expunge(stale)
+
+
+# 32 random hex digits, like secrets.token_hex(16) (gen_random_uuid() draws from a strong source).
+_HEX32 = "replace(gen_random_uuid()::text, '-', '')"
+
+
+def _rewrite_postgres(conn, round_id: int) -> None:
+    """TRUNCATE gives both tables new files, so every round's ballots are copied aside (inside the
+    server, whatever their number), the tables emptied, and the copies written back in a random order."""
+    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    conn.execute(text("LOCK TABLE ballots, answers IN ACCESS EXCLUSIVE MODE"))
+    conn.execute(text("CREATE TEMP TABLE sealing_ids ON COMMIT DROP AS "
+                      f"SELECT id AS old_id, {_HEX32} AS new_id FROM ballots WHERE round_id = :r"), {"r": round_id})
+    fresh = {"id": "coalesce(m.new_id, t.id)", "voter_key":
+             f"CASE WHEN m.new_id IS NULL THEN t.voter_key ELSE 'sealed-' || left({_HEX32} || {_HEX32}, 48) END"}
+    _copy_aside(conn, Ballot.__table__, "sealing_ballots", fresh, "m.old_id = t.id")
+    fresh = {"id": f"CASE WHEN m.new_id IS NULL THEN t.id ELSE {_HEX32} END",
+             "ballot_id": "coalesce(m.new_id, t.ballot_id)"}
+    _copy_aside(conn, Answer.__table__, "sealing_answers", fresh, "m.old_id = t.ballot_id")
+    conn.execute(text("TRUNCATE answers, ballots"))
+    for table, copy in ((Ballot.__table__, "sealing_ballots"), (Answer.__table__, "sealing_answers")):
+        columns = ", ".join(c.name for c in table.columns)
+        conn.execute(text(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {copy} "
+                          "ORDER BY gen_random_uuid()"))
+    conn.execute(text("DROP TABLE sealing_ids, sealing_ballots, sealing_answers"))
+
+
+def _copy_aside(conn, table, copy: str, fresh: dict[str, str], join: str) -> None:
+    """A temporary copy of `table`, with fresh values for the sealed round's rows."""
+    columns = ", ".join(f"{fresh.get(c.name, 't.' + c.name)} AS {c.name}" for c in table.columns)
+    conn.execute(text(f"CREATE TEMP TABLE {copy} ON COMMIT DROP AS SELECT {columns} FROM {table.name} t "
+                      f"LEFT JOIN sealing_ids m ON {join}"))
+
+
+def _rewrite_sqlite(conn, round_id: int) -> None:
+    """Only this round's rows: without rowid their order is that of their random ids, and
+    secure_delete zeroes what is deleted."""
+    ballots_t, answers_t = Ballot.__table__, Answer.__table__
+    ballots = [dict(r._mapping) for r in conn.execute(select(ballots_t).where(ballots_t.c.round_id == round_id))]
+    answers = [dict(r._mapping) for r in conn.execute(
+        select(answers_t).join(ballots_t, ballots_t.c.id == answers_t.c.ballot_id)
+        .where(ballots_t.c.round_id == round_id))]
     fresh = {}
     for ballot in ballots:
-        if ballot["round_id"] == round_id:
-            fresh[ballot["id"]] = secrets.token_hex(16)
-            ballot.update(id=fresh[ballot["id"]], voter_key="sealed-" + secrets.token_hex(24))
+        fresh[ballot["id"]] = secrets.token_hex(16)
+        ballot.update(id=fresh[ballot["id"]], voter_key="sealed-" + secrets.token_hex(24))
     for answer in answers:
-        if answer["ballot_id"] in fresh:
-            answer.update(id=secrets.token_hex(16), ballot_id=fresh[answer["ballot_id"]])
-    if postgres:
-        conn.execute(text("TRUNCATE answers, ballots"))
-    else:
-        conn.execute(delete(answers_t).where(answers_t.c.ballot_id.in_(
-            select(ballots_t.c.id).where(ballots_t.c.round_id == round_id))))
-        conn.execute(delete(ballots_t).where(ballots_t.c.round_id == round_id))
+        answer.update(id=secrets.token_hex(16), ballot_id=fresh[answer["ballot_id"]])
+    conn.execute(delete(answers_t).where(answers_t.c.ballot_id.in_(
+        select(ballots_t.c.id).where(ballots_t.c.round_id == round_id))))
+    conn.execute(delete(ballots_t).where(ballots_t.c.round_id == round_id))
     _shuffle(ballots)
     _shuffle(answers)
     if ballots:
         conn.execute(insert(ballots_t), ballots)
     if answers:
         conn.execute(insert(answers_t), answers)
-    for stale in [o for o in db.session.identity_map.values() if isinstance(o, (Ballot, Answer))]:
-        db.session.expunge(stale)
 
 
 def _checkpoint() -> None:
