@@ -8,7 +8,7 @@ offer (xmin on SQLite, pageinspect without superuser) return no guess.
 - xmin: a ballot's or answer's transaction id next to the transaction that wrote a row carrying
   a user id (a named answer, a read mark, a sign-in).
 - order: the k-th ballot by physical position (ctid, natural scan order), transaction id or id
-  is the k-th voter in the logs' order of answers.
+  is the k-th voter in the logs' order of answers, or in a "who answered" table's order.
 - raw bytes: the application's key gives each member's voter key; any copy of it left in the
   table's pages (dead row versions) or the SQLite file or its log, next to a ballot id.
 - logs: a log line showing a ballot's id or content, followed by the voter's request line.
@@ -76,8 +76,8 @@ def voter_order(scene: Scene) -> list[int]:
 
 
 def orders(scene: Scene) -> dict[str, dict[str, int]]:
-    """The k-th ballot in some order of the tables is the k-th voter of the logs."""
-    voters = voter_order(scene)
+    """The k-th ballot in some order of the tables is the k-th voter, in the order of the logs or
+    of a "who answered" table (any round's, e.g. a named round answered just before)."""
     postgres = scene.conn.dialect.name == "postgresql"
     ballot_orders = {"natural order": "", "id order": "ORDER BY id"}
     answer_orders = {"answers natural order": "", "answers id order": "ORDER BY id"}
@@ -86,22 +86,42 @@ def orders(scene: Scene) -> dict[str, dict[str, int]]:
                               "cmin order": "ORDER BY cmin::text::bigint, ctid"})
         answer_orders.update({"answers ctid order": "ORDER BY ctid",
                               "answers xmin order": "ORDER BY xmin::text::bigint, ctid"})
-    guesses = {}
+    sequences = {}
     for name, order_by in ballot_orders.items():
-        ids = scene.conn.execute(text(f"SELECT id FROM ballots WHERE round_id = :r {order_by}"),
-                                 {"r": scene.round_id}).scalars().all()
-        guesses[name] = dict(zip(ids, voters, strict=False))
+        sequences[name] = scene.conn.execute(text(f"SELECT id FROM ballots WHERE round_id = :r {order_by}"),
+                                             {"r": scene.round_id}).scalars().all()
     for name, order_by in answer_orders.items():
-        rows = scene.conn.execute(text(
+        sequences[name] = list(dict.fromkeys(scene.conn.execute(text(
             "SELECT ballot_id FROM answers WHERE ballot_id IN (SELECT id FROM ballots WHERE round_id = :r) "
-            + order_by), {"r": scene.round_id}).scalars().all()
-        guesses[name] = dict(zip(dict.fromkeys(rows), voters, strict=False))
-    for column in _time_columns(scene):
-        table, name = column
+            + order_by), {"r": scene.round_id}).scalars()))
+    for table, column in _time_columns(scene):
         key = "ballot_id" if table == "answers" else "id"
-        rows = scene.conn.execute(text(f"SELECT {key} FROM {table} ORDER BY {name}")).scalars().all()
-        guesses[f"timestamps {table}.{name}"] = dict(zip(dict.fromkeys(rows), voters, strict=False))
+        rows = scene.conn.execute(text(f"SELECT {key} FROM {table} ORDER BY {column}")).scalars().all()
+        sequences[f"timestamps {table}.{column}"] = list(dict.fromkeys(rows))
+    guesses = {}
+    for source, voters in voter_orders(scene).items():
+        for name, ballot_ids in sequences.items():
+            guesses[f"{name} ~ {source}"] = dict(zip(ballot_ids, voters, strict=False))
     return guesses
+
+
+def voter_orders(scene: Scene) -> dict[str, list[int]]:
+    """Orders in which people answered: the request log's, and each "who answered" table's
+    (a user id and a round id), by id, by time and, on PostgreSQL, by position."""
+    found = {"logs": voter_order(scene)}
+    inspector = inspect(scene.conn)
+    for table in inspector.get_table_names():
+        columns = {c["name"]: c for c in inspector.get_columns(table)}
+        if not {"user_id", "round_id"} <= set(columns) or table == "ballots":
+            continue
+        keys = ["id", *(n for n, c in columns.items() if any(w in str(c["type"]).lower() for w in ("time", "date")))]
+        if scene.conn.dialect.name == "postgresql":
+            keys.append("ctid")
+        for key in keys:
+            users = scene.conn.execute(text(
+                f"SELECT user_id FROM {table} WHERE user_id IS NOT NULL ORDER BY {key}")).scalars()
+            found[f"{table} by {key}"] = list(dict.fromkeys(users))
+    return {name: voters for name, voters in found.items() if voters}
 
 
 def _time_columns(scene: Scene) -> list[tuple[str, str]]:
