@@ -212,3 +212,31 @@ def test_an_answer_that_arrives_while_the_round_is_sealed_is_refused_not_counted
 class _Form(dict):
     def getlist(self, key):
         return [self[key]] if key in self else []
+
+
+def test_on_sqlite_a_reader_that_keeps_the_log_from_emptying_leaves_the_round_for_the_next_run(
+        client, login, db, committee, caplog):
+    """The write-ahead log still holds the old pages (with the voters' keys) until a checkpoint
+    empties it; a reader in the middle of a transaction stops that, so the round stays unscrubbed
+    and the scheduler's next run finishes it."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    import sqlite3
+
+    secret, comments = _vote(client, login, db, committee, caplog)
+    reader = sqlite3.connect(db.engine.url.database, timeout=0)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM ballots").fetchone()
+        assert sealing.seal_closed_rounds() == 2
+        db.session.expire_all()
+        assert db.session.get(Round, secret.id).sealed and not db.session.get(Round, secret.id).scrubbed
+        with db.engine.connect() as conn:  # the log still holds the pages the reader may need: keys and all
+            assert forensics.raw_bytes(_scene(db, conn, committee, secret, caplog))
+    finally:
+        reader.close()
+    assert sealing.seal_closed_rounds() == 1
+    db.session.expire_all()
+    secret = db.session.get(Round, secret.id)
+    assert secret.scrubbed
+    _assert_no_attack_links_ballots(db, committee, secret, comments, caplog)

@@ -64,7 +64,9 @@ def seal(round_: Round, now: datetime | None = None) -> bool:
         db.session.rollback()
         log.warning("round=%s not sealed yet: the ballot tables were busy; the scheduler tries again", round_id)
         return False
-    _checkpoint()
+    if not _checkpoint():  # old page images may stay in the log: the next run rewrites and tries again
+        round_.scrubbed = False
+        db.session.commit()
     return True
 
 
@@ -143,11 +145,14 @@ def _rewrite_sqlite(conn, round_id: int) -> None:
         conn.execute(insert(answers_t), answers)
 
 
-def _checkpoint() -> None:
-    """SQLite: copy the log into the database file and empty it, so old page images go too."""
+def _checkpoint() -> bool:
+    """SQLite: copy the log into the database file and empty it, so old page images go too.
+    False when readers kept it from finishing."""
     if db.session.get_bind().dialect.name != "sqlite":
-        return
+        return True
     busy = db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).first()
     db.session.commit()
     if busy and busy[0]:
-        log.warning("the SQLite log could not be emptied after sealing (readers busy); the next checkpoint will")
+        log.warning("the SQLite log could not be emptied after sealing (readers busy); the next run tries again")
+        return False
+    return True
