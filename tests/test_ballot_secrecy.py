@@ -240,3 +240,28 @@ def test_on_sqlite_a_reader_that_keeps_the_log_from_emptying_leaves_the_round_fo
     secret = db.session.get(Round, secret.id)
     assert secret.scrubbed
     _assert_no_attack_links_ballots(db, committee, secret, comments, caplog)
+
+
+def test_when_the_ballots_cannot_be_rewritten_the_results_still_show_and_the_round_waits(
+        client, login, db, committee, monkeypatch, caplog):
+    """A database role that may not empty the tables (or any refusal): the results page answers,
+    the round stays unsealed, and a log line says why at every attempt."""
+    secret = _round(committee, anonymous=True)
+    login(committee["members"][0])
+    _answer(client, secret, 0, "una respuesta")
+    db.session.execute(update(Round).values(closes_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+
+    def refused(conn, round_id):
+        conn.execute(text("TRUNCATE no_such_table"))  # refused as a missing privilege would be
+
+    monkeypatch.setattr(sealing, "_rewrite_postgres", refused)
+    monkeypatch.setattr(sealing, "_rewrite_sqlite", refused)
+    login(committee["organizer"])
+    page = client.get(f"/c/secreto/rounds/{secret.id}")
+    assert page.status_code == 200 and "una respuesta" in page.get_data(as_text=True)
+    assert "could not be sealed" in caplog.text or "not sealed yet" in caplog.text
+    db.session.expire_all()
+    assert not db.session.get(Round, secret.id).sealed
+    monkeypatch.undo()
+    assert sealing.seal_closed_rounds() == 1

@@ -24,7 +24,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, insert, or_, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from forum.extensions import db
 from forum.models import Answer, Ballot, Membership, Round, utcnow
@@ -63,6 +63,11 @@ def seal(round_: Round, now: datetime | None = None) -> bool:
     except OperationalError:
         db.session.rollback()
         log.warning("round=%s not sealed yet: the ballot tables were busy; the scheduler tries again", round_id)
+        return False
+    except ProgrammingError:  # e.g. a database role that may not TRUNCATE: say so every run, keep serving
+        db.session.rollback()
+        log.exception("round=%s could not be sealed: the database role must own the ballots and answers "
+                      "tables", round_id)
         return False
     if not _checkpoint():  # old page images may stay in the log: the next run rewrites and tries again
         round_.scrubbed = False
