@@ -38,6 +38,7 @@ class Scene:
     member_ids: list[int]
     log_lines: list[str] = field(default_factory=list)
     ballot_key: bytes | None = None   # the application's BALLOT_KEY (or SECRET_KEY): an administrator has it
+    raw_pages: bool = True            # PostgreSQL: pageinspect is there (it needs a superuser)
 
 
 def attacks(scene: Scene) -> dict[str, dict[str, int]]:
@@ -169,7 +170,7 @@ def _user_events(scene: Scene) -> list[tuple[int, int]]:
 
 def raw_bytes(scene: Scene) -> dict[str, int]:
     """With the application's key: each member's voter key, found in the stored bytes next to a ballot id."""
-    if scene.ballot_key is None:
+    if scene.ballot_key is None or (scene.conn.dialect.name == "postgresql" and not scene.raw_pages):
         return {}
     data = _stored_bytes(scene)
     guesses = {}
@@ -260,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     with engine.connect() as conn:
         members = conn.execute(text("SELECT id FROM users")).scalars().all()
         scene = Scene(conn, args.round_id, members, lines, args.key.encode() if args.key else None)
+        if conn.dialect.name == "postgresql":
+            scene.raw_pages = bool(conn.execute(text(
+                "SELECT count(*) FROM pg_extension WHERE extname = 'pageinspect'")).scalar_one())
         for name, guess in attacks(scene).items():
             print(f"{name}: attributes {len(guess)} ballot(s)")
         if conn.dialect.name == "postgresql":
