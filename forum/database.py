@@ -12,6 +12,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are zeroed, not left in free pages (sealed anonymous ballots must leave no bytes behind).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -105,7 +105,7 @@ def send_webinar_reminders(app: Flask) -> int | None:
 
 
 def seal_rounds(app: Flask) -> int | None:
-    from forum.services.committees import seal_closed_rounds
+    from forum.services.sealing import seal_closed_rounds
 
     return _run(app, "seal_rounds", seal_closed_rounds, quiet_when_idle=True)
 

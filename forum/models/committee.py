@@ -5,16 +5,19 @@ ballot keeps no user id and no time, and ballots and answers have random ids
 (and, on SQLite, no rowid), so neither their ids nor their order say who
 answered when. While the round is open the voter finds their own ballot again
 (to change it, and to be left out of reminders) by a keyed hash only the
-application can compute; when the round closes those keys are replaced by
-random ones. Named rounds also record that a member answered
-(`RoundResponse`); anonymous rounds record nothing per member.
+application can compute. When the round closes it is sealed
+(forum.services.sealing): its anonymous ballots are written again in a random
+order under fresh ids and random keys, and on PostgreSQL their tables get new
+files, so no transaction id, row position or leftover row version says who
+voted what. Named rounds also record that a member answered
+(`RoundResponse`, to the hour); anonymous rounds record nothing per member.
 """
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -81,6 +84,8 @@ class Round(db.Model):
     # and whether anonymous voters' keys have been replaced by random ones.
     eligible_count: Mapped[int | None] = mapped_column(Integer)
     sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Anonymous rounds: the ballots were rewritten at the seal, leaving no trace of who wrote which.
+    scrubbed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -5,7 +5,7 @@ questions, so it uses every discussion feature. A questionnaire or a vote is
 answered with a ballot that can be changed until the round closes. Results
 stay hidden until the close unless the round says otherwise, for everyone,
 organizers included. Anonymous ballots cannot be traced to a voter from the
-database (see forum.models.committee).
+database once the round is sealed (see forum.models.committee and forum.services.sealing).
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from forum.models import (
 from forum.policy import can, role_in, suspended_in
 from forum.services import DomainError, posting, rendering
 from forum.services.organizing import ValidationErrors, to_utc
+from forum.services.sealing import eligible_count, seal
 
 SCALE = (1, 2, 3, 4, 5)
 PROPOSAL_VALUES = {"approve": 1, "reject": -1, "abstain": 0}
@@ -369,6 +370,10 @@ def submit(user: User, round_: Round, form) -> Ballot:
     key = voter_key(round_, user)
     for _attempt in range(2):
         ballot = db.session.execute(select(Ballot).filter_by(round_id=round_.id, voter_key=key)).scalar_one_or_none()
+        # Sealing may have finished while this answer waited for the ballot table: the voter's key is
+        # gone, so a new ballot would count twice (and be the one ballot left with a key).
+        if db.session.execute(select(Round.sealed).where(Round.id == round_.id)).scalar_one():
+            raise DomainError(_l("This round is not open: answers are accepted only between its dates."))
         if ballot is None and not round_.anonymous and has_answered(user, round_):
             raise DomainError(_l("Your earlier answer can no longer be found to change it; it still counts."))
         try:
@@ -465,34 +470,6 @@ class RoundResults:
     eligible: int
     turnout_percent: float
     questions: list[QuestionResult]
-
-
-def eligible_count(round_: Round) -> int:
-    """The community's members who could answer: counted live while open, frozen once closed."""
-    if round_.eligible_count is not None:
-        return round_.eligible_count
-    return db.session.execute(select(func.count(Membership.id)).where(
-        Membership.community_id == round_.community_id, Membership.state == "active")).scalar_one()
-
-
-def seal(round_: Round, now: datetime | None = None) -> bool:
-    """Once a round has closed: freeze who could vote, and replace anonymous voters' keys with random
-    ones, so that not even the application can find a voter's ballot any more. Idempotent."""
-    if round_.sealed or (now or utcnow()) < round_.closes_at:
-        return False
-    round_.eligible_count = eligible_count(round_)
-    if round_.anonymous:
-        for ballot in db.session.execute(select(Ballot).filter_by(round_id=round_.id)).scalars():
-            ballot.voter_key = "sealed-" + secrets.token_hex(24)
-    round_.sealed = True
-    db.session.commit()
-    return True
-
-
-def seal_closed_rounds() -> int:
-    """The scheduler's job: seal every round that has closed since the last run."""
-    due = db.session.execute(select(Round).where(Round.sealed.is_(False), Round.closes_at <= utcnow())).scalars().all()
-    return sum(seal(r) for r in due)
 
 
 def close_now(user: User, round_: Round) -> None:
