@@ -39,8 +39,12 @@ def home():
         .order_by(ForumPair.closes_at, Forum.id).limit(50)
         .options(contains_eager(Forum.pair), contains_eager(Forum.community))
     ).scalars().all()
+    pairs: dict[int, list] = {}
+    for forum in open_forums:  # a pair is one card, its forums side by side
+        pairs.setdefault(forum.pair_id, []).append(forum)
     mine = member_home.home(current_user) if current_user.is_authenticated else None
-    return render_template("main/home.html", communities=communities, open_forums=open_forums, now=now, mine=mine)
+    return render_template("main/home.html", communities=communities, open_pairs=list(pairs.values()), now=now,
+                           mine=mine)
 
 
 @bp.post("/language")
