@@ -76,3 +76,21 @@ def test_enter_in_the_closing_date_changes_the_closing_date_and_nothing_else(liv
     assert pair.opens_at == opens_before
     assert pair.closes_at.date() in (target, date.fromordinal(closes_day + 1))
     screenshot(page, "dashboard-es")
+
+
+def test_the_daily_pages_pass_an_accessibility_scan_in_both_languages(live_server, axe_scan):
+    seed_demo()
+    pair = db.session.execute(db.select(ForumPair)).scalars().first()
+    pages = {MEMBER: ["/", FORUM, f"{FORUM}/threads/{_first_question_id()}"],
+             MODERATOR: [f"/c/red-planificacion/moderation/pairs/{pair.id}/dashboard"]}
+    for login, paths in pages.items():
+        for path in paths:
+            for locale in ("es-ES", "en-US"):
+                assert axe_scan(live_server + path, locale=locale, login=login) == [], (path, locale)
+
+
+def _first_question_id() -> int:
+    from forum.models import Forum, Thread
+
+    forum = db.session.execute(db.select(Forum).filter_by(slug="resiliencia-territorial")).scalar_one()
+    return db.session.execute(db.select(Thread.id).filter_by(forum_id=forum.id, position=1)).scalar_one()
