@@ -6,14 +6,20 @@ switcher) > the member's preference > Accept-Language > Spanish.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import pycountry
 from babel import Locale
 from babel.dates import get_timezone_location
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_date, format_number, format_time, get_locale, get_timezone
+from flask_babel import (
+    format_date,
+    format_number,
+    format_time,
+    get_locale,
+    get_timezone,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -145,7 +151,8 @@ def format_local(value: datetime | None, lang: str) -> str:
     """A naive local date and time (already in the right zone), in a given language."""
     if value is None:
         return ""
-    from babel.dates import format_date as babel_date, format_time as babel_time
+    from babel.dates import format_date as babel_date
+    from babel.dates import format_time as babel_time
 
     locale = Locale.parse(lang)
     return locale.datetime_formats["long"].format(babel_time(value.time(), "short", locale=locale),
@@ -173,7 +180,10 @@ def format_day(value: datetime | None, fmt: str = "long") -> str:
 
 
 def iso_dt(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).isoformat() if value else ""
+    """A valid HTML `datetime` value: UTC, to the second ("2026-11-30T17:33:05Z")."""
+    if not value:
+        return ""
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @lru_cache(maxsize=4)
@@ -305,6 +315,26 @@ def display_name(user) -> str:
     return user.display_name
 
 
+def format_iso_day(value: str) -> str:
+    """"2026-11-30" as the interface says dates ("30 nov 2026")."""
+    from datetime import date
+
+    from flask_babel import format_date
+
+    try:
+        return format_date(date.fromisoformat(value), "medium")
+    except ValueError:
+        return value
+
+
+def initials(user) -> str:
+    """Up to two initials for a post's avatar ("AM" for Ana Morales); "?" for a former member."""
+    if user is None or getattr(user, "deleted_at", None) is not None or not (user.display_name or "").strip():
+        return "?"
+    words = [w for w in user.display_name.split() if w[:1].isalpha()]
+    return "".join(w[0] for w in (words[:1] + words[-1:] if len(words) > 1 else words)).upper() or "?"
+
+
 def localized(obj, field: str) -> str:
     """The `field_es` or `field_en` attribute of a bilingual object, by UI language."""
     return localized_in(obj, field, locale_code())
@@ -331,6 +361,8 @@ def init_app(app: Flask) -> None:
         flag_reason_label=lambda code: str(FLAG_REASON_LABELS.get(code, code)),
         gender_label=lambda code: str(GENDER_LABELS.get(code, _l("Not stated"))) if code else str(_l("Not stated")),
         action_label=lambda code: str(ACTION_LABELS.get(code, code)),
+        initials=initials,
+        format_iso_day=format_iso_day,
         resolution_label=lambda code: str(RESOLUTION_LABELS.get(code, code)),
         status_label=lambda code: str(NEWSLETTER_STATUS_LABELS.get(code, code)),
         outbox_status_label=lambda code: str(OUTBOX_STATUS_LABELS.get(code, code)),

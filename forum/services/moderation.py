@@ -296,6 +296,8 @@ def reschedule(moderator: User, pair: ForumPair, *, action: str, until: datetime
     now = utcnow()
     before = f"{pair.opens_at.isoformat()} / {pair.closes_at.isoformat()}"
     if action == "open":
+        if pair.opens_at <= now < pair.closes_at:
+            raise DomainError(_l("The forum is already open."))
         pair.opens_at = now
         if pair.closes_at <= now:
             raise DomainError(_l("The forum has already closed; extend it instead."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from forum.extensions import db
-from forum.models import Post, Thread, ThreadRead, User, utcnow
+from forum.models import Forum, Post, Thread, ThreadRead, User, utcnow
 
 
 def _is_member(user) -> bool:
@@ -61,3 +61,24 @@ def unread_counts(user, thread_ids: list[int]) -> dict[int, int]:
         .group_by(Post.thread_id)
     ).all()
     return dict(rows)
+
+
+def has_visited(user, forum: Forum) -> bool:
+    """Whether a member has read any thread of this forum: then the concept note starts folded,
+    and the guiding questions come first."""
+    if not _is_member(user):
+        return False
+    return db.session.execute(
+        select(ThreadRead.thread_id).join(Thread, Thread.id == ThreadRead.thread_id)
+        .where(ThreadRead.user_id == user.id, Thread.forum_id == forum.id).limit(1)).first() is not None
+
+
+def counterparts(thread: Thread) -> list[Thread]:
+    """The same guiding question in the pair's other forums (matched by position)."""
+    if not thread.is_guiding_question or thread.forum.pair_id is None:
+        return []
+    return list(db.session.execute(
+        select(Thread).join(Forum, Forum.id == Thread.forum_id)
+        .where(Forum.pair_id == thread.forum.pair_id, Forum.id != thread.forum_id,
+               Thread.kind == "guiding_question", Thread.position == thread.position,
+               Thread.hidden_at.is_(None)).order_by(Forum.language)).scalars())

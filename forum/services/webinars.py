@@ -32,7 +32,16 @@ from forum.i18n import is_country, is_timezone, locale_code
 from forum.mail import absolute_url, queue_email, retired_address
 from forum.markup import clean_source, plain_text
 from forum.models import (
-    GENDERS, SECTORS, SPEAKER_ROLES, Community, ForumPair, Registration, User, Webinar, WebinarSpeaker, utcnow,
+    GENDERS,
+    SECTORS,
+    SPEAKER_ROLES,
+    Community,
+    ForumPair,
+    Registration,
+    User,
+    Webinar,
+    WebinarSpeaker,
+    utcnow,
 )
 from forum.policy import can, readable_communities_clause, readers_among
 from forum.services import DomainError, rendering, safe_cell, tokens
@@ -751,6 +760,17 @@ def upcoming(community: Community, limit: int = 3) -> list[Webinar]:
     return db.session.execute(select(Webinar).where(
         Webinar.community_id == community.id, Webinar.status == "scheduled", Webinar.ends_at > now)
         .order_by(Webinar.starts_at).limit(limit)).scalars().all()
+
+
+def closing_title(webinar: Webinar, lang: str) -> str:
+    """“Closing webinar: <title>”, unless the title already says so (organizers often write it)."""
+    from flask_babel import gettext
+
+    title = webinar.title(lang)
+    label = gettext("Closing webinar")
+    if title.casefold().startswith(label.casefold()):
+        return title
+    return gettext("%(label)s: %(title)s", label=label, title=title)
 
 
 def closing_webinar(pair: ForumPair) -> Webinar | None:

@@ -1,5 +1,15 @@
 """Forums and threads: read the concept note and the threads, read and reply, watch, follow."""
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -7,11 +17,37 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.forms import ReplyForm, ThreadForm
-from forum.models import Community, Forum, ForumPair, Post, PostUseful, Thread, User, utcnow
+from forum.i18n import locale_code
+from forum.models import (
+    Community,
+    Forum,
+    ForumPair,
+    Post,
+    PostUseful,
+    Thread,
+    User,
+    utcnow,
+)
 from forum.policy import can, reply_block_reason
-from forum.services import DomainError, committees, feeds, notifications, posting, reading, watching, webinars
+from forum.services import (
+    DomainError,
+    committees,
+    feeds,
+    notifications,
+    posting,
+    reading,
+    watching,
+    webinars,
+)
 from forum.views.util import (
-    flash_outcome, form_error, limit_posting, limit_previews, page_arg, parse_id, require, use_community_timezone,
+    flash_outcome,
+    form_error,
+    limit_posting,
+    limit_previews,
+    page_arg,
+    parse_id,
+    require,
+    use_community_timezone,
 )
 
 bp = Blueprint("forums", __name__, url_prefix="/c/<community_slug>/f")
@@ -65,9 +101,12 @@ def show(community_slug: str, forum_slug: str):
     has_next = len(discussions) > THREADS_PER_PAGE
     discussions = discussions[:THREADS_PER_PAGE]
     unread = reading.unread_counts(current_user, [t.id for t in questions + discussions])
+    closing = webinars.closing_webinar(forum.pair)
     return render_template(
         "forums/show.html", forum=forum, questions=questions, discussions=discussions, unread=unread,
-        page=page, has_next=has_next, now=utcnow(), closing_webinar=webinars.closing_webinar(forum.pair),
+        page=page, has_next=has_next, now=utcnow(), closing_webinar=closing,
+        closing_title=webinars.closing_title(closing, locale_code()) if closing else None,
+        note_open=not reading.has_visited(current_user, forum),
         watching=watching.is_watching(current_user, forum),
         can_start=can(current_user, "forum.create_thread", forum),
     )
@@ -168,6 +207,7 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
     poll = committees.round_of_thread(thread)
     return render_template(
         "forums/thread.html", forum=forum, thread=thread, posts=posts, page=page, pages=pages, poll=poll,
+        counterparts=reading.counterparts(thread),
         poll_view=committees.poll_view(current_user, poll) if poll else None,
         moderator=moderator, themes=themes, post_themes=post_themes, move_targets=move_targets,
         form=form, preview=preview, replying_to=replying_to, useful=useful, now=utcnow(),

@@ -1,5 +1,14 @@
 """Home, language switcher, health check."""
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.orm import contains_eager
@@ -8,6 +17,7 @@ from forum.extensions import db
 from forum.i18n import LANG_COOKIE
 from forum.models import Community, Forum, ForumPair, utcnow
 from forum.policy import listed_communities_clause, readable_communities_clause
+from forum.services import member_home
 from forum.services.accounts import set_locale
 from forum.views.util import safe_next
 
@@ -29,7 +39,12 @@ def home():
         .order_by(ForumPair.closes_at, Forum.id).limit(50)
         .options(contains_eager(Forum.pair), contains_eager(Forum.community))
     ).scalars().all()
-    return render_template("main/home.html", communities=communities, open_forums=open_forums, now=now)
+    pairs: dict[int, list] = {}
+    for forum in open_forums:  # a pair is one card, its forums side by side
+        pairs.setdefault(forum.pair_id, []).append(forum)
+    mine = member_home.home(current_user) if current_user.is_authenticated else None
+    return render_template("main/home.html", communities=communities, open_pairs=list(pairs.values()), now=now,
+                           mine=mine)
 
 
 @bp.post("/language")

@@ -18,6 +18,7 @@ from forum.models import (
     ReportQuote,
     Thread,
     User,
+    utcnow,
 )
 from forum.policy import can
 from forum.services import DomainError, curation, moderation, report_quotes
@@ -345,6 +346,6 @@ def dashboard(slug: str, pair_id: int):
     community = _moderated(slug)
     pair = _pair_in(community, pair_id)
     return render_template("moderation/dashboard.html", community=community, pair=pair,
-                           stats=curation.dashboard(pair))
+                           stats=curation.dashboard(pair), pair_is_open=pair.state(utcnow()) == "open")
 
 

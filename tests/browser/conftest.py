@@ -104,4 +104,4 @@ def sign_in(page, base: str, email: str, password: str) -> None:
 
 def assert_signed_in(page) -> None:
     """The header's sign-out form is there only for someone signed in."""
-    assert page.locator("form[action='/auth/logout']").count() == 1, f"not signed in on {page.url}"
+    assert page.locator("form[action='/auth/logout']").count() >= 1, f"not signed in on {page.url}"
