@@ -10,35 +10,25 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from forum.extensions import db, limiter
+from forum.extensions import db
 from forum.models import (
-    GENDERS, SECTORS, Forum, Membership, Post, PostTheme, SearchDocument, SynthesisNote, Theme, Thread, User,
+    GENDERS,
+    SECTORS,
+    Forum,
+    Membership,
+    Post,
+    PostTheme,
+    SearchDocument,
+    SynthesisNote,
+    Theme,
+    Thread,
+    User,
 )
+from tests import corpus_fixtures
 from tests.conftest import PASSWORD
 from tests.corpus import OPENING, load_corpus
 
-
-@pytest.fixture(scope="module")
-def corpus(app):
-    """Loaded once (it takes seconds); the tables are emptied after the module's last test."""
-    ctx = app.app_context()
-    ctx.push()
-    try:
-        yield load_corpus(db.session, OPENING, password=PASSWORD)
-    finally:
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        limiter.reset()
-        ctx.pop()
-
-
-@pytest.fixture(autouse=True)
-def _clean_database(corpus):
-    """Replaces the suite's per-test cleaning (tests/conftest.py): these tests only read."""
-    yield
-    db.session.rollback()
+corpus, _clean_database = corpus_fixtures.module_fixtures()
 
 
 def replies(corpus):
@@ -192,7 +182,7 @@ def test_the_texts_have_what_real_forum_posts_have(corpus):
     assert any("@paula " in text and "/u/paula\"" not in body for text, body in zip(source, html))
     assert count("<blockquote>", html) >= 4
     names = {user.display_name for user in corpus.users.values()}
-    app_quotes = [m for text in source for m in re.findall(r"^>\n> — (.+)$", text, re.M)]
+    app_quotes = [m for text in source for m in re.findall(r"^>\n> — (.+)$", text, re.MULTILINE)]
     assert app_quotes and set(app_quotes) <= names  # the app's own "Quote" format
     assert count(r"(?m)^> — [A-Z][a-z]+$", source) >= 1  # and a hand-written attribution
     assert count(r"[\w.]+@[\w.]+\.example\b", source) >= 4  # e-mail addresses in signatures

@@ -8,32 +8,12 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from forum.extensions import db, limiter
+from forum.extensions import db
 from forum.models import Post, PostTheme
 from forum.services import curation_queue
-from tests.conftest import PASSWORD
-from tests.corpus import OPENING, load_corpus
+from tests import corpus_fixtures
 
-
-@pytest.fixture(scope="module")
-def corpus(app):
-    ctx = app.app_context()
-    ctx.push()
-    try:
-        yield load_corpus(db.session, OPENING, password=PASSWORD)
-    finally:
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        limiter.reset()
-        ctx.pop()
-
-
-@pytest.fixture(autouse=True)
-def _clean_database(corpus):
-    yield
-    db.session.rollback()
+corpus, _clean_database = corpus_fixtures.module_fixtures()
 
 
 @pytest.fixture

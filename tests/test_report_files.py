@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from sqlalchemy import select
 
-from forum.extensions import db, limiter
+from forum.extensions import db
 from forum.markup import parse
 from forum.models import Post
 from forum.services import report_files, synthesis
@@ -22,33 +22,13 @@ from forum.services.report import figures
 from forum.services.report.common import _plain as plain_document
 from forum.services.report.common import anchor, is_plain
 from forum.services.report.quotes import best_sentence, own_sentences
-from tests.conftest import PASSWORD
-from tests.corpus import OPENING, load_corpus
+from tests import corpus_fixtures
+
+corpus, _clean_database = corpus_fixtures.module_fixtures()
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-@pytest.fixture(scope="module")
-def corpus(app):
-    """Loaded once (it takes seconds); the tables are emptied after the module's last test."""
-    ctx = app.app_context()
-    ctx.push()
-    try:
-        yield load_corpus(db.session, OPENING, password=PASSWORD)
-    finally:
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        limiter.reset()
-        ctx.pop()
-
-
-@pytest.fixture(autouse=True)
-def _clean_database(corpus):
-    """Replaces the suite's per-test cleaning (tests/conftest.py): these tests only read."""
-    yield
-    db.session.rollback()
 
 
 @pytest.fixture(scope="module")

@@ -10,32 +10,12 @@ from collections import Counter
 import pytest
 from docx import Document
 
-from forum.extensions import db, limiter
+from forum.extensions import db
 from forum.services import report_files, synthesis
 from forum.services.organizing import ValidationErrors, parse_themes
-from tests.conftest import PASSWORD
-from tests.corpus import OPENING, load_corpus
+from tests import corpus_fixtures
 
-
-@pytest.fixture(scope="module")
-def corpus(app):
-    ctx = app.app_context()
-    ctx.push()
-    try:
-        yield load_corpus(db.session, OPENING, password=PASSWORD)
-    finally:
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        limiter.reset()
-        ctx.pop()
-
-
-@pytest.fixture(autouse=True)
-def _clean_database(corpus):
-    yield
-    db.session.rollback()
+corpus, _clean_database = corpus_fixtures.module_fixtures()
 
 
 def build(corpus, **options):

@@ -181,8 +181,10 @@ class _BlockWriter:
     def _table(self, rows: list[list[str]]) -> str:
         """A table whose header row repeats on each page, shaded grey, and whose rows never split."""
         columns = len(rows[0])
-        width = 8800 // max(columns, 1)
-        grid = "".join(f'<w:gridCol w:w="{width}"/>' for _ in range(columns))
+        # The first column holds labels (themes, countries): give it room when the others are numbers.
+        first = 8800 // columns if columns < 3 else 8800 * 3 // (columns + 2)
+        widths = [first] + [(8800 - first) // max(columns - 1, 1)] * (columns - 1)
+        grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
         out = [(f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.styles["Table Grid"]}"/><w:tblW w:w="0" w:type="auto"/>'
                f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
                f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>')]
@@ -191,8 +193,8 @@ class _BlockWriter:
             cells = []
             for c, value in enumerate(row):
                 shade = '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>' if header else ""
-                number = c > 0 and str(value).replace(" ", "").isdigit()
-                cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
+                number = c > 0 and str(value).replace(" ", "").rstrip("%").isdigit()
+                cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr>'
                              + paragraph(self.styles["Table text"], text_run(str(value), bold=header),
                                          jc="right" if number else "", keep_next=r < len(rows) - 1) + "</w:tc>")
             trpr = "<w:cantSplit/>" + ("<w:tblHeader/>" if header else "")
