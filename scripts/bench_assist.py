@@ -2,7 +2,6 @@
 import argparse
 import random
 import resource
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -13,7 +12,7 @@ from sqlalchemy import delete
 from forum import create_app
 from forum.extensions import db
 from forum.models import PostTheme
-from forum.services import assist, assist_text
+from forum.services import assist, posting
 from tests.corpus import OPENING, load_corpus
 
 
@@ -94,16 +93,37 @@ def main() -> None:
 
 
 def _scale(method: str, count: int) -> None:
-    """Encoding dominates a first run: time it on `count` replies, in the job's batches."""
-    from tests.corpus import read_corpus
-
-    bodies = [r.body for r in read_corpus().replies]
-    enc = assist_text.encoder(method)
-    started = time.perf_counter()
-    for start in range(0, count, assist.BATCH):
-        batch = [bodies[i % len(bodies)] for i in range(start, min(count, start + assist.BATCH))]
-        assist_text.embed_replies(enc, batch)
-    print(f"encoding {count} replies ({enc.name}): {time.perf_counter() - started:.1f} s", file=sys.stdout)
+    """A first run end to end over `count` replies: the corpus, then its texts again (with a
+    number, so each is new) spread over the same threads; 20 coded examples, then one tag more."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{Path(tmp)}/scale.sqlite3",
+                         ASSIST_METHOD=method)
+        with app.app_context():
+            db.create_all()
+            corpus = load_corpus(db.session, OPENING)
+            replies = list(corpus.data.replies)
+            coded = sorted(r.id for r in replies if r.themes)
+            kept = random.Random(1).sample(coded, 20)
+            db.session.execute(delete(PostTheme).where(PostTheme.post_id.not_in(
+                [corpus.post_ids[r] for r in kept])))
+            for n in range(count - len(replies)):
+                reply = replies[n % len(replies)]
+                posting.add_post(corpus.thread_of(reply.id), corpus.users[reply.author],
+                                 f"{reply.body}\n\n({n})")
+            db.session.commit()
+            started = time.perf_counter()
+            result = assist.refresh(corpus.pair)
+            seconds = time.perf_counter() - started
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"first run over {result['total']} replies ({result['method']}): {seconds:.1f} s, "
+                  f"peak memory (max RSS) so far {peak:.0f} MB")
+            started = time.perf_counter()
+            newly = next(r for r in replies if r.themes and r.id not in kept)
+            db.session.add(PostTheme(post_id=corpus.post_ids[newly.id], theme_id=corpus.themes[newly.themes[0]].id))
+            db.session.commit()
+            again = assist.refresh(corpus.pair)
+            print(f"re-score after one more tag: {time.perf_counter() - started:.1f} s "
+                  f"({again['encoded']} encoded, {again['scored']} scored)")
 
 
 if __name__ == "__main__":

@@ -165,7 +165,7 @@ def _rescore(pair: ForumPair, enc, state: AssistState, wanted: dict[int, str]) -
         return 0
     db.session.execute(delete(AssistSuggestion).filter_by(pair_id=pair.id))
     db.session.execute(delete(AssistSibling).filter_by(pair_id=pair.id))
-    replies = _load(pair, wanted)
+    replies = _load(pair, enc, wanted)
     if replies.ids:
         sibling_rows = scoring.siblings(replies)
         for i, near in enumerate(sibling_rows):
@@ -178,7 +178,7 @@ def _rescore(pair: ForumPair, enc, state: AssistState, wanted: dict[int, str]) -
     return len(replies.ids)
 
 
-def _load(pair: ForumPair, wanted: dict[int, str]) -> scoring.Replies:
+def _load(pair: ForumPair, enc, wanted: dict[int, str]) -> scoring.Replies:
     rows = db.session.execute(
         select(AssistVector.post_id, AssistVector.dims, AssistVector.vector, AssistVector.sentences,
                Thread.position, Thread.kind, Forum.language)
@@ -187,9 +187,12 @@ def _load(pair: ForumPair, wanted: dict[int, str]) -> scoring.Replies:
         .where(AssistVector.pair_id == pair.id, AssistVector.post_id.in_(list(wanted)))
         .order_by(AssistVector.post_id)).all()
     vectors = [text.from_bytes(r.vector, r.dims)[0] for r in rows]
+    matrix = np.stack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
+    if not enc.has_sentences and len(matrix):
+        matrix = text.weigh_rare_features(matrix)
     return scoring.Replies(
         ids=[r.post_id for r in rows],
-        vectors=np.stack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32),
+        vectors=matrix,
         sentences=[text.from_bytes(r.sentences, r.dims) if r.sentences else v[None, :] for r, v in zip(rows, vectors)],
         groups=[(r.position if r.kind == "guiding_question" else None, r.language) for r in rows])
 

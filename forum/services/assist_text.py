@@ -26,6 +26,7 @@ _URL = re.compile(r"https?://\S+|\S+@\S+")
 _MARKUP = re.compile(r"[#*_`|~]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.MULTILINE)
 _SPLIT = re.compile(r"(?<=[.!?;:])\s+|\n+")
 _WORD = re.compile(r"[^\W\d_]+")
+_NUMBER = re.compile(r"\b\d{2,}\b")  # years, laws, figures: the same in both languages
 
 
 def plain_text(markdown: str) -> str:
@@ -58,7 +59,8 @@ def normalise(matrix: np.ndarray) -> np.ndarray:
 
 
 class LexicalEncoder:
-    """Hashed word prefixes and character 4-grams; sublinear counts, L2-normalised."""
+    """Hashed word prefixes, character 4-grams and numbers; sublinear counts, L2-normalised.
+    The name is in every reply's fingerprint: change it when the features change."""
 
     name = "lexical"
     dims = LEXICAL_DIMS
@@ -75,6 +77,8 @@ class LexicalEncoder:
 def _features(text: str):
     folded = unicodedata.normalize("NFKD", text.lower())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
+    for number in _NUMBER.findall(folded):
+        yield "n:" + number
     for word in _WORD.findall(folded):
         if len(word) < 4:
             continue
@@ -117,6 +121,15 @@ def encoder(method: str = "auto"):
         if found is not None:
             return found
     return LexicalEncoder()
+
+
+def weigh_rare_features(vectors: np.ndarray) -> np.ndarray:
+    """Lexical vectors weighted by inverse document frequency over the pair (names of places,
+    laws and years say more than common words), computed at scoring time, so stored vectors
+    never go stale when other replies arrive."""
+    present = (vectors > 0).sum(axis=0)
+    idf = np.log((len(vectors) + 1) / (present + 1)) + 1
+    return normalise(vectors * idf)
 
 
 def embed_replies(enc, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray | None]]:
