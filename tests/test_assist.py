@@ -114,12 +114,14 @@ def test_a_theme_tagged_after_the_job_ran_is_no_longer_suggested_for_that_post(d
     assert themes["water"] not in {s.theme_id for s in assist.suggestions([post.id])[post.id]}
 
 
-def test_refresh_encodes_only_new_and_edited_replies_and_rescores_when_coding_changes(db, world, make_user):
+def test_refresh_encodes_only_new_and_edited_replies_and_rescores_when_coding_changes(db, world, count_queries):
     pair, moderator, posts, themes = world
     code_examples(moderator, posts, themes)
     first = assist.refresh(pair)
     assert first["encoded"] == len(posts) and first["scored"] == len(posts)
-    assert assist.refresh(pair) == {**first, "encoded": 0, "scored": 0}  # nothing changed
+    with count_queries() as statements:
+        assert assist.refresh(pair) == {**first, "encoded": 0, "scored": 0}  # nothing changed
+    assert len(statements) <= 5 and not any("body_md" in s for s in statements)  # no reply read
     computed = dict(db.session.execute(select(AssistVector.post_id, AssistVector.computed_at)).all())
     edited = posts[("en", 1)]
     posting.edit_post(edited.author, edited, "Residents decide in open assemblies how to spend the budget.")

@@ -72,4 +72,7 @@ class AssistState(db.Model):
     ready: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     scored_with: Mapped[str] = mapped_column(Text, default="")  # fingerprint of examples, codebook, vectors
+    # Aggregates of the replies, tags and codebook at the last run: equal means nothing to do,
+    # known without reading a single reply's text (the job runs every minute).
+    checked_with: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

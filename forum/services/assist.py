@@ -85,18 +85,18 @@ def similar_in_sibling(post_ids: list[int], limit: int = 3) -> dict[int, list[tu
 def status(pair: ForumPair) -> Status:
     """"Suggestions for N of M replies are ready": the job's count against the live replies now."""
     state = db.session.get(AssistState, pair.id)
-    total = db.session.execute(select(func.count()).select_from(_replies_query(pair).subquery())).scalar_one()
+    total = db.session.execute(_replies_query(pair, func.count(Post.id))).scalar_one()
     if state is None:
         return Status(0, total, None)
     return Status(min(state.ready, total), total, state.updated_at)
 
 
-def _replies_query(pair: ForumPair):
+def _replies_query(pair: ForumPair, *columns):
     """Live replies (not the question itself) of the pair's visible threads."""
-    return (select(Post.id, Post.body_md, Post.render_version, Thread.position, Thread.kind, Forum.language)
+    columns = columns or (Post.id, Post.body_md, Post.render_version, Thread.position, Thread.kind, Forum.language)
+    return (select(*columns)
             .join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
-            .where(Forum.pair_id == pair.id, Thread.hidden_at.is_(None), Post.number > 1, Post.is_live)
-            .order_by(Post.id))
+            .where(Forum.pair_id == pair.id, Thread.hidden_at.is_(None), Post.number > 1, Post.is_live))
 
 
 def refresh(pair: ForumPair, progress: Callable[[int, int], None] | None = None) -> dict:
@@ -104,7 +104,11 @@ def refresh(pair: ForumPair, progress: Callable[[int, int], None] | None = None)
 
     Returns counts: encoded, removed, scored (0 when nothing changed), total, method."""
     enc = text.encoder(current_app.config.get("ASSIST_METHOD", "auto"))
-    replies = db.session.execute(_replies_query(pair)).all()
+    state = db.session.get(AssistState, pair.id) or AssistState(pair_id=pair.id, ready=0, scored_with="")
+    signature = _signature(pair, enc)
+    if state.checked_with == signature:
+        return {"encoded": 0, "removed": 0, "scored": 0, "total": state.total, "method": enc.name}
+    replies = db.session.execute(_replies_query(pair).order_by(Post.id)).all()
     known = dict(db.session.execute(select(AssistVector.post_id, AssistVector.fingerprint)
                                     .filter_by(pair_id=pair.id)).all())
     wanted = {r.id: text.fingerprint(enc.name, r.body_md, r.render_version) for r in replies}
@@ -115,7 +119,6 @@ def refresh(pair: ForumPair, progress: Callable[[int, int], None] | None = None)
         db.session.execute(delete(AssistSibling).where(AssistSibling.post_id.in_(stale)
                                                        | AssistSibling.other_id.in_(stale)))
     todo = [r for r in replies if known.get(r.id) != wanted[r.id]]
-    state = db.session.get(AssistState, pair.id) or AssistState(pair_id=pair.id, ready=0, scored_with="")
     db.session.add(state)
     state.total, state.method = len(replies), enc.name
     for start in range(0, len(todo), BATCH):
@@ -126,9 +129,22 @@ def refresh(pair: ForumPair, progress: Callable[[int, int], None] | None = None)
         if progress:
             progress(start + len(batch), len(todo))
     scored = _rescore(pair, enc, state, wanted)
+    state.checked_with = signature
     db.session.commit()
     return {"encoded": len(todo), "removed": len(stale), "scored": scored, "total": len(replies),
             "method": enc.name}
+
+
+def _signature(pair: ForumPair, enc) -> str:
+    """Counts and sums that change when a reply is added, edited, re-rendered, hidden or deleted,
+    when a tag is added or removed, or when the codebook changes; two aggregate queries."""
+    posts = db.session.execute(_replies_query(pair, func.count(Post.id), func.sum(Post.id),
+                                              func.sum(Post.render_version), func.max(Post.edited_at))).one()
+    tags = db.session.execute(
+        select(func.count(), func.sum(PostTheme.id)).join(Theme, Theme.id == PostTheme.theme_id)
+        .where(Theme.pair_id == pair.id)).one()
+    themes = [(t.id, t.label_es, t.label_en, t.description_es, t.description_en) for t in pair.themes]
+    return hashlib.sha256(repr((enc.name, tuple(posts), tuple(tags), themes)).encode()).hexdigest()
 
 
 def _store_vectors(pair: ForumPair, enc, batch, wanted: dict[int, str]) -> None:

@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('ready', sa.Integer(), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('scored_with', sa.Text(), nullable=False),
+    sa.Column('checked_with', sa.String(length=64), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['pair_id'], ['forum_pairs.id'], name=op.f('fk_assist_states_pair_id_forum_pairs')),
     sa.PrimaryKeyConstraint('pair_id', name=op.f('pk_assist_states'))
