@@ -3,13 +3,23 @@ as suggestions only, computed by a job (incrementally), and the same answer in t
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import AssistVector, PostTheme, Theme, Thread
-from forum.services import assist, assist_text, moderation, posting
+from forum.models import (
+    AssistState,
+    AssistVector,
+    Forum,
+    ForumPair,
+    PostTheme,
+    Theme,
+    Thread,
+    utcnow,
+)
+from forum.services import assist, assist_text, moderation, organizing, posting
 from forum.services.organizing import ValidationErrors, codebook_line, parse_themes
 from tests.conftest import forum_of
 
@@ -232,3 +242,31 @@ def test_the_moderators_dashboard_says_how_many_replies_have_suggestions(db, wor
     assist.refresh(pair)
     page = client.get(url).get_data(as_text=True)
     assert f"Las sugerencias de temas están listas para {len(posts)} de {len(posts)} respuestas." in page
+
+
+def test_joining_two_single_forums_keeps_the_assistance_of_the_pair_that_remains(db, make_user, make_community):
+    organizer = make_user("Organizer")
+    community = make_community(members={organizer: "organizer"})
+    singles = []
+    for language, body in (("es", "El río se desborda y el agua potable se corta."),
+                           ("en", "The river floods and drinking water is cut off.")):
+        pair = ForumPair(community_id=community.id, slug=f"single-{language}", opens_at=utcnow() - timedelta(days=1),
+                         closes_at=utcnow() + timedelta(days=30))
+        db.session.add(pair)
+        db.session.flush()
+        forum = Forum(pair_id=pair.id, community_id=community.id, language=language, slug=f"single-{language}",
+                      title=language)
+        db.session.add(forum)
+        db.session.flush()
+        thread = posting.create_thread(forum, organizer, title="Q", body="Question", kind="guiding_question",
+                                       position=1)
+        posting.add_post(thread, organizer, body)
+        pair.themes.append(Theme(code="water", label_es="Agua", label_en="Water", position=0))
+        singles.append((pair, forum))
+    db.session.commit()
+    for pair, _ in singles:
+        assert assist.refresh(pair)["encoded"] == 1
+    old_id = singles[0][0].id
+    joined = organizing.join_single_forums(organizer, singles[0][1], singles[1][1])
+    assert db.session.get(AssistState, old_id) is None
+    assert assist.refresh(joined)["total"] == 2 and assist.status(joined).ready == 2

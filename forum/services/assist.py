@@ -234,6 +234,12 @@ def _store_suggestions(pair, enc, themes, tags, replies: scoring.Replies, siblin
                                             reasons=",".join(map(str, why))))
 
 
+def forget(pair: ForumPair) -> None:
+    """Drop what the job stored for a pair that is about to be deleted (its forum joined another)."""
+    for model in (AssistSuggestion, AssistSibling, AssistVector, AssistState):
+        db.session.execute(delete(model).where(model.pair_id == pair.id))
+
+
 def refresh_all(progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """The scheduler's job: every published pair with a codebook; incremental, so usually quick."""
     pairs = db.session.execute(select(ForumPair).where(ForumPair.status == "published",

@@ -35,7 +35,7 @@ from forum.models import (
     utcnow,
 )
 from forum.policy import can
-from forum.services import DomainError, posting, rendering
+from forum.services import DomainError, assist, posting, rendering
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("es", "en")
@@ -430,6 +430,7 @@ def join_single_forums(user: User, forum: Forum, other: Forum) -> ForumPair:
     old = forum.pair
     forum.pair = other.pair  # through the relationship, so the old pair's list lets it go
     db.session.flush()
+    assist.forget(old)
     for theme in list(old.themes):
         old.themes.remove(theme)
     db.session.delete(old)
