@@ -14,6 +14,7 @@ from forum.models import (
     AssistVector,
     Forum,
     ForumPair,
+    Post,
     PostTheme,
     Theme,
     Thread,
@@ -96,6 +97,7 @@ def test_suggestions_appear_once_examples_are_coded_and_are_never_applied(db, wo
     assist.refresh(pair)
     ids = [p.id for p in posts.values()]
     assert not any(assist.suggestions(ids).values())  # nothing coded yet: nothing suggested
+    assert assist.status(pair).ready == 0
     code_examples(moderator, posts, themes)
     tagged = tag_count(db)
     assist.refresh(pair)
@@ -269,4 +271,8 @@ def test_joining_two_single_forums_keeps_the_assistance_of_the_pair_that_remains
     old_id = singles[0][0].id
     joined = organizing.join_single_forums(organizer, singles[0][1], singles[1][1])
     assert db.session.get(AssistState, old_id) is None
-    assert assist.refresh(joined)["total"] == 2 and assist.status(joined).ready == 2
+    assert assist.refresh(joined)["total"] == 2 and assist.status(joined).total == 2
+    spanish, english = (db.session.execute(select(Post.id).join(Thread, Thread.id == Post.thread_id)
+                                           .where(Thread.forum_id == forum.id, Post.number > 1)).scalar_one()
+                        for _, forum in singles)
+    assert [other for other, _ in assist.similar_in_sibling([english])[english]] == [spanish]

@@ -182,15 +182,13 @@ def _rescore(pair: ForumPair, enc, state: AssistState, wanted: dict[int, str]) -
     db.session.execute(delete(AssistSuggestion).filter_by(pair_id=pair.id))
     db.session.execute(delete(AssistSibling).filter_by(pair_id=pair.id))
     replies = _load(pair, enc, wanted)
-    if replies.ids:
-        sibling_rows = scoring.siblings(replies)
-        for i, near in enumerate(sibling_rows):
-            for rank, (j, similarity) in enumerate(near):
-                db.session.add(AssistSibling(pair_id=pair.id, post_id=replies.ids[i], other_id=replies.ids[j],
-                                             rank=rank, score=similarity))
-        if themes:
-            _store_suggestions(pair, enc, themes, tags, replies, sibling_rows)
-    state.scored_with, state.ready, state.updated_at = key, len(replies.ids), utcnow()
+    sibling_rows = scoring.siblings(replies) if replies.ids else []
+    for i, near in enumerate(sibling_rows):
+        for rank, (j, similarity) in enumerate(near):
+            db.session.add(AssistSibling(pair_id=pair.id, post_id=replies.ids[i], other_id=replies.ids[j],
+                                         rank=rank, score=similarity))
+    suggested = bool(replies.ids and themes) and _store_suggestions(pair, enc, themes, tags, replies, sibling_rows)
+    state.scored_with, state.ready, state.updated_at = key, len(replies.ids) if suggested else 0, utcnow()
     return len(replies.ids)
 
 
@@ -213,7 +211,8 @@ def _load(pair: ForumPair, enc, wanted: dict[int, str]) -> scoring.Replies:
         groups=[(r.position if r.kind == "guiding_question" else None, r.language) for r in rows])
 
 
-def _store_suggestions(pair, enc, themes, tags, replies: scoring.Replies, sibling_rows) -> None:
+def _store_suggestions(pair, enc, themes, tags, replies: scoring.Replies, sibling_rows) -> bool:
+    """Suggestions for every reply, once enough replies are coded (else none, and False)."""
     row_of = {post_id: i for i, post_id in enumerate(replies.ids)}
     column = {theme.id: k for k, theme in enumerate(themes)}
     has: dict[int, set[int]] = {}
@@ -221,7 +220,7 @@ def _store_suggestions(pair, enc, themes, tags, replies: scoring.Replies, siblin
         if theme_id in column:
             has.setdefault(row_of[post_id], set()).add(column[theme_id])
     if len(has) < MIN_EXAMPLES:
-        return
+        return False
     coded = np.array(sorted(has))
     labels = np.array([[k in has[c] for k in range(len(themes))] for c in coded], dtype=np.float32)
     scores = scoring.theme_scores(replies, _theme_texts(enc, themes), coded, labels, sibling_rows)
@@ -232,6 +231,7 @@ def _store_suggestions(pair, enc, themes, tags, replies: scoring.Replies, siblin
             db.session.add(AssistSuggestion(pair_id=pair.id, post_id=post_id, theme_id=themes[k].id, rank=rank,
                                             score=float(1 / (1 + np.exp(-scores[i, k]))),
                                             reasons=",".join(map(str, why))))
+    return True
 
 
 def forget(pair: ForumPair) -> None:
