@@ -115,6 +115,9 @@ class Config:
     # A search still running after this long is cancelled and answered with a message, so a
     # few searches cannot hold every web worker (gunicorn kills a worker after 30 s).
     SEARCH_TIMEOUT_MS = int(os.environ.get("SEARCH_TIMEOUT_MS", "3000"))
+    # Theme suggestions and sibling replies: "auto" (the sentence encoder if its package is
+    # installed, else lexical), "use-m3" or "lexical".
+    ASSIST_METHOD = os.environ.get("ASSIST_METHOD", "auto")
     POST_MAX_LENGTH = 20_000
 
 

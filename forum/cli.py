@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(markup_group)
     app.cli.add_command(search_group)
+    app.cli.add_command(assist_group)
 
 
 @click.command("seed-demo")
@@ -292,3 +293,35 @@ def search_reindex():
     search.clear_vocabulary()
     total = search.rebuild(progress=lambda done: click.echo(f"... {done} documents", err=True))
     click.echo(f"reindexed {total} documents")
+
+
+@click.group("assist")
+def assist_group():
+    """Offline assistance for curation: theme suggestions and sibling replies."""
+
+
+@assist_group.command("refresh")
+@click.option("--pair", "pair_id", type=int, help="Only this forum pair (its id); by default every pair.")
+def assist_refresh(pair_id: int | None):
+    """Compute suggestions for new and edited replies now (the scheduler does it every minute)."""
+    from forum.extensions import db
+    from forum.models import ForumPair
+    from forum.services import assist
+
+    if pair_id is not None:
+        pair = db.session.get(ForumPair, pair_id)
+        if pair is None:
+            raise click.ClickException(f"No forum pair with id {pair_id}.")
+        pairs = [pair]
+    else:
+        pairs = list(db.session.execute(db.select(ForumPair).where(ForumPair.themes.any())
+                                        .order_by(ForumPair.id)).scalars())
+    for pair in pairs:
+        def progress(done: int, total: int, slug=pair.slug) -> None:
+            click.echo(f"{slug}: encoded {done} of {total} new or edited replies", err=True)
+
+        result = assist.refresh(pair, progress=progress)
+        state = assist.status(pair)
+        click.echo(f"{pair.slug}: {result['encoded']} encoded, {result['removed']} removed, "
+                   f"{'re-scored' if result['scored'] else 'unchanged'} ({result['method']}); "
+                   f"suggestions for {state.ready} of {state.total} replies are ready")

@@ -200,7 +200,8 @@ class PairForm(FlaskForm):
     pre_moderation_count = IntegerField(_l("How many first posts of a new member wait"), default=3,
                                         validators=[Optional()])
     themes = TextAreaField(_l("Theme codebook"), validators=[Length(max=10_000)], description=_l(
-        "One theme per line: code | Spanish label | English label. Moderators tag posts with them."))
+        "One theme per line: code | Spanish label | English label, optionally followed by | Spanish description "
+        "| English description. Moderators tag posts with them; the descriptions guide the theme suggestions."))
     questions = FieldList(FormField(QuestionForm), min_entries=1, max_entries=20)
 
 

@@ -115,6 +115,12 @@ def sweep_outbox(app: Flask) -> int | None:
     return _run(app, "sweep_outbox", mail.sweep_interrupted, quiet_when_idle=True)
 
 
+def refresh_assist(app: Flask) -> dict[str, int] | None:
+    from forum.services import assist
+
+    return _run(app, "refresh_assist", assist.refresh_all, quiet_when_idle=True)
+
+
 def configure(scheduler, app: Flask):
     every_minute = dict(max_instances=1, coalesce=True, replace_existing=True)
     at_start = datetime.now(timezone.utc)  # a restarted scheduler takes the lease and delivers at once
@@ -126,6 +132,7 @@ def configure(scheduler, app: Flask):
                       **every_minute)
     scheduler.add_job(seal_rounds, "interval", args=[app], id="seal_rounds", minutes=1, **every_minute)
     scheduler.add_job(sweep_outbox, "interval", args=[app], id="sweep_outbox", minutes=1, **every_minute)
+    scheduler.add_job(refresh_assist, "interval", args=[app], id="refresh_assist", minutes=1, **every_minute)
     zone = app.config["DEFAULT_TIMEZONE"]
     hour = app.config["DIGEST_HOUR"]
     scheduler.add_job(send_digests, "cron", args=[app, "daily"], id="daily_digests", hour=hour, minute=0,

@@ -157,3 +157,20 @@ def test_the_dashboard_shows_the_coded_share_per_question_and_language(client, m
             replies = [r for r in corpus.data.replies if r.question == position and r.language == language]
             coded = sum(1 for r in replies if r.themes)
             assert f"{coded} ({100 * coded / len(replies):.0f} %)" in page
+
+
+def test_the_queue_shows_the_assistants_suggestions_and_sibling_replies(client, moderator, corpus):
+    from forum.services import assist
+
+    pair, base, queue = urls(corpus)
+    assist.refresh(pair)
+    page = client.get(queue + "?untagged=1&question=1").get_data(as_text=True)
+    assert "Sugerido:" in page and 'data-key="a"' in page  # accepting the first suggestion is one key
+    assert "Parecidas en el otro foro:" in page and "Llevar estos temas allí" in page
+    first = curation_queue.queue(pair, curation_queue.QueueFilters(untagged=True, question=1)).items[0]
+    suggestion = first.suggestions[0]
+    accepted = client.post(f"{base}/posts/{first.post.id}/themes/{suggestion.theme_id}", data={"value": "1"},
+                           headers={"Accept": "application/json"})
+    assert accepted.json["ok"] and suggestion.theme_id in accepted.json["themes"]
+    db.session.execute(PostTheme.__table__.delete().where(PostTheme.post_id == first.post.id))
+    db.session.commit()

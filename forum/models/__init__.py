@@ -19,6 +19,7 @@ from forum.models.committee import (
 )
 from forum.models.webinar import REGISTRATION_STATES, SPEAKER_ROLES, WEBINAR_STATES, Registration, Webinar, WebinarSpeaker
 from forum.models.search import SearchDocument, SearchWord
+from forum.models.assist import AssistSibling, AssistState, AssistSuggestion, AssistVector
 from forum.models.types import utcnow
 from forum.models.user import GENDERS, SECTORS, User
 
@@ -31,6 +32,7 @@ __all__ = [
     "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "SearchWord", "THREAD_KINDS", "Thread", "ThreadRead", "User",
     "VISIBILITIES", "WATCH_LEVELS", "Watch", "utcnow",
     "SchedulerLease", "LoginSession",
+    "AssistSibling", "AssistState", "AssistSuggestion", "AssistVector",
     "QUESTION_KINDS", "ROUND_KINDS", "Answer", "Ballot", "Process", "QuestionSource", "Round", "RoundOption",
     "RoundQuestion", "RoundResponse",
     "REGISTRATION_STATES", "SPEAKER_ROLES", "WEBINAR_STATES", "Registration", "Webinar", "WebinarSpeaker",

@@ -229,6 +229,9 @@ class Theme(db.Model):
     code: Mapped[str] = mapped_column(String(40))
     label_es: Mapped[str] = mapped_column(String(120))
     label_en: Mapped[str] = mapped_column(String(120))
+    # What the theme covers, per language: shown to moderators and read by the theme suggestions.
+    description_es: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     pair: Mapped[ForumPair] = relationship(back_populates="themes")

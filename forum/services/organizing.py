@@ -22,6 +22,7 @@ from forum.extensions import db
 from forum.markup import clean_source
 from forum.models import (
     PRE_MODERATION,
+    AssistSuggestion,
     Community,
     Forum,
     ForumPair,
@@ -34,7 +35,7 @@ from forum.models import (
     utcnow,
 )
 from forum.policy import can
-from forum.services import DomainError, posting, rendering
+from forum.services import DomainError, assist, posting, rendering
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("es", "en")
@@ -116,8 +117,9 @@ THEME_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 THEME_LABEL_MAX = 120
 
 
-def parse_themes(text: str) -> list[tuple[str, str, str]]:
-    """Codebook lines "code | etiqueta | label" (or two labels, the code made from the English one).
+def parse_themes(text: str) -> list[tuple[str, str, str, str, str]]:
+    """Codebook lines "code | etiqueta | label" (or two labels, the code made from the English one),
+    optionally followed by "| descripción | description": (code, es, en, description_es, description_en).
 
     A typed code is kept exactly as typed, so the codes in exported files match the organizer's own
     codebook; one that cannot be kept is refused, never silently changed."""
@@ -128,7 +130,8 @@ def parse_themes(text: str) -> list[tuple[str, str, str]]:
             continue
         if len(parts) == 2:
             parts = [re.sub(r"[^a-z0-9]+", "-", parts[1].lower()).strip("-")[:40], parts[0], parts[1]]
-        if len(parts) != 3 or not all(parts):
+        parts += [""] * (5 - len(parts)) if 3 <= len(parts) < 5 else []
+        if len(parts) != 5 or not all(parts[:3]):
             raise ValidationErrors({"themes": _l("Line %(n)d of the codebook: write “code | Spanish label | "
                                                  "English label”.", n=number)})
         code = parts[0]
@@ -142,8 +145,16 @@ def parse_themes(text: str) -> list[tuple[str, str, str]]:
         if code.casefold() in seen:
             raise ValidationErrors({"themes": _l("Line %(n)d of the codebook repeats a code.", n=number)})
         seen.add(code.casefold())
-        themes.append((code, parts[1], parts[2]))
+        themes.append(tuple(parts))
     return themes
+
+
+def codebook_line(theme: Theme) -> str:
+    """A theme as the organizer typed it; the descriptions only when there are some."""
+    parts = [theme.code, theme.label_es, theme.label_en]
+    if theme.description_es or theme.description_en:
+        parts += [theme.description_es or "", theme.description_en or ""]
+    return " | ".join(parts)
 
 
 def validate(data: PairInput, community: Community, pair: ForumPair | None = None) -> None:
@@ -249,14 +260,18 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
     return pair
 
 
-def _save_themes(pair: ForumPair, themes: list[tuple[str, str, str]]) -> None:
+def _save_themes(pair: ForumPair, themes: list[tuple[str, str, str, str, str]]) -> None:
     existing = {t.code: t for t in pair.themes}
-    for position, (code, es, en) in enumerate(themes):
+    for position, (code, es, en, description_es, description_en) in enumerate(themes):
         theme = existing.pop(code, None)
         if theme is None:
-            pair.themes.append(Theme(code=code, label_es=es, label_en=en, position=position))
-        else:
-            theme.label_es, theme.label_en, theme.position = es, en, position
+            theme = Theme(code=code)
+            pair.themes.append(theme)
+        theme.label_es, theme.label_en, theme.position = es, en, position
+        theme.description_es, theme.description_en = description_es, description_en
+    removed = [theme.id for theme in existing.values() if theme.id]
+    if removed:  # suggestions of a theme that is gone
+        db.session.execute(delete(AssistSuggestion).where(AssistSuggestion.theme_id.in_(removed)))
     for theme in existing.values():
         pair.themes.remove(theme)
 
@@ -376,7 +391,7 @@ def input_from_pair(pair: ForumPair, copy: bool = False) -> PairInput:
         opens_at=to_local(pair.opens_at, community), closes_at=to_local(pair.closes_at, community),
         allow_member_threads=pair.allow_member_threads, pre_moderation=pair.pre_moderation,
         pre_moderation_count=pair.pre_moderation_count,
-        themes="\n".join(f"{t.code} | {t.label_es} | {t.label_en}" for t in pair.themes),
+        themes="\n".join(codebook_line(t) for t in pair.themes),
         questions=questions,
     )
     for lang, forum in forums.items():
@@ -415,6 +430,7 @@ def join_single_forums(user: User, forum: Forum, other: Forum) -> ForumPair:
     old = forum.pair
     forum.pair = other.pair  # through the relationship, so the old pair's list lets it go
     db.session.flush()
+    assist.forget(old)
     for theme in list(old.themes):
         old.themes.remove(theme)
     db.session.delete(old)

@@ -21,7 +21,7 @@ from forum.models import (
     utcnow,
 )
 from forum.policy import can
-from forum.services import DomainError, curation, moderation, report_quotes
+from forum.services import DomainError, assist, curation, moderation, report_quotes
 from forum.views.communities import community_or_404
 from forum.views.util import flash_outcome, page_arg, pager_args, parse_id
 
@@ -346,6 +346,7 @@ def dashboard(slug: str, pair_id: int):
     community = _moderated(slug)
     pair = _pair_in(community, pair_id)
     return render_template("moderation/dashboard.html", community=community, pair=pair,
-                           stats=curation.dashboard(pair), pair_is_open=pair.state(utcnow()) == "open")
+                           stats=curation.dashboard(pair), pair_is_open=pair.state(utcnow()) == "open",
+                           assist=assist.status(pair))
 
 

@@ -230,6 +230,7 @@ def _pair(db_session, data: CorpusData, community: Community, organizer: User, o
                      opening_announced_at=opens_at)  # announced when it opened, not when loaded
     for position, theme in enumerate(data.codebook):
         pair.themes.append(Theme(code=theme["code"], label_es=theme["label_es"], label_en=theme["label_en"],
+                                 description_es=theme["description_es"], description_en=theme["description_en"],
                                  position=position))
     db_session.add(pair)
     db_session.flush()
