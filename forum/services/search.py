@@ -32,7 +32,15 @@ from forum.models import Community, Forum, ForumPair, Post, SearchDocument, Thre
 from forum.policy import published_pairs_clause, readable_communities_clause
 from forum.services import DomainError, like_pattern
 from forum.services import search_match as match
-from forum.services.search_text import Query, Term, fold, highlight_marks, parse, stems_text, vocabulary
+from forum.services.search_text import (
+    Query,
+    Term,
+    fold,
+    highlight_marks,
+    parse,
+    stems_text,
+    vocabulary,
+)
 
 START, STOP = "\x02", "\x03"
 PER_PAGE = 20
@@ -121,6 +129,7 @@ class Filters:
     author: str | None = None  # @handle, or words of a name
     date_from: datetime | None = None
     date_to: datetime | None = None
+    other_language: bool = False  # also the same answers in the pair's other forum
 
 
 @dataclass
@@ -128,6 +137,7 @@ class Hit:
     post: Post
     snippet: Markup
     title: Markup
+    similar_to: Post | None = None  # a reply in the other language: the result it answers like
 
 
 @dataclass
@@ -137,6 +147,7 @@ class Results:
     more: bool = False  # there are more than CANDIDATES matches
     suggestion: str | None = None  # "did you mean": a query that finds more
     corrected: bool = False  # the hits are the suggestion's: the query itself found nothing
+    across: list[Hit] = field(default_factory=list)  # the same answers in the other language
 
     @property
     def pages(self) -> int:
@@ -167,7 +178,30 @@ def search(user, query: str, filters: Filters, page: int = 1) -> Results:
                     found.corrected = True
                     results = found
                 results.suggestion = alternative.text()
+    if filters.other_language and results.hits:
+        results.across = _across(results.hits)
     return results
+
+
+def _across(hits: list[Hit]) -> list[Hit]:
+    """For each result, the closest reply to the same question in the pair's other forum, from what
+    the curation assistant stored (`forum.services.assist`): two queries, nothing computed here. The
+    other forum belongs to the same pair, so whoever reads the result may read it too."""
+    from forum.markup import excerpt
+    from forum.services import assist
+
+    shown = {hit.post.id for hit in hits}
+    similar = assist.similar_in_sibling([hit.post.id for hit in hits], limit=1)
+    pairs: dict[int, Post] = {}
+    for hit in hits:
+        for other_id, _score in similar.get(hit.post.id, []):
+            if other_id not in shown and other_id not in pairs:
+                pairs[other_id] = hit.post
+    posts = _load_posts(list(pairs))
+    return [Hit(post=posts[other_id], snippet=Markup(escape(excerpt(posts[other_id].body_html, 240))),
+                title=Markup(escape(posts[other_id].thread.title)), similar_to=source)
+            for other_id, source in pairs.items()
+            if other_id in posts and posts[other_id].is_live and posts[other_id].thread.hidden_at is None]
 
 
 def _run(user, parsed: Query, filters: Filters, page: int) -> Results:

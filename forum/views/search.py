@@ -44,6 +44,7 @@ def index():
         author=(args.get("author") or "").strip() or None,
         date_from=datetime.combine(start, time.min, tz) if start else None,
         date_to=datetime.combine(end + timedelta(days=1), time.min, tz) if end else None,
+        other_language=args.get("other") == "1",
     )
     page = page_arg()
     results, people = search_service.Results(), []
@@ -59,4 +60,4 @@ def index():
     ).scalars().all()
     return render_template("search/index.html", query=query, results=results, page=page, people=people,
                            communities=communities, errors=errors, args=args,
-                           page_args=pager_args(args, ("q", "community", "forum", "author", "from", "to")))
+                           page_args=pager_args(args, ("q", "community", "forum", "author", "from", "to", "other")))
