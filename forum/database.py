@@ -1,9 +1,42 @@
-"""Database binding: SQLite gets WAL mode and a busy timeout on every connection."""
+"""Database binding: SQLite gets WAL mode and a busy timeout on every connection; every flush
+checks bounded columns, so SQLite refuses what PostgreSQL would (and says which column)."""
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import String, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from forum.extensions import db
+
+
+class ValueTooLong(ValueError):
+    """A value longer than its String(n) column: a bug (a form without a Length validator, a
+    derived value not shortened). The message names the column and the lengths, never the text."""
+
+
+class ForbiddenCharacter(ValueError):
+    """A NUL character on its way to a text column: PostgreSQL refuses it, SQLite would keep it."""
+
+
+def _check_bounded(session, _context, _instances) -> None:
+    for obj in list(session.new) + list(session.dirty):
+        state = inspect(obj)
+        changed = state.dict if state.key is None else {
+            key: state.dict.get(key) for key in state.committed_state if key in state.dict}
+        for column in state.mapper.columns:
+            if not isinstance(column.type, String):
+                continue
+            attr = state.mapper.get_property_by_column(column).key
+            value = changed.get(attr)
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
+                raise ForbiddenCharacter(f"{column.table.name}.{column.name}: a NUL character")
+            limit = column.type.length
+            if limit is not None and len(value) > limit:
+                raise ValueTooLong(f"{column.table.name}.{column.name}: {len(value)} characters, at most {limit}")
+
+
+event.listen(Session, "before_flush", _check_bounded)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

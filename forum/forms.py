@@ -42,7 +42,7 @@ def _repeat_password_field():
 
 class RegisterForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
                                                Email(_l("Enter a valid email address."))])
     password = _password_field(_l("Password"), description=_l("At least 10 characters."))
     confirm = _repeat_password_field()
@@ -57,7 +57,7 @@ class LoginForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
                                                Email(_l("Enter a valid email address."))])
 
 

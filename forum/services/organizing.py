@@ -26,6 +26,7 @@ from forum.models import (
 )
 from forum.policy import can
 from forum.services import DomainError, posting, rendering
+from forum.text import fit
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("es", "en")
@@ -119,7 +120,7 @@ def parse_themes(text: str) -> list[tuple[str, str, str]]:
         if not code or code in seen:
             raise ValidationErrors({"themes": _l("Line %(n)d of the codebook repeats a code.", n=number)})
         seen.add(code)
-        themes.append((code, parts[1][:120], parts[2][:120]))
+        themes.append((code, fit(Theme.label_es, parts[1]), fit(Theme.label_en, parts[2])))
     return themes
 
 
