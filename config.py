@@ -33,7 +33,8 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}")
     )
     # pre_ping: a connection that died with a database restart is replaced, not used.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: an error logs the SQL, never the values (members' text, addresses).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
         SQLALCHEMY_ENGINE_OPTIONS.update(pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "5")),
                                          max_overflow=int(os.environ.get("DATABASE_MAX_OVERFLOW", "5")),

@@ -32,7 +32,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from forum import cli, i18n, logs, security
+    from forum import cli, edge, i18n, logs, security
     from forum.database import init_database
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.views import register_blueprints
@@ -45,6 +45,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    edge.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
 
