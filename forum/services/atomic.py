@@ -12,7 +12,9 @@ from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from forum.database import ForbiddenCharacter, ValueTooLong
 from forum.extensions import db
@@ -63,19 +65,24 @@ def _log(message: str, name: str, error: Exception) -> None:
 
 def get_or_create(model, lookup: dict, defaults: dict | None = None):
     """(row, created): the row matching `lookup` (the columns of a unique constraint), inserted
-    with `defaults` if absent. Two requests at once: one inserts, the other's insert fails
-    inside its savepoint and it returns the winner's row. No commit."""
+    with `defaults` if absent. No commit.
+
+    INSERT ... ON CONFLICT DO NOTHING, on both databases: of two requests at once, one inserts
+    and the other's insert waits for it and does nothing, then reads the winner's row. (A
+    savepoint catching IntegrityError would do the same on PostgreSQL, but on SQLite a savepoint
+    opened before any write commits when released, so it is not used here.)
+    """
     query = select(model).filter_by(**lookup)
     row = db.session.execute(query).scalar_one_or_none()
     if row is not None:
         return row, False
-    row = model(**lookup, **(defaults or {}))
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        existing = db.session.execute(query).scalar_one_or_none()
-        if existing is None:  # not a race on this key: another constraint refused the row
-            raise
-        return existing, False
-    return row, True
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.flush()
+    created = db.session.execute(
+        insert(model).values(**lookup, **(defaults or {})).on_conflict_do_nothing()
+        .returning(*model.__table__.primary_key.columns)  # a row if inserted, none if it was there
+    ).first() is not None
+    row = db.session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:  # refused by another unique constraint than the one looked up
+        raise LookupError(f"{model.__tablename__}: a conflicting row exists")
+    return row, created

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from sqlalchemy.exc import IntegrityError
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select, update
@@ -18,7 +17,7 @@ from forum.markup import Rendered, clean_source, parse, rendered_mentions, strip
 from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, search
-from forum.services.atomic import saved_or_refused, side_effect
+from forum.services.atomic import get_or_create, saved_or_refused, side_effect
 
 MAX_TITLE = 300
 
@@ -352,11 +351,9 @@ def toggle_useful(user: User, post: Post) -> bool:
     if deleted:
         delta, marked = -1, False
     else:
-        try:
-            with db.session.begin_nested():
-                db.session.add(PostUseful(post_id=post.id, user_id=user.id))
-        except IntegrityError:  # a double click: the first one counted
-            db.session.rollback()
+        _, created = get_or_create(PostUseful, {"post_id": post.id, "user_id": user.id})
+        if not created:  # a double click: the first one counted
+            db.session.commit()
             return True
         delta, marked = 1, True
     db.session.execute(update(Post).where(Post.id == post.id)
