@@ -13,7 +13,14 @@ import pytest
 from sqlalchemy import event, func, select
 
 from forum.extensions import db as _db
-from forum.models import Community, Membership, PostUseful, Registration, ThreadRead, Watch
+from forum.models import (
+    Community,
+    Membership,
+    PostUseful,
+    Registration,
+    ThreadRead,
+    Watch,
+)
 from forum.services import posting, webinars
 from forum.services.membership import add_member
 from tests.conftest import forum_of, thread_url
