@@ -39,21 +39,32 @@ def _check_bounded(session, _context, _instances) -> None:
 event.listen(Session, "before_flush", _check_bounded)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int = 5000) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def init_database(app: Flask) -> None:
+def _timeouts(app: Flask) -> None:
+    """Connection and statement timeouts, so a database that never answers costs seconds."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    connect = app.config.get("DATABASE_CONNECT_TIMEOUT", 5)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
     if uri.startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-        options.setdefault("connect_args", {})["timeout"] = 5
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        connect_args["timeout"] = connect
+    elif uri.startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", connect)
+        statement = int(app.config.get("DATABASE_STATEMENT_TIMEOUT_MS", 30000))
+        connect_args.setdefault("options", f"-c statement_timeout={statement}")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def init_database(app: Flask) -> None:
+    _timeouts(app)
     db.init_app(app)
 
     @app.teardown_appcontext
@@ -70,4 +81,5 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
+            busy_ms = app.config.get("DATABASE_CONNECT_TIMEOUT", 5) * 1000
+            event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))
