@@ -209,3 +209,64 @@ def test_a_value_longer_than_its_column_is_refused_on_sqlite_too(db):
     with pytest.raises(ValueTooLong, match=r"outbox\.subject: 301 characters, at most 300"):
         db.session.flush()
     db.session.rollback()
+
+
+def _words(n: int, word: str = "planificación") -> str:
+    """`n` characters of words (a title a person could write), no shorter."""
+    text = " ".join([word] * (n // (len(word) + 1) + 2))[:n]
+    return text if not text.endswith(" ") else text[:-1] + "x"
+
+
+def test_emails_built_from_maximum_inputs_fit_the_outbox(db, make_user, make_community):
+    """Webinar, invitation and newsletter emails whose subjects quote 300-character titles, a
+    200-character community name and a 120-character inviter: queued, each subject shortened."""
+    from forum.services import membership, newsletters, webinars
+    from forum.services.accounts import clean_display_name
+
+    community = make_community()
+    community.name_es, community.name_en = _words(200), _words(200, "planning")
+    organizer = make_user(_words(120, "Organizadora"))
+    member = make_user(_words(120, "Participante"))
+    add_member(organizer, community, role="organizer")
+    add_member(member, community)
+    db.session.commit()
+    start = webinars.to_zone(utcnow() + timedelta(days=10), "America/Santiago").replace(second=0, microsecond=0)
+    webinar = webinars.save_webinar(organizer, community, webinars.WebinarInput(
+        title_es=_words(300), title_en=_words(300, "planning"), description_es="x", description_en="x",
+        starts_at=start, timezone="America/Santiago", duration_minutes=60, capacity=None,
+        join_url="https://meet.example.org/" + "a" * 975,
+        speakers=[webinars.SpeakerInput(name=_words(200, "Rosa"), affiliation=_words(300, "Gobierno"))]))
+    webinars.register_member(member, webinar)
+    membership.invite(organizer, community, "x" * 64 + "@" + "d" * 60 + ".example.org", locale="en")
+    edition = newsletters.save(organizer, community, subject_es=_words(300), subject_en=_words(300, "planning"),
+                               body_es="Texto", body_en="Text")
+    newsletters.send_test(organizer, edition)
+    kinds = {m.kind: m for m in outbox()}
+    assert {"webinar_registered", "community_invitation", "newsletter"} <= set(kinds)
+    for message in outbox():
+        assert len(message.subject) <= 300, message.kind
+    assert any(m.subject.endswith("…") for m in outbox())
+    assert len(clean_display_name(_words(200))) <= 120
+
+
+def test_an_open_round_with_maximum_titles_opens_its_forums(db, make_user, make_community):
+    """A round's 300-character title names a forum of at most 200; a 2,000-character question
+    titles a thread of at most 300: both shortened at a word."""
+    from forum.models import Forum, ForumPair
+    from forum.services import committees
+    from forum.services.organizing import to_local
+
+    community = make_community()
+    organizer = make_user(_words(120, "Organizadora"))
+    add_member(organizer, community, role="organizer")
+    db.session.commit()
+    process = committees.save_process(organizer, community, title_es=_words(300), title_en=_words(300, "planning"))
+    committees.save_round(organizer, process, committees.RoundInput(
+        kind="open", title_es=_words(300), title_en=_words(300, "planning"),
+        opens_at=to_local(utcnow() - timedelta(hours=1), community),
+        closes_at=to_local(utcnow() + timedelta(days=7), community),
+        questions=[committees.QuestionInput(kind="open", text_es=_words(2000), text_en=_words(2000, "planning"))]))
+    forums = db.session.execute(db.select(Forum).join(ForumPair).where(ForumPair.community_id == community.id)).scalars().all()
+    assert forums and all(len(f.title) <= 200 and f.title.endswith("…") for f in forums)
+    titles = db.session.execute(db.select(Thread.title).where(Thread.forum_id.in_([f.id for f in forums]))).scalars().all()
+    assert titles and all(len(t) <= 300 and t.endswith("…") for t in titles)

@@ -24,6 +24,10 @@ from forum.models import (
 from forum.services import posting, webinars
 from forum.services.membership import add_member
 from tests.conftest import forum_of, thread_url
+from tests import test_committees
+
+
+committee = test_committees.committee  # a fixture: a committee with a process and five members
 
 
 @pytest.fixture
@@ -158,3 +162,18 @@ def test_two_useful_clicks_at_once_never_fail_and_the_counter_matches(app, db, l
     assert rows <= 1
     db.session.refresh(post)
     assert post.useful_count == rows
+
+
+def test_two_answers_to_a_round_at_once_leave_one_ballot(app, db, login, race, committee):
+    from forum.models import Ballot, Round
+    from tests.test_committees import _form, _questionnaire
+
+    round_ = _questionnaire(committee)
+    member = committee["members"][0]
+    data = _form(round_, {1: 1, 2: [1], 3: 3, 4: [1, 2, 3]})
+    a, b = _clients(app, login, member)
+    url = f"/c/comite/rounds/{round_.id}/answer"
+    statuses = race([lambda: a.post(url, data=data), lambda: b.post(url, data=data)], "ballots")
+    assert statuses == [302, 302]
+    assert _count(db, Ballot, round_id=round_.id) == 1
+    assert db.session.get(Round, round_.id).response_count == 1
