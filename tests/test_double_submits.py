@@ -23,9 +23,8 @@ from forum.models import (
 )
 from forum.services import posting, webinars
 from forum.services.membership import add_member
-from tests.conftest import forum_of, thread_url
 from tests import test_committees
-
+from tests.conftest import forum_of, thread_url
 
 committee = test_committees.committee  # a fixture: a committee with a process and five members
 
@@ -37,7 +36,8 @@ def race(app):
     racing = threading.local()
 
     def fire(requests, table: str):
-        barrier = threading.Barrier(len(requests), timeout=5)
+        # Shorter than SQLite's busy timeout (5 s): a request holding the write lock stops waiting first.
+        barrier = threading.Barrier(len(requests), timeout=2)
 
         def before(conn, cursor, statement, params, context, executemany):
             if getattr(racing, "on", False) and statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()} "):
