@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
@@ -52,8 +52,6 @@ def refuse_control_characters() -> None:
         raise ControlCharacter()
     if request.is_json and _json_has_control(request.get_json(silent=True)):
         raise ControlCharacter()
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        g.control_fields = {k for k, v in request.form.items(multi=True) if has_control(k) or has_control(v)}
 
 
 def _is_nul_refusal(error: DataError) -> bool:
