@@ -57,7 +57,8 @@ def answered(client, url: str, seconds: float = 20, **kwargs):
     """The response, or a failure if none came within a generous bound (the timeout is 1 s): the
     request runs in a thread, which the silent server's closing sockets end in any case."""
     responses = []
-    worker = threading.Thread(target=lambda: responses.append(client.get(url, **kwargs)), daemon=True)
+    kwargs.setdefault("method", "GET")
+    worker = threading.Thread(target=lambda: responses.append(client.open(url, **kwargs)), daemon=True)
     worker.start()
     worker.join(seconds)
     assert responses, f"{url} did not answer within {seconds} s"
@@ -100,4 +101,31 @@ def test_a_statement_running_longer_than_the_limit_is_cancelled(app):
                 _db.session.execute(text("SELECT pg_sleep(5)"))
         finally:
             _db.session.remove()
+            _db.engine.dispose()
+
+
+def test_a_sqlite_database_locked_by_another_writer_answers_503_after_the_busy_timeout(tmp_path):
+    """SQLite: another process holds the write lock; a write waits DATABASE_CONNECT_TIMEOUT, then 503."""
+    import sqlite3
+
+    from tests.conftest import IsolatedClient
+
+    path = tmp_path / "locked.sqlite3"
+    locked = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", DATABASE_CONNECT_TIMEOUT=1)
+    locked.test_client_class = IsolatedClient
+    with locked.app_context():
+        _db.create_all()
+        assert _db.session.execute(text("PRAGMA busy_timeout")).scalar() == 1000
+        _db.session.remove()
+    holder = sqlite3.connect(path, timeout=1, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        response = answered(locked.test_client(), "/auth/register", method="POST", data={
+            "display_name": "Ana", "email": "ana@example.org", "password": "una clave larga", "confirm": "una clave larga"})
+        assert response.status_code == 503
+        assert "no podemos conectarnos con la base de datos" in response.get_data(as_text=True).lower()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        with locked.app_context():
             _db.engine.dispose()
