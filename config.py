@@ -33,12 +33,19 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forum.sqlite3'}")
     )
     # pre_ping: a connection that died with a database restart is replaced, not used.
-    # hide_parameters: SQL logs and error messages never show values (what a ballot said).
+    # hide_parameters: SQL logs and error messages never show values (members' text, addresses,
+    # what a ballot said).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
         SQLALCHEMY_ENGINE_OPTIONS.update(pool_size=int(os.environ.get("DATABASE_POOL_SIZE", "5")),
                                          max_overflow=int(os.environ.get("DATABASE_MAX_OVERFLOW", "5")),
                                          pool_timeout=10)
+    # A database that accepts connections but never answers must not hold a worker until
+    # gunicorn kills it (60 s, an untranslated 500): connecting gives up after this many
+    # seconds (SQLite: waiting for another writer's lock), a PostgreSQL statement after this
+    # many milliseconds; either way the page is the translated 503.
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "America/Santiago")
     SITE_NAME = os.environ.get("SITE_NAME", "Red de Planificación / Planning Network")

@@ -1,15 +1,48 @@
-"""Database binding: SQLite gets WAL mode and a busy timeout on every connection."""
+"""Database binding: SQLite gets WAL mode and a busy timeout on every connection; every flush
+checks bounded columns, so SQLite refuses what PostgreSQL would (and says which column)."""
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import String, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from forum.extensions import db
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+class ValueTooLong(ValueError):
+    """A value longer than its String(n) column: a bug (a form without a Length validator, a
+    derived value not shortened). The message names the column and the lengths, never the text."""
+
+
+class ForbiddenCharacter(ValueError):
+    """A NUL character on its way to a text column: PostgreSQL refuses it, SQLite would keep it."""
+
+
+def _check_bounded(session, _context, _instances) -> None:
+    for obj in list(session.new) + list(session.dirty):
+        state = inspect(obj)
+        changed = state.dict if state.key is None else {
+            key: state.dict.get(key) for key in state.committed_state if key in state.dict}
+        for column in state.mapper.columns:
+            if not isinstance(column.type, String):
+                continue
+            attr = state.mapper.get_property_by_column(column).key
+            value = changed.get(attr)
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
+                raise ForbiddenCharacter(f"{column.table.name}.{column.name}: a NUL character")
+            limit = column.type.length
+            if limit is not None and len(value) > limit:
+                raise ValueTooLong(f"{column.table.name}.{column.name}: {len(value)} characters, at most {limit}")
+
+
+event.listen(Session, "before_flush", _check_bounded)
+
+
+def _sqlite_pragmas(dbapi_connection, _record, busy_ms: int = 5000) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Deleted rows are zeroed, not left in free pages (sealed anonymous ballots must leave no bytes behind).
@@ -17,12 +50,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def init_database(app: Flask) -> None:
+def _timeouts(app: Flask) -> None:
+    """Connection and statement timeouts, so a database that never answers costs seconds."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    connect = app.config.get("DATABASE_CONNECT_TIMEOUT", 5)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    connect_args = options["connect_args"] = dict(options.get("connect_args", {}))
     if uri.startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-        options.setdefault("connect_args", {})["timeout"] = 5
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        connect_args["timeout"] = connect
+    elif uri.startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", connect)
+        statement = int(app.config.get("DATABASE_STATEMENT_TIMEOUT_MS", 30000))
+        connect_args.setdefault("options", f"-c statement_timeout={statement}")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def init_database(app: Flask) -> None:
+    _timeouts(app)
     db.init_app(app)
 
     @app.teardown_appcontext
@@ -39,4 +83,5 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
+            busy_ms = app.config.get("DATABASE_CONNECT_TIMEOUT", 5) * 1000
+            event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))

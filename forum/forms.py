@@ -28,6 +28,33 @@ class MaxLength:
                                           limit=format_number(self.limit), n=format_number(length)))
 
 
+class BaseForm(FlaskForm):
+    """Every form of the app: a field holding a control character (a NUL byte...) gets an error,
+    so the form comes back with the text kept instead of PostgreSQL refusing it (forum.edge)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        from forum.edge import MESSAGE, has_control
+
+        valid = super().validate(extra_validators)
+        for field in _text_fields(self):
+            if isinstance(field.data, str) and has_control(field.data):
+                field.errors = [*field.errors, str(MESSAGE)]
+                valid = False
+        return valid
+
+
+def _text_fields(form):
+    """The fields of a form and of its sub-forms (FieldList, FormField), depth first."""
+    for field in form:
+        if hasattr(field, "entries"):
+            for entry in field.entries:
+                yield from _text_fields(entry.form) if hasattr(entry, "form") else [entry]
+        elif hasattr(field, "form"):
+            yield from _text_fields(field.form)
+        else:
+            yield field
+
+
 def _password_field(label, description=None):
     return PasswordField(label, description=description, validators=[
         DataRequired(_l("Choose a password.")),
@@ -40,33 +67,33 @@ def _repeat_password_field():
         EqualTo("password", message=_l("The two passwords do not match."))])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
                                                Email(_l("Enter a valid email address."))])
     password = _password_field(_l("Password"), description=_l("At least 10 characters."))
     confirm = _repeat_password_field()
     newsletter = BooleanField(_l("Send me newsletters from the network and my communities"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Keep me signed in"))
     next = HiddenField()
 
 
-class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")),
+class ResetRequestForm(BaseForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254),
                                                Email(_l("Enter a valid email address."))])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = _password_field(_l("New password"))
     confirm = _repeat_password_field()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     display_name = StringField(_l("Display name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
     handle = StringField(_l("Handle"), validators=[DataRequired(_l("Choose a handle.")), Length(max=30)],
                          description=_l("Others mention you as @handle. Lowercase letters, digits and underscores."))
@@ -100,29 +127,29 @@ class ProfileForm(FlaskForm):
 MARKDOWN_HELP = _l("Markdown: **bold**, *italics*, [link](https://…), lists with -, > quote, @handle to mention")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BaseForm):
     body = TextAreaField(_l("Your reply"), description=MARKDOWN_HELP)
     reply_to = HiddenField()
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(BaseForm):
     title = StringField(_l("Title"), validators=[Length(max=300)])
     body = TextAreaField(_l("Your message"), description=MARKDOWN_HELP)
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(BaseForm):
     body = TextAreaField(_l("Text"), description=MARKDOWN_HELP)
 
 
-class RequestJoinForm(FlaskForm):
+class RequestJoinForm(BaseForm):
     message = TextAreaField(_l("Why would you like to join? (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     reason = TextAreaField(_l("Reason (sent to the person)"), validators=[Optional(), Length(max=2000)])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     emails = TextAreaField(_l("Email addresses"), description=_l("One per line, or separated by commas."))
     role = SelectField(_l("Role"), validate_choice=False,
                        choices=[("member", _l("member")), ("moderator", _l("moderator")), ("organizer", _l("organizer"))])
@@ -130,12 +157,12 @@ class InviteForm(FlaskForm):
                            choices=list(LANGUAGE_NAMES.items()))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(_l("CSV file"), description=_l(
         "Columns: email, name, country, institution, sector, language. UTF-8 or Latin-1; comma or semicolon."))
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(BaseForm):
     title = StringField(_l("Title"), validators=[Length(max=300)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
     language = SelectField(_l("Language"), validate_choice=False, choices=list(LANGUAGE_NAMES.items()))
@@ -145,11 +172,11 @@ class ResourceForm(FlaskForm):
         "PDF, Word, Excel, PowerPoint, OpenDocument or an image."))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(BaseForm):
     password = PasswordField(_l("Your password"))
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(BaseForm):
     until = DateField(_l("Suspended until"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
@@ -183,7 +210,7 @@ PRE_MODERATION_CHOICES = [("off", _l("Off: posts appear at once")),
                           ("all", _l("Every post waits for approval"))]
 
 
-class PairForm(FlaskForm):
+class PairForm(BaseForm):
     slug = StringField(_l("Address"), validators=[Length(max=60)],
                        description=_l("Lowercase letters, digits and hyphens; each forum adds -es or -en."))
     languages = SelectField(_l("Languages"), choices=PAIR_LANGUAGES, validate_choice=False)
@@ -205,7 +232,7 @@ class PairForm(FlaskForm):
     questions = FieldList(FormField(QuestionForm), min_entries=1, max_entries=20)
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(BaseForm):
     slug = StringField(_l("Address"), validators=[Length(max=80)],
                        description=_l("Lowercase letters, digits and hyphens."))
     name_es = StringField(_l("Name in Spanish"), validators=[Length(max=200)])
@@ -224,14 +251,14 @@ class CommunityForm(FlaskForm):
         "Email addresses or @handles of registered people, one per line."))
 
 
-class PairWithForm(FlaskForm):
+class PairWithForm(BaseForm):
     other = SelectField(_l("Forum in the other language"), validate_choice=False)
 
 
 DIGEST_LABELS = [("weekly", _l("Weekly")), ("daily", _l("Daily")), ("off", _l("Never"))]
 
 
-class EmailPreferencesForm(FlaskForm):
+class EmailPreferencesForm(BaseForm):
     digest_frequency = SelectField(_l("Digest of new activity in my communities"), choices=DIGEST_LABELS,
                                    validate_choice=False)
     newsletter = BooleanField(_l("Send me newsletters from the network and my communities"))
@@ -240,7 +267,7 @@ class EmailPreferencesForm(FlaskForm):
         choices=[("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))])
 
 
-class NewsletterForm(FlaskForm):
+class NewsletterForm(BaseForm):
     subject_es = StringField(_l("Subject in Spanish"), validators=[Length(max=300)])
     body_es = TextAreaField(_l("Text in Spanish (Markdown)"), validators=[MaxLength(100_000)])
     subject_en = StringField(_l("Subject in English"), validators=[Length(max=300)])
@@ -263,7 +290,7 @@ class SpeakerForm(TranslatedForm):
 WEBINAR_LANGUAGES = [("es,en", _l("Spanish and English")), ("es", _l("Spanish")), ("en", _l("English"))]
 
 
-class WebinarForm(FlaskForm):
+class WebinarForm(BaseForm):
     title_es = StringField(_l("Title in Spanish"), validators=[Length(max=300)])
     description_es = TextAreaField(_l("Description in Spanish (Markdown)"), validators=[MaxLength(20_000)])
     title_en = StringField(_l("Title in English"), validators=[Length(max=300)])
@@ -283,7 +310,7 @@ class WebinarForm(FlaskForm):
     speakers = FieldList(FormField(SpeakerForm), min_entries=1, max_entries=12)
 
 
-class GuestRegistrationForm(FlaskForm):
+class GuestRegistrationForm(BaseForm):
     name = StringField(_l("Name"), validators=[Length(max=120)])
     email = EmailField(_l("Email"), validators=[Length(max=254)])
     country = SelectField(_l("Country"), validate_choice=False)
@@ -295,12 +322,12 @@ class GuestRegistrationForm(FlaskForm):
     locale = SelectField(_l("Language of your emails"), validate_choice=False, choices=list(LANGUAGE_NAMES.items()))
 
 
-class AttendanceImportForm(FlaskForm):
+class AttendanceImportForm(BaseForm):
     file = FileField(_l("Attendance report (CSV)"), description=_l(
         "The video platform's export. People are matched by email; rows that match nobody are listed."))
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(BaseForm):
     recording_url = StringField(_l("Recording link"), validators=[Length(max=1000)])
     slides_url = StringField(_l("Slides link"), validators=[Length(max=1000)],
                              description=_l("For example, a resource of the community."))
@@ -315,7 +342,7 @@ EXPORT_FORMATS = [("docx", _l("Word (DOCX): the report with tables and charts"))
                   ("quotes-csv", _l("Quotes sheet (CSV): the quotes moderators chose, with citations"))]
 
 
-class ExportForm(FlaskForm):
+class ExportForm(BaseForm):
     """A GET form: a download changes nothing, so it needs no CSRF token."""
 
     class Meta:
@@ -338,7 +365,7 @@ class ExportForm(FlaskForm):
                         choices=[("a4", _l("A4")), ("letter", _l("Letter"))])
 
 
-class ProcessForm(FlaskForm):
+class ProcessForm(BaseForm):
     title_es = StringField(_l("Title in Spanish"), validators=[Length(max=300)])
     title_en = StringField(_l("Title in English"), validators=[Length(max=300)])
     description_es = TextAreaField(_l("Description in Spanish"), validators=[Length(max=5000)])
@@ -364,7 +391,7 @@ ROUND_KIND_CHOICES = [("open", _l("Open round: questions answered in discussion 
                       ("vote", _l("Vote: approve, reject or abstain on proposals"))]
 
 
-class RoundForm(FlaskForm):
+class RoundForm(BaseForm):
     kind = SelectField(_l("Kind of round"), choices=ROUND_KIND_CHOICES, validate_choice=False)
     title_es = StringField(_l("Title in Spanish"), validators=[Length(max=300)])
     title_en = StringField(_l("Title in English"), validators=[Length(max=300)])
@@ -383,7 +410,7 @@ class RoundForm(FlaskForm):
     questions = FieldList(FormField(RoundQuestionForm), min_entries=1, max_entries=40)
 
 
-class PollForm(FlaskForm):
+class PollForm(BaseForm):
     kind = SelectField(_l("Type"), validate_choice=False,
                        choices=[("single", _l("Single choice")), ("multiple", _l("Multiple choice"))])
     text_es = StringField(_l("Question in Spanish"), validators=[Length(max=2000)])

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
 from forum.models import OutboxMessage, User, utcnow
+from forum.text import fit
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +103,16 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
         context["email_preferences_url"] = absolute_url("email.preferences",
                                                         token=tokens.make("email-preferences", {"u": to.id}))
     subject, text, html = render_email(template, locale, **context)
+    # A subject quotes titles and names, each up to its own limit: together they can exceed the
+    # column, which PostgreSQL refuses (and the reply that caused the email would roll back).
     message = OutboxMessage(
-        dedupe_key=dedupe_key, to_address=address, subject=subject, body_text=text,
+        dedupe_key=dedupe_key, to_address=address, subject=fit(OutboxMessage.subject, subject), body_text=text,
         body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url, reply_to=reply_to,
     )
     if attachment is not None:
-        message.attachment_name, message.attachment_type, message.attachment_body = attachment
+        name, content_type, body = attachment
+        message.attachment_name = fit(OutboxMessage.attachment_name, name)
+        message.attachment_type, message.attachment_body = content_type, body
     if known_new:
         db.session.add(message)  # flushed with the batch; the unique key still guards the database
         return message

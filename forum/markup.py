@@ -343,8 +343,9 @@ def paragraph_text(html: str) -> str:
 
 
 def excerpt(html: str, length: int = 200) -> str:
-    text = " ".join(plain_text(html).split())
-    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
+    from forum.text import shorten
+
+    return shorten(" ".join(plain_text(html).split()), length)
 
 
 def strip_invisible(text: str) -> str:

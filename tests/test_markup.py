@@ -158,4 +158,4 @@ def test_text_helpers_read_the_sanitised_html():
     html = render("Primer **párrafo** &amp; más.\n\nSegundo párrafo, " + "largo " * 60)
     assert plain_text(html).startswith("Primer párrafo & más.\n\nSegundo párrafo")
     assert paragraph_text(html).split("\n\n")[0] == "Primer párrafo & más."
-    assert excerpt(html, 40) == "Primer párrafo & más. Segundo párrafo,…"
+    assert excerpt(html, 40) == "Primer párrafo & más. Segundo párrafo…"  # no comma before the ellipsis

@@ -26,13 +26,28 @@ from sqlalchemy.orm import joinedload, selectinload
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
 from forum.models import (
-    Answer, Ballot, Community, Forum, ForumPair, Membership, Post, Process, QuestionSource, Round, RoundOption,
-    RoundQuestion, RoundResponse, Thread, User, utcnow,
+    Answer,
+    Ballot,
+    Community,
+    Forum,
+    ForumPair,
+    Membership,
+    Post,
+    Process,
+    QuestionSource,
+    Round,
+    RoundOption,
+    RoundQuestion,
+    RoundResponse,
+    Thread,
+    User,
+    utcnow,
 )
 from forum.policy import can, role_in, suspended_in
 from forum.services import DomainError, posting, rendering
 from forum.services.organizing import ValidationErrors, to_utc
 from forum.services.sealing import eligible_count, seal
+from forum.text import fit, shorten
 
 SCALE = (1, 2, 3, 4, 5)
 PROPOSAL_VALUES = {"approve": 1, "reject": -1, "abstain": 0}
@@ -58,7 +73,8 @@ class QuestionInput:
             if not any(parts):
                 continue
             es, en = (parts + [""])[:2]
-            labels.append((es[:500] or en[:500], en[:500] or es[:500]))
+            es, en = shorten(es, 500), shorten(en, 500)
+            labels.append((es or en, en or es))
         return labels
 
 
@@ -225,14 +241,14 @@ def _open_round_pair(user: User, process: Process, round_: Round, questions: lis
     for lang in ("es", "en"):
         title = round_.title(lang)
         forum = Forum(pair_id=pair.id, community_id=community.id, language=lang, slug=f"{slug}-{lang}",
-                      title=title, summary=process.title(lang)[:500], concept_note_md=round_.description(lang),
+                      title=fit(Forum.title, title), summary=shorten(process.title(lang), 500), concept_note_md=round_.description(lang),
                       concept_note_html="")
         rendering.cook(forum)
         db.session.add(forum)
         db.session.flush()
         for number, question in enumerate(questions, start=1):
             text = (getattr(question, f"text_{lang}") or "").strip() or question.text_es or question.text_en
-            posting.create_thread(forum, user, title=" ".join(text.split())[:300], body=text,
+            posting.create_thread(forum, user, title=fit(Thread.title, " ".join(text.split())), body=text,
                                   kind="guiding_question", position=number)
     return pair
 

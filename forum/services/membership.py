@@ -14,6 +14,7 @@ from forum.mail import absolute_url, queue_email
 from forum.models import ROLES, Community, Invitation, Membership, User, utcnow
 from forum.policy import can, membership
 from forum.services import DomainError, tokens
+from forum.services.atomic import get_or_create
 
 INVITATION_PURPOSE = "community-invitation"
 
@@ -34,16 +35,13 @@ def _row(user: User, community: Community) -> Membership | None:
 
 def add_member(user: User, community: Community, role: str = "member") -> tuple[Membership, bool]:
     """Make `user` an active member (idempotent; no commit). Returns (membership, changed)."""
-    existing = _row(user, community)
-    if existing is not None:
-        if existing.is_active:
-            return existing, False
-        existing.state = "active"
-        existing.role = role
-        _bump_member_count(community, 1)
-        return existing, True
-    m = Membership(user_id=user.id, community_id=community.id, role=role, state="active")
-    db.session.add(m)
+    m, created = get_or_create(Membership, {"user_id": user.id, "community_id": community.id},
+                               {"role": role, "state": "active"})
+    if not created:
+        if m.is_active:  # already in, perhaps by a request a moment ago (a double click)
+            return m, False
+        m.state = "active"
+        m.role = role
     _bump_member_count(community, 1)
     return m, True
 
@@ -65,13 +63,10 @@ def join(user: User, community: Community) -> Membership:
 def request_to_join(user: User, community: Community, message: str | None = None) -> Membership:
     if not can(user, "community.request_join", community):
         raise DomainError(_l("You cannot ask to join this community."))
-    m = _row(user, community)
     text = (message or "").strip()[:2000] or None
-    if m is None:
-        m = Membership(user_id=user.id, community_id=community.id, role="member", state="pending",
-                       request_message=text)
-        db.session.add(m)
-    else:  # asking again after a decline
+    m, created = get_or_create(Membership, {"user_id": user.id, "community_id": community.id},
+                               {"role": "member", "state": "pending", "request_message": text})
+    if not created and m.state != "pending":  # asking again after a decline (a double submit: as it was)
         m.state, m.request_message = "pending", text
         m.decided_at = m.decided_by_id = m.decision_reason = None
         m.created_at = utcnow()
@@ -211,8 +206,8 @@ def invite(organizer: User, community: Community, email: str, role: str = "membe
     if invitation is not None and invitation.accepted_at is None and invitation.created_at.timestamp() > fresh:
         return "pending"
     if invitation is None:
-        invitation = Invitation(community_id=community.id, email=email)
-        db.session.add(invitation)
+        invitation, _ = get_or_create(Invitation, {"community_id": community.id, "email": email},
+                                      {"role": "member", "created_at": utcnow()})
     # A used or expired invitation is renewed: a new link, a new email.
     invitation.role = role if role in ROLES else "member"
     invitation.invited_by_id, invitation.created_at = organizer.id, utcnow()

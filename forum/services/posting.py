@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from sqlalchemy.exc import IntegrityError
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select, update
@@ -18,6 +17,7 @@ from forum.markup import Rendered, clean_source, parse, rendered_mentions, strip
 from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, search
+from forum.services.atomic import get_or_create, saved_or_refused, side_effect
 
 MAX_TITLE = 300
 
@@ -127,7 +127,8 @@ def count_in(post: Post, thread: Thread) -> None:
     ).execution_options(synchronize_session=False))
     if post.author_id is not None and not _has_other_visible_post(thread.id, post.author_id, post.id):
         _bump_participants(thread, 1)
-    search.index_post(post, thread)
+    with side_effect("index_post"):
+        search.index_post(post, thread)
 
 
 def count_out(post: Post, thread: Thread) -> None:
@@ -199,11 +200,14 @@ def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
         raise DomainError(_l("While your posts are reviewed by the moderators, answer the existing threads."))
     prepared = prepare_body(body)
     check_links(user, forum, prepared)
-    thread = create_thread(forum, user, title=title, body=prepared)
-    first = db.session.execute(db.select(Post).filter_by(thread_id=thread.id, number=1)).scalar_one()
-    watching.auto_watch(user, thread)
-    notifications.notify_new_post(first)
-    db.session.commit()
+    with saved_or_refused("start_thread"):
+        thread = create_thread(forum, user, title=title, body=prepared)
+        first = db.session.execute(db.select(Post).filter_by(thread_id=thread.id, number=1)).scalar_one()
+        with side_effect("auto_watch"):
+            watching.auto_watch(user, thread)
+        with side_effect("notify_new_post"):
+            notifications.notify_new_post(first)
+        db.session.commit()
     return thread
 
 
@@ -226,12 +230,17 @@ def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None)
         raise DomainError(_l("You already posted this text in this thread."), field="body")
     check_links(user, thread.forum, body)
     held = moderation.needs_approval(user, thread.forum)
-    post = add_post(thread, user, body, reply_to=reply_to, status="pending" if held else "published")
-    watching.auto_watch(user, thread)
-    reading.mark_read(user, thread, post.number)
-    if not held:  # a held post tells its watchers when it is approved
-        notifications.notify_new_post(post)
-    db.session.commit()
+    with saved_or_refused("reply"):
+        post = add_post(thread, user, body, reply_to=reply_to, status="pending" if held else "published")
+        # What follows a reply must never cost the member the reply: each runs in a savepoint.
+        with side_effect("auto_watch"):
+            watching.auto_watch(user, thread)
+        with side_effect("mark_read"):
+            reading.mark_read(user, thread, post.number)
+        if not held:  # a held post tells its watchers when it is approved
+            with side_effect("notify_new_post"):
+                notifications.notify_new_post(post)
+        db.session.commit()
     return post
 
 
@@ -276,16 +285,19 @@ def edit_post(user: User, post: Post, body: str) -> Post:
         return post
     from forum.services import notifications
 
-    db.session.add(Revision(post_id=post.id, editor_id=user.id, body_md=post.body_md,
-                            created_at=utcnow()))
-    before = rendered_mentions(post.body_html)
-    set_body(post, body)
-    after = body.rendered.mentions
-    post.edited_at = utcnow()
-    reindex(post)
-    if post.is_live:  # a held or rejected post stays out of search and tells no one
-        notifications.notify_new_mentions(post, after - before)
-    db.session.commit()
+    with saved_or_refused("edit_post"):
+        db.session.add(Revision(post_id=post.id, editor_id=user.id, body_md=post.body_md,
+                                created_at=utcnow()))
+        before = rendered_mentions(post.body_html)
+        set_body(post, body)
+        after = body.rendered.mentions
+        post.edited_at = utcnow()
+        with side_effect("reindex"):
+            reindex(post)
+        if post.is_live:  # a held or rejected post stays out of search and tells no one
+            with side_effect("notify_new_mentions"):
+                notifications.notify_new_mentions(post, after - before)
+        db.session.commit()
     return post
 
 
@@ -339,11 +351,9 @@ def toggle_useful(user: User, post: Post) -> bool:
     if deleted:
         delta, marked = -1, False
     else:
-        try:
-            with db.session.begin_nested():
-                db.session.add(PostUseful(post_id=post.id, user_id=user.id))
-        except IntegrityError:  # a double click: the first one counted
-            db.session.rollback()
+        _, created = get_or_create(PostUseful, {"post_id": post.id, "user_id": user.id})
+        if not created:  # a double click: the first one counted
+            db.session.commit()
             return True
         delta, marked = 1, True
     db.session.execute(update(Post).where(Post.id == post.id)

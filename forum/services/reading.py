@@ -5,6 +5,7 @@ from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.models import Forum, Post, Thread, ThreadRead, User, utcnow
+from forum.services.atomic import get_or_create
 
 
 def _is_member(user) -> bool:
@@ -24,17 +25,20 @@ def mark_read(user: User, thread: Thread, up_to: int) -> None:
     """Move the marker forward only (reading page 1 again never un-reads page 3). No commit."""
     if not _is_member(user) or up_to <= 0:
         return
-    moved = db.session.execute(
+    forward = (
         update(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id)
         .values(last_read_number=func.max(ThreadRead.last_read_number, up_to)
                 if db.engine.dialect.name == "sqlite"
                 else func.greatest(ThreadRead.last_read_number, up_to),
                 updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
-        with db.session.begin_nested():
-            db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, last_read_number=up_to))
+    )
+    if db.session.execute(forward).rowcount:
+        return
+    # First visit; two tabs at once: one inserts, the other moves the marker the insert made.
+    _, created = get_or_create(ThreadRead, {"user_id": user.id, "thread_id": thread.id}, {"last_read_number": up_to})
+    if not created:
+        db.session.execute(forward)
 
 
 def first_unread_number(user, thread: Thread) -> int | None:

@@ -15,6 +15,7 @@ from forum.extensions import db
 from forum.models import Community, Resource, User, utcnow
 from forum.policy import can
 from forum.services import DomainError, like_pattern
+from forum.text import fit, shorten
 
 # What may be uploaded, by what the bytes are (not what the name says).
 ALLOWED_TYPES = {
@@ -46,15 +47,15 @@ def path_of(resource: Resource) -> Path:
 def clean_tags(raw: str | None) -> str:
     tags = []
     for tag in re.split(r"[,;\n]", raw or ""):
-        tag = " ".join(tag.split()).lower()[:40]
+        tag = shorten(" ".join(tag.split()).lower(), 40)
         if tag and tag not in tags:
             tags.append(tag)
-    return ", ".join(tags[:12])
+    return fit(Resource.tags, ", ".join(tags[:12]))
 
 
 def _safe_file_name(name: str, extension: str) -> str:
     stem = os.path.splitext(os.path.basename(name or ""))[0]
-    stem = re.sub(r"[^\w\-. ]+", "", stem, flags=re.UNICODE).strip(" .")[:100] or "document"
+    stem = shorten(re.sub(r"[^\w\-. ]+", "", stem, flags=re.UNICODE).strip(" ."), 100) or "document"
     return f"{stem}.{extension}"
 
 

@@ -8,6 +8,7 @@ from forum.extensions import db
 from forum.models import Forum, Thread, User, Watch
 from forum.policy import can
 from forum.services import DomainError
+from forum.services.atomic import get_or_create
 
 
 def _column(target):
@@ -35,20 +36,16 @@ def set_watch(user: User, target, watching: bool) -> None:
     _, attribute, action = _column(target)
     if not can(user, action, target):
         raise DomainError(_l("You cannot watch this."))
-    row = _watch_row(user, target)
     level = "watching" if watching else "off"
-    if row is None:
-        db.session.add(Watch(user_id=user.id, level=level, **{attribute: target.id}))
-    else:
-        row.level = level
+    row, _ = get_or_create(Watch, {"user_id": user.id, attribute: target.id}, {"level": level})
+    row.level = level
     db.session.commit()
 
 
 def auto_watch(user: User, thread: Thread) -> None:
     """Replying watches the thread, unless the member chose to stop watching it. No commit."""
     if _watch_row(user, thread) is None:
-        with db.session.begin_nested():
-            db.session.add(Watch(user_id=user.id, thread_id=thread.id, level="watching"))
+        get_or_create(Watch, {"user_id": user.id, "thread_id": thread.id}, {"level": "watching"})
 
 
 def watchers(thread: Thread) -> tuple[set[int], set[int]]:

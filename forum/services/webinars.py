@@ -46,6 +46,7 @@ from forum.models import (
 from forum.policy import can, readable_communities_clause, readers_among
 from forum.services import DomainError, rendering, safe_cell, tokens
 from forum.services.accounts import clean_display_name, normalise_email
+from forum.services.atomic import get_or_create
 from forum.services.imports import decode, fold
 from forum.services.organizing import ValidationErrors
 
@@ -346,11 +347,13 @@ def register_member(user: User, webinar: Webinar) -> Registration:
         raise DomainError(_l("Confirm your email address to take part."))
     _refuse_if_closed(webinar)
     registration = registration_of(user, webinar)
-    if registration is not None and registration.status in ("registered", "waitlisted"):
-        return registration
     if registration is None:
-        registration = Registration(webinar_id=webinar.id, email=user.email)
-        db.session.add(registration)
+        registration, created = get_or_create(Registration, {"webinar_id": webinar.id, "email": user.email},
+                                              {"name": user.display_name, "status": "pending"})
+        if not created and not _claim(registration):
+            return registration
+    elif not _claim(registration):
+        return registration
     registration.user_id = user.id
     registration.name = user.display_name
     registration.country, registration.institution = user.country, user.institution
@@ -361,6 +364,20 @@ def register_member(user: User, webinar: Webinar) -> Registration:
     _take_seat_or_wait(webinar, registration)
     db.session.commit()
     return registration
+
+
+def _claim(registration: Registration) -> bool:
+    """Whether this request takes the registration (cancelled, or a guest's still pending) to
+    register it: of two clicks at once, the second finds it taken and changes nothing."""
+    seen = registration.status
+    if seen in ("registered", "waitlisted"):
+        return False
+    claimed = db.session.execute(
+        update(Registration).where(Registration.id == registration.id, Registration.status == seen)
+        .values(status="pending").execution_options(synchronize_session=False)).rowcount == 1
+    if not claimed:
+        db.session.refresh(registration)
+    return claimed
 
 
 def register_guest(webinar: Webinar, data: GuestInput) -> Registration | None:
@@ -383,8 +400,8 @@ def register_guest(webinar: Webinar, data: GuestInput) -> Registration | None:
         db.session.commit()
         return registration
     if registration is None:
-        registration = Registration(webinar_id=webinar.id, email=email)
-        db.session.add(registration)
+        registration, _ = get_or_create(Registration, {"webinar_id": webinar.id, "email": email},
+                                        {"name": clean_display_name(data.name), "status": "pending"})
     registration.name = clean_display_name(data.name)
     registration.country = data.country or None
     registration.institution = " ".join((data.institution or "").split())[:200] or None
