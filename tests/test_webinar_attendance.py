@@ -14,7 +14,7 @@ import pytest
 from forum import mail
 from forum.models import Registration, Webinar
 from forum.services import attendance_files, webinars
-from tests.conftest import html_part, link_in, text_part
+from tests.conftest import html_part, link_in, outbox, text_part
 
 DATA = Path(__file__).parent / "data"
 # The samples' webinar: 12 March 2025, 10:00 in Santiago, 90 minutes. The files write the day
@@ -215,13 +215,16 @@ def test_certificates_go_to_those_who_met_the_rule_in_their_language_and_a_publi
 
 
 def test_certificates_wait_for_the_end_and_only_organizers_send_them(client, login, db, event, make_user):
+    """A webinar still running (it ends in 2100 here) sends none, even to someone already present."""
     organizer, webinar = event
     db.session.execute(db.update(Webinar).values(ends_at=webinar.starts_at.replace(year=2100)))
+    db.session.execute(db.update(Registration).values(attended=True))
     db.session.commit()
     login(organizer)
     url = f"/c/red/webinars/{webinar.id}/attendance"
     page = client.post(url, data={"action": "certificates"}, follow_redirects=True).get_data(as_text=True)
     assert "Los certificados se pueden enviar cuando el seminario web haya terminado." in page
+    assert outbox("webinar_certificate") == [] and "certificados enviados" not in page
     login(make_user("Otra"))
     assert client.post(url, data={"action": "certificates"}).status_code == 403
 
