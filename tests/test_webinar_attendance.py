@@ -233,3 +233,24 @@ def _deliver(smtp):
     counts = mail.deliver_due()
     assert counts["failed"] == 0 and counts["retrying"] == 0
     return smtp.messages
+
+
+def test_my_data_holds_my_minutes_and_certificate_and_deleting_the_account_withdraws_it(
+        client, login, db, event, make_user):
+    import json
+
+    organizer, webinar = event
+    login(organizer)
+    _import(client, webinar, "zoom_participants.csv")
+    client.post(f"/c/red/webinars/{webinar.id}/attendance", data={"action": "certificates"})
+    rosa = make_user("Rosa Quispe", email="rosa.quispe@cusco.gob.pe")
+    login(rosa)
+    [mine] = json.loads(client.get("/auth/account/data").data)["webinar_registrations"]
+    assert mine["attended_minutes"] == 84 and mine["joins"] == 2 and mine["certificate_code"]
+    code = mine["certificate_code"]
+    assert client.get(f"/certificates/{code}").status_code == 200
+    webinars.forget_person(rosa)
+    db.session.commit()
+    page = client.get(f"/certificates/{code}")
+    assert page.status_code == 404 and "Rosa Quispe" not in page.get_data(as_text=True)
+    assert webinars.participation(webinar).total.total("attended") == 5  # the figures keep her

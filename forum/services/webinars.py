@@ -565,6 +565,7 @@ def forget_person(user: User) -> int:
         registration.email = retired_address(f"registration-{registration.id}")
         registration.name = ""
         registration.country = registration.institution = registration.sector = registration.gender = None
+        registration.certificate_code = None  # its public page would confirm a person who is gone
     return len(rows)
 
 

@@ -1,7 +1,7 @@
 """After the webinar: the organizer uploads the Zoom export and sees each person's minutes, sets
 the rule (half the event), sends the certificates; someone handed a certificate types its code
 on the public page, on a phone, and the page confirms it. Both pages pass an accessibility scan."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ def _past_webinar() -> Webinar:
     sample's people registered."""
     seed_demo()
     webinar = db.session.execute(db.select(Webinar)).scalar_one()
-    webinar.starts_at = datetime(2025, 3, 12, 13, 0, tzinfo=timezone.utc)
+    webinar.starts_at = datetime(2025, 3, 12, 13, 0, tzinfo=UTC)
     webinar.duration_minutes = 90
     webinar.ends_at = webinar.starts_at + timedelta(minutes=90)
     for email, name, locale in (("rosa.quispe@cusco.gob.pe", "Rosa Quispe", "es"),
@@ -79,7 +79,7 @@ def test_attendance_and_verification_pages_have_no_serious_accessibility_violati
     webinar = _past_webinar()
     rosa = db.session.execute(db.select(Registration).filter_by(email="rosa.quispe@cusco.gob.pe")).scalar_one()
     rosa.attended, rosa.attended_minutes, rosa.joins = True, 84, 2
-    rosa.certificate_code, rosa.certificate_sent_at = "K7QM-3XPA", datetime(2025, 3, 13, tzinfo=timezone.utc)
+    rosa.certificate_code, rosa.certificate_sent_at = "K7QM-3XPA", datetime(2025, 3, 13, tzinfo=UTC)
     webinar.attendance_threshold = 50
     db.session.commit()
     assert axe_scan(f"{live_server}/certificates/K7QM-3XPA", locale=locale) == []
