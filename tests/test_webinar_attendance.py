@@ -258,3 +258,24 @@ def test_my_data_holds_my_minutes_and_certificate_and_deleting_the_account_withd
     page = client.get(f"/certificates/{code}")
     assert page.status_code == 404 and "Rosa Quispe" not in page.get_data(as_text=True)
     assert webinars.participation(webinar).total.total("attended") == 5  # the figures keep her
+
+
+def test_a_large_event_sends_its_certificates_a_batch_per_click(client, login, db, event, monkeypatch):
+    from forum.services import certificates
+
+    monkeypatch.setattr(certificates, "BATCH", 2)
+    organizer, webinar = event
+    organizer.locale = "en"
+    db.session.commit()
+    login(organizer)
+    _import(client, webinar, "zoom_participants.csv")  # 5 present, no rule: 5 certificates
+    url = f"/c/red/webinars/{webinar.id}/attendance"
+    page = client.get(url).get_data(as_text=True)
+    assert "5 people are waiting for a certificate; they go out 2 at a time." in page and "Send 2 certificates" in page
+    page = client.post(url, data={"action": "certificates"}, follow_redirects=True).get_data(as_text=True)
+    assert "2 certificates sent." in page and "3 more to send: press the button again." in page
+    page = client.post(url, data={"action": "certificates"}, follow_redirects=True).get_data(as_text=True)
+    assert "1 more to send: press the button again." in page
+    page = client.post(url, data={"action": "certificates"}, follow_redirects=True).get_data(as_text=True)
+    assert "1 certificate sent." in page and "more to send" not in page
+    assert len(outbox("webinar_certificate")) == 5

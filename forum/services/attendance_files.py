@@ -86,7 +86,8 @@ def _columns(line: str) -> tuple[str, dict[str, int | None]]:
     email = _find(header, _EMAIL_WORDS)
     return delimiter, {
         "email": email, "name": _find(header, ("name", "nombre")),
-        "join": _find(header, _JOIN_WORDS), "leave": _find(header, _LEAVE_WORDS),
+        "join": _find(header, _JOIN_WORDS, ("duration", "duracion")),
+        "leave": _find(header, _LEAVE_WORDS, ("duration", "duracion")),
         "duration": _find(header, ("duration", "duracion"))}
 
 

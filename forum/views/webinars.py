@@ -348,8 +348,7 @@ def attendance(slug: str, webinar_id: int):
                            page=page, pages=pages, import_form=import_form, follow_up=follow_up,
                            report=report, rule=attendance_service, now=utcnow(),
                            met_rule=attendance_service.met_rule_count(webinar),
-                           certificates_due=len([r for r in certificates.recipients(webinar)
-                                                 if r.certificate_sent_at is None])), status
+                           certificates_due=len(certificates.due(webinar)), batch=certificates.BATCH), status
 
 
 def _attendance_rule_or_certificates(webinar: Webinar, action: str, page: int):
@@ -360,12 +359,15 @@ def _attendance_rule_or_certificates(webinar: Webinar, action: str, page: int):
         flash_outcome(lambda: attendance_service.set_threshold(current_user, webinar, percent), _("Saved."))
     else:
         try:
-            sent = certificates.send_certificates(current_user, webinar)
+            sent, left = certificates.send_certificates(current_user, webinar)
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
         else:
             flash(ngettext("%(num)d certificate sent.", "%(num)d certificates sent.", sent), "success")
+            if left:
+                flash(ngettext("%(num)d more to send: press the button again.",
+                               "%(num)d more to send: press the button again.", left), "success")
     return redirect(url_for("webinars.attendance", slug=webinar.community.slug, webinar_id=webinar.id, page=page))
 
 
