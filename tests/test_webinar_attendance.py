@@ -121,6 +121,9 @@ def test_day_first_dates_and_spanish_headers_are_read_by_the_events_date():
     assert attendance_files.day_order(rows, day) is True
     assert attendance_files.interval(rows[0], True, day) == (datetime(2025, 3, 12, 10, 2, 10),
                                                               datetime(2025, 3, 12, 11, 30))
+    assert attendance_files.parse_moment("12/03/2025 12:30:00 p.m.", True, day) == datetime(2025, 3, 12, 12, 30)
+    assert attendance_files.parse_moment("12/03/2025 12:10 a. m.", True, day) == datetime(2025, 3, 12, 0, 10)
+    assert attendance_files.parse_moment("2025-03-12T13:02:10Z", True, day) == datetime(2025, 3, 12, 13, 2, 10)
     late = attendance_files.ReportRow(1, "", "", "11:50 p. m.", "00:20")
     assert attendance_files.interval(late, False, day)[1] - attendance_files.interval(late, False, day)[0] \
         == datetime(2025, 1, 1, 0, 30) - datetime(2025, 1, 1, 0, 0)

@@ -20,8 +20,9 @@ from forum.services import DomainError
 from forum.services.imports import decode, fold
 
 MAX_ATTENDANCE_ROWS = 20_000
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[Tt ](\d{1,2}):(\d{2})(?::(\d{2}))?")
 _SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?")
+_MERIDIEM = re.compile(r"\b([ap])\.?\s?m\b\.?")  # "p. m.", "p.m.", "pm"
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?")
 _EMAIL_WORDS = ("email", "e-mail", "correo")
 _JOIN_WORDS = ("join", "entrada", "ingreso", "union", "conexion")
@@ -165,7 +166,7 @@ def _slashed(values: list[str], event_day: date | None) -> bool:
 
 def parse_moment(text: str, day_first: bool, base: date) -> datetime | None:
     """A report's timestamp; a bare time ("10:05") is on `base`. None if unreadable."""
-    value = fold(text).replace(".", "").replace("a m", "am").replace("p m", "pm")
+    value = _MERIDIEM.sub(r"\1m", fold(text))
     try:
         if m := _ISO.search(value):
             y, mo, d, h, mi, s = m.groups()
