@@ -234,6 +234,8 @@ def test_certificates_wait_for_the_end_and_only_organizers_send_them(client, log
     assert outbox("webinar_certificate") == [] and "certificados enviados" not in page
     login(make_user("Otra"))
     assert client.post(url, data={"action": "certificates"}).status_code == 403
+    assert client.get(f"{url}.csv").status_code == 403
+    assert client.post(url, data={"action": "threshold", "threshold": "10"}).status_code == 403
 
 
 def _deliver(smtp):
