@@ -8,6 +8,7 @@ UPDATE, so two deliverers never send the same message.
 """
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 from datetime import datetime, timedelta
@@ -77,7 +78,8 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
     `unsubscribe` names what a bulk message can be stopped from ("digest",
     "newsletter", "notifications"): it gets a one-click unsubscribe link and
     header (RFC 8058) and a link to the preferences page, both working
-    without signing in. `attachment` is (file name, content type, text).
+    without signing in. `attachment` is (file name, content type, text); for a type other
+    than text/*, the text is the file in base64.
 
     Nothing is ever queued to a deleted account, nor to an address retired by a deletion:
     every sender passes here, so this one check covers them all.
@@ -148,9 +150,14 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
 
 
 def _attach(mime: EmailMessage, message: OutboxMessage) -> None:
-    """A text attachment; a calendar one keeps its METHOD parameter, which mail clients read."""
+    """A text attachment; a calendar one keeps its METHOD parameter, which mail clients read.
+    Any other type (a certificate's PDF) is kept base64 in the text column."""
     maintype, _, rest = (message.attachment_type or "text/plain").partition("/")
     subtype, *params = [part.strip() for part in rest.split(";")]
+    if maintype != "text":
+        mime.add_attachment(base64.b64decode(message.attachment_body), maintype=maintype, subtype=subtype,
+                            filename=message.attachment_name)
+        return
     mime.add_attachment(message.attachment_body, subtype=subtype, filename=message.attachment_name,
                         params=dict(p.split("=", 1) for p in params if "=" in p))
 

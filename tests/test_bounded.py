@@ -165,6 +165,7 @@ SYSTEM = {
     "flags.resolution", "notifications.kind", "round_questions.kind", "search_documents.language", "answers.id",
     "answers.ballot_id", "login_sessions.id", "assist_states.checked_with", "assist_states.method",
     "assist_suggestions.reasons", "assist_vectors.fingerprint", "assist_vectors.method",
+    "webinar_registrations.certificate_code",
 }
 
 

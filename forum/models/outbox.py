@@ -31,7 +31,8 @@ class OutboxMessage(db.Model):
     unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
     reply_to: Mapped[str | None] = mapped_column(String(254))
     locale: Mapped[str] = mapped_column(String(5))
-    # One text attachment, e.g. a calendar invitation ("invite.ics", "text/calendar; method=REQUEST").
+    # One attachment, e.g. a calendar invitation ("invite.ics", "text/calendar; method=REQUEST"), or
+    # a certificate ("application/pdf"): any type other than text/* is stored base64.
     attachment_name: Mapped[str | None] = mapped_column(String(100))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_body: Mapped[str | None] = mapped_column(Text)

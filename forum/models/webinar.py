@@ -53,6 +53,8 @@ class Webinar(db.Model):
     registered_count: Mapped[int] = mapped_column(Integer, default=0)
     waitlist_count: Mapped[int] = mapped_column(Integer, default=0)
     attended_count: Mapped[int] = mapped_column(Integer, default=0)
+    # What counts as attending, in % of the duration; None: anyone marked as present.
+    attendance_threshold: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -132,6 +134,13 @@ class Registration(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # From the platform's report: minutes connected (the union of the person's intervals) and
+    # how many times they joined; None when attendance was ticked by hand.
+    attended_minutes: Mapped[int | None] = mapped_column(Integer)
+    joins: Mapped[int | None] = mapped_column(Integer)
+    # A certificate of participation: its public verification code, and when it was sent.
+    certificate_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    certificate_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     webinar: Mapped[Webinar] = relationship()
     user: Mapped[User | None] = relationship()

@@ -171,7 +171,8 @@ def _registrations(user: User) -> list[dict]:
     rows = db.session.execute(select(Registration, Webinar).join(Webinar, Webinar.id == Registration.webinar_id)
                               .where(mine).order_by(Registration.id)).all()
     fields = ("status", "name", "email", "country", "institution", "sector", "gender", "locale", "created_at",
-              "confirmed_at", "cancelled_at", "attended")
+              "confirmed_at", "cancelled_at", "attended", "attended_minutes", "joins", "certificate_code",
+              "certificate_sent_at")
     return [{"webinar_id": w.id, "webinar": w.title(r.locale), "starts_at": _plain(w.starts_at),
              **{field: _plain(getattr(r, field)) for field in fields}} for r, w in rows]
 

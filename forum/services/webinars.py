@@ -10,12 +10,9 @@ however often the scheduler runs.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 import zoneinfo
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -24,11 +21,11 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, vCalAddress, vText
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from forum.extensions import db
-from forum.i18n import is_country, is_timezone, locale_code
+from forum.i18n import is_country, is_timezone
 from forum.mail import absolute_url, queue_email, retired_address
 from forum.markup import clean_source, plain_text
 from forum.models import (
@@ -44,10 +41,9 @@ from forum.models import (
     utcnow,
 )
 from forum.policy import can, readable_communities_clause, readers_among
-from forum.services import DomainError, rendering, safe_cell, tokens
+from forum.services import DomainError, rendering, tokens
 from forum.services.accounts import clean_display_name, normalise_email
 from forum.services.atomic import get_or_create
-from forum.services.imports import decode, fold
 from forum.services.organizing import ValidationErrors
 
 # The region's main capitals, shown beside the reader's own time.
@@ -60,12 +56,8 @@ CAPITALS = (
     ("America/Sao_Paulo", _l("São Paulo")),
     ("America/Port_of_Spain", _l("Port of Spain")),
 )
-GENDER_BUCKETS = ("women", "men", "other", "not_stated")
-_GENDER_BUCKET = {"woman": "women", "man": "men", "other": "other"}
 URL_RE = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
-EMAIL_IN_CELL = re.compile(r"[^@\s<>\"',;()]+@[^@\s<>\"',;()]+\.[^@\s<>\"',;()]+")
 MAX_SPEAKERS = 12
-MAX_ATTENDANCE_ROWS = 20_000
 PER_PAGE = 20
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
 
@@ -590,6 +582,7 @@ def forget_person(user: User) -> int:
         registration.email = retired_address(f"registration-{registration.id}")
         registration.name = ""
         registration.country = registration.institution = registration.sector = registration.gender = None
+        registration.certificate_code = None  # its public page would confirm a person who is gone
     return len(rows)
 
 
@@ -795,207 +788,23 @@ def closing_webinar(pair: ForumPair) -> Webinar | None:
                               .order_by(Webinar.starts_at.desc()).limit(1)).scalar_one_or_none()
 
 
-# --- attendance ------------------------------------------------------------------------------
+# --- attendance and the participation table: forum.services.attendance --------------------
 
-@dataclass
-class AttendanceReport:
-    marked: int = 0
-    already: int = 0
-    repeated: int = 0
-    unmatched: list[tuple[int, str, str]] = field(default_factory=list)  # (line, name, email or reason)
-
-    @property
-    def rows(self) -> int:
-        return self.marked + self.already + self.repeated + len(self.unmatched)
-
-
-def _is_header(line: str) -> bool:
-    folded = fold(line)
-    return "email" in folded or "e-mail" in folded or "correo" in folded
-
-
-def _header_columns(line: str) -> tuple[str, int, int | None]:
-    """(delimiter, email column, name column) of a header line."""
-    delimiter = max((",", ";", "\t"), key=line.count)
-    header = [fold(cell) for cell in next(csv.reader([line], delimiter=delimiter))]
-    email_col = next(i for i, h in enumerate(header) if "email" in h or "e-mail" in h or "correo" in h)
-    name_col = next((i for i, h in enumerate(header) if "name" in h or "nombre" in h), None)
-    return delimiter, email_col, name_col
-
-
-def read_attendance(data: bytes) -> list[tuple[int, str, str]]:
-    """(line, name, cell with the email) from a video platform's attendance report, however messy:
-    a meeting summary before the list (which has its own email column), blank lines, comma,
-    semicolon or tab, UTF-8, UTF-16 or Latin-1. Of the sections with an email column, the one
-    with the most addresses is the list of participants."""
-    lines = decode(data).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if len(lines) > MAX_ATTENDANCE_ROWS + 100:
-        raise DomainError(_l("The file has more than %(n)s rows: split it into smaller files.",
-                             n=f"{MAX_ATTENDANCE_ROWS:,}"))
-    starts = [i for i, line in enumerate(lines) if _is_header(line)]
-    if not starts:
-        raise DomainError(_l("No column of email addresses was found: the file needs a header such as "
-                             "“Email” or “Correo”."))
-    best: list[tuple[int, str, str]] = []
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        rows = []
-        try:
-            delimiter, email_col, name_col = _header_columns(lines[start])
-            for offset, cells in enumerate(csv.reader(lines[start + 1:end], delimiter=delimiter)):
-                if not any(c.strip() for c in cells):
-                    continue
-                email = cells[email_col] if email_col < len(cells) else ""
-                name = cells[name_col] if name_col is not None and name_col < len(cells) else ""
-                rows.append((start + offset + 2, " ".join(name.split())[:120], email))
-        except csv.Error:
-            raise DomainError(_l("Line %(line)d cannot be read as CSV (a cell is too long or a quote is not "
-                                 "closed).", line=start + 2)) from None
-        if sum("@" in r[2] for r in rows) > sum("@" in r[2] for r in best):
-            best = rows
-    return best
-
-
-def import_attendance(user: User, webinar: Webinar, data: bytes) -> AttendanceReport:
-    """Mark as attended everyone whose email is in the report; the rest is listed, nothing guessed."""
-    _check(user, webinar.community)
-    _check_started(webinar)
-    if not data:
-        raise DomainError(_l("The file is empty."))
-    rows = read_attendance(data)
-    by_email = {r.email: r for r in db.session.execute(select(Registration).where(
-        Registration.webinar_id == webinar.id, Registration.status != "pending")).scalars()}
-    report, seen = AttendanceReport(), set()
-    for line, name, cell in rows:
-        found = EMAIL_IN_CELL.search(cell or "")
-        if not found:
-            report.unmatched.append((line, name, str(_l("no email address"))))
-            continue
-        email = normalise_email(found.group(0).strip(".;,"))
-        registration = by_email.get(email)
-        if registration is None:
-            report.unmatched.append((line, name, email))
-        elif email in seen:
-            report.repeated += 1  # a person who joined twice counts once
-        elif registration.attended:
-            report.already += 1
-        else:
-            registration.attended = True
-            report.marked += 1
-        seen.add(email)
-    _recount_attendance(webinar)
-    db.session.commit()
-    return report
-
-
-def _check_started(webinar: Webinar) -> None:
-    if webinar.starts_at > utcnow():
-        raise DomainError(_l("Attendance can be recorded once the webinar has started."))
-
-
-def set_attendance(user: User, webinar: Webinar, shown_ids: list[int], attended_ids: set[int]) -> int:
-    """Ticks by hand, for the registrations shown on one page of the list."""
-    _check(user, webinar.community)
-    _check_started(webinar)
-    shown = db.session.execute(select(Registration).where(
-        Registration.webinar_id == webinar.id, Registration.id.in_(shown_ids or [0]))).scalars().all()
-    for registration in shown:
-        registration.attended = registration.id in attended_ids
-    _recount_attendance(webinar)
-    db.session.commit()
-    return webinar.attended_count
-
-
-def _recount_attendance(webinar: Webinar) -> None:
-    db.session.flush()
-    webinar.attended_count = db.session.execute(select(func.count(Registration.id)).where(
-        Registration.webinar_id == webinar.id, Registration.attended.is_(True))).scalar_one()
-
-
-def attendance_page(webinar: Webinar, page: int, per_page: int = 100) -> tuple[list[Registration], int]:
-    base = select(Registration).where(Registration.webinar_id == webinar.id,
-                                      Registration.status.in_(("registered", "waitlisted", "cancelled")))
-    total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = db.session.execute(base.order_by(func.lower(Registration.name), Registration.id)
-                              .offset((page - 1) * per_page).limit(per_page)).scalars().all()
-    return rows, max(1, -(-total // per_page))
-
-
-# --- participation table -------------------------------------------------------------------
-
-@dataclass
-class ParticipationRow:
-    key: str | None
-    registered: Counter
-    attended: Counter
-
-    def cell(self, which: str, bucket: str) -> int:
-        return getattr(self, which)[bucket]
-
-    def total(self, which: str) -> int:
-        return sum(getattr(self, which).values())
-
-
-@dataclass
-class Participation:
-    total: ParticipationRow
-    by_country: list[ParticipationRow]
-    by_sector: list[ParticipationRow]
-
-
-def participation(webinar: Webinar) -> Participation:
-    """Registered and attended, by women / men / other / not stated, by country and by sector,
-    as the institute's annex tables count them. Registered: those holding a seat, plus anyone
-    who attended (they registered, even if from the waiting list)."""
-    rows = db.session.execute(select(
-        Registration.country, Registration.sector, Registration.gender, Registration.status, Registration.attended)
-        .where(Registration.webinar_id == webinar.id,
-               or_(Registration.status == "registered", Registration.attended.is_(True)))).all()
-    total = ParticipationRow(None, Counter(), Counter())
-    countries: dict[str | None, ParticipationRow] = {}
-    sectors: dict[str | None, ParticipationRow] = {}
-    for country, sector, gender, _status, attended in rows:
-        bucket = _GENDER_BUCKET.get(gender or "", "not_stated")
-        for group in (total, countries.setdefault(country, ParticipationRow(country, Counter(), Counter())),
-                      sectors.setdefault(sector if sector in SECTORS else None,
-                                         ParticipationRow(sector if sector in SECTORS else None, Counter(), Counter()))):
-            group.registered[bucket] += 1
-            if attended:
-                group.attended[bucket] += 1
-
-    def ordered(groups: dict) -> list[ParticipationRow]:
-        return sorted(groups.values(), key=lambda r: (r.key is None, -r.total("registered"), r.key or ""))
-
-    return Participation(total, ordered(countries), ordered(sectors))
-
-
-def participation_csv(webinar: Webinar, table: Participation, country_name, sector_label) -> str:
-    """The table as CSV, one row per group, with codes beside the names for re-use."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    buckets = [(b, label) for b, label in zip(GENDER_BUCKETS, (
-        gettext("Women"), gettext("Men"), gettext("Other"), gettext("Not stated")))]
-    header = [gettext("Group"), gettext("Code"), gettext("Name")]
-    for which, label in (("registered", gettext("Registered")), ("attended", gettext("Attended"))):
-        header += [f"{label}: {name}" for _b, name in buckets] + [f"{label}: {gettext('Total')}"]
-    writer.writerow(header)
-
-    def write(group: str, row: ParticipationRow, name: str) -> None:
-        cells = [group, row.key or "", name]
-        for which in ("registered", "attended"):
-            cells += [row.cell(which, b) for b, _n in buckets] + [row.total(which)]
-        writer.writerow(cells)
-
-    write(gettext("Total"), table.total, safe_cell(webinar.title(locale_code())))
-    for row in table.by_country:
-        write(gettext("Country"), row, country_name(row.key) if row.key else gettext("Not stated"))
-    for row in table.by_sector:
-        write(gettext("Sector"), row, sector_label(row.key) if row.key else gettext("Not stated"))
-    return out.getvalue()
-
+from forum.services.attendance import (  # kept importable from here
+    GENDER_BUCKETS,
+    AttendanceReport,
+    Participation,
+    ParticipationRow,
+    attendance_page,
+    import_attendance,
+    participation,
+    participation_csv,
+    set_attendance,
+)
 
 __all__ = [
-    "CAPITALS", "GuestInput", "SpeakerInput", "WebinarInput", "cancel_registration", "cancel_webinar",
-    "claim_registrations", "confirm_guest", "import_attendance", "listing", "participation",
+    "CAPITALS", "GENDER_BUCKETS", "AttendanceReport", "GuestInput", "Participation", "ParticipationRow",
+    "SpeakerInput", "WebinarInput", "attendance_page", "cancel_registration", "cancel_webinar",
+    "claim_registrations", "confirm_guest", "import_attendance", "listing", "participation", "participation_csv",
     "register_guest", "register_member", "save_webinar", "send_reminders", "set_attendance",
 ]

@@ -13,11 +13,11 @@ def register_blueprints(app: Flask) -> None:
     app.jinja_env.globals["current_user"] = current_user
 
     from forum.views import (
-        admin, auth, committees, communities, curation, email, errors, exports, forums, main, members, moderation, newsletters, notifications, organize,
+        admin, auth, certificates, committees, communities, curation, email, errors, exports, forums, main, members, moderation, newsletters, notifications, organize,
         posts, profiles, resources, search, webinars,
     )
 
     for module in (main, auth, communities, members, resources, organize, moderation, forums, posts, notifications,
-                   search, profiles, admin, email, newsletters, webinars, exports, committees, curation):
+                   search, profiles, admin, email, newsletters, webinars, certificates, exports, committees, curation):
         app.register_blueprint(module.bp)
     errors.init_app(app)

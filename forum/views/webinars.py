@@ -2,11 +2,11 @@
 and the organizers' pages (schedule, attendance, participation table)."""
 from __future__ import annotations
 
-
 from flask import (
     Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,7 +15,8 @@ from forum.forms import AttendanceImportForm, FollowUpForm, GuestRegistrationFor
 from forum.i18n import country_choices, country_name, locale_code, sector_label, select_timezone, timezone_choices
 from forum.models import ForumPair, Webinar, WebinarSpeaker, utcnow
 from forum.policy import can, published_pairs_clause
-from forum.services import DomainError, webinars
+from forum.services import DomainError, certificates, webinars
+from forum.services import attendance as attendance_service
 from forum.services.accounts import normalise_email
 from forum.views.communities import community_or_404
 from forum.views.util import flash_outcome, page_arg, parse_id, require, show_errors
@@ -326,6 +327,8 @@ def attendance(slug: str, webinar_id: int):
             flash_outcome(lambda: webinars.set_attendance(current_user, webinar, shown, ticked),
                           _("Attendance saved."))
             return redirect(url_for("webinars.attendance", slug=slug, webinar_id=webinar.id, page=page))
+        elif action in ("threshold", "certificates"):
+            return _attendance_rule_or_certificates(webinar, action, page)
         elif action == "follow_up" and follow_up.validate_on_submit():
             try:
                 webinars.save_follow_up(current_user, webinar, recording_url=follow_up.recording_url.data,
@@ -343,7 +346,38 @@ def attendance(slug: str, webinar_id: int):
     rows, pages = webinars.attendance_page(webinar, page)
     return render_template("webinars/attendance.html", webinar=webinar, community=webinar.community, rows=rows,
                            page=page, pages=pages, import_form=import_form, follow_up=follow_up,
-                           report=report), status
+                           report=report, rule=attendance_service, now=utcnow(),
+                           met_rule=attendance_service.met_rule_count(webinar),
+                           certificates_due=len(certificates.due(webinar)), batch=certificates.BATCH), status
+
+
+def _attendance_rule_or_certificates(webinar: Webinar, action: str, page: int):
+    """The organizer's rule for "attended" (a percentage of the event), or sending the certificates."""
+    if action == "threshold":
+        raw = (request.form.get("threshold") or "").strip().rstrip("%").strip()
+        percent = int(raw) if raw.isdigit() else (None if not raw else -1)
+        flash_outcome(lambda: attendance_service.set_threshold(current_user, webinar, percent), _("Saved."))
+    else:
+        try:
+            sent, left = certificates.send_certificates(current_user, webinar)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            flash(ngettext("%(num)d certificate sent.", "%(num)d certificates sent.", sent), "success")
+            if left:
+                flash(ngettext("%(num)d more to send: press the button again.",
+                               "%(num)d more to send: press the button again.", left), "success")
+    return redirect(url_for("webinars.attendance", slug=webinar.community.slug, webinar_id=webinar.id, page=page))
+
+
+@bp.get("/c/<slug>/webinars/<id:webinar_id>/attendance.csv")
+@login_required
+def attendance_csv(slug: str, webinar_id: int):
+    webinar = _managed(slug, webinar_id)
+    body = attendance_service.attendance_csv(webinar, country_name)
+    return Response("\ufeff" + body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="webinar-{webinar.id}-attendance.csv"'})
 
 
 @bp.get("/c/<slug>/webinars/<id:webinar_id>/participation")
