@@ -71,7 +71,7 @@ ACTION_LABELS = {
     "close_forum": _l("closed a forum early"), "extend_forum": _l("changed a forum's closing date"),
     "warn_user": _l("warned a member"), "suspend_user": _l("suspended a member"),
     "lift_suspension": _l("lifted a suspension"), "highlight_post": _l("marked a highlight"),
-    "choose_quote": _l("chose a quote for the report"), "remove_quote": _l("removed a quote from the report"),
+    "choose_quote": _l("chose a quote for the report"), "add_theme": _l("added a theme to the codebook"), "remove_quote": _l("removed a quote from the report"),
     "unhighlight_post": _l("removed a highlight"), "tag_post": _l("tagged a post"),
     "write_synthesis_note": _l("wrote a synthesis note"),
 }

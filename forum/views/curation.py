@@ -21,7 +21,13 @@ from forum.extensions import db
 from forum.i18n import country_choices, is_country, locale_code
 from forum.models import SECTORS, ForumPair, Post
 from forum.policy import can
-from forum.services import DomainError, curation_queue, moderation, synthesis
+from forum.services import (
+    DomainError,
+    curation_queue,
+    moderation,
+    synthesis,
+    theme_discovery,
+)
 from forum.views.communities import community_or_404
 from forum.views.util import page_arg, parse_id
 
@@ -144,3 +150,26 @@ def bulk(slug: str, pair_id: int):
     except DomainError as error:
         return _answer(False, str(error.message), back)
     return _answer(True, _("Done on %(n)d posts.", n=done), back)
+
+
+@bp.route("/pairs/<id:pair_id>/new-themes", methods=["GET", "POST"])
+@login_required
+def new_themes(slug: str, pair_id: int):
+    """Candidate themes from the untagged replies of one question; a moderator names one and adds it."""
+    pair = _pair(slug, pair_id)
+    questions = synthesis.question_titles(pair, locale_code())
+    position = parse_id(request.values.get("question")) or (questions[0][0] if questions else 1)
+    typed, error = None, None
+    if request.method == "POST":
+        typed = {name: request.form.get(name, "") for name in ("code", "label_es", "label_en")}
+        try:
+            theme = theme_discovery.add_theme(current_user, pair, **typed)
+        except DomainError as refused:
+            error = refused
+        else:
+            flash(_("The theme “%(label)s” is in the codebook: the assistant will suggest it from its next run.",
+                    label=theme.label_en if locale_code() == "en" else theme.label_es), "success")
+            return redirect(url_for("curation.new_themes", slug=slug, pair_id=pair.id, question=position))
+    return render_template("curation/new_themes.html", community=pair.community, pair=pair, questions=questions,
+                           position=position, candidates=theme_discovery.candidates(pair, position),
+                           typed=typed, error=error), 400 if error else 200
