@@ -28,14 +28,14 @@ def _uncode_question(corpus, position: int) -> dict[int, set[str]]:
 
 
 PLANTED = {
-    "es": ["El sargazo llega cada verano a nuestras playas y nadie tiene un plan para retirarlo: la pesca "
-           "artesanal y el turismo pierden meses enteros.",
-           "En Quintana Roo el sargazo se acumula en toneladas; los municipios costeros no tienen presupuesto "
-           "para barreras ni para recogerlo antes de que se pudra."],
-    "en": ["Sargassum seaweed now covers our beaches every summer and fishing boats cannot leave the harbour; "
-           "nobody budgets for removing it.",
-           "In Barbados the sargassum piles up for weeks, rotting on the shore, and small fishing communities "
-           "have no plan or money to clear it."],
+    "es": [("El sargazo llega cada verano a nuestras playas y nadie tiene un plan para retirarlo: la pesca "
+           "artesanal y el turismo pierden meses enteros."),
+           ("En Quintana Roo el sargazo se acumula en toneladas; los municipios costeros no tienen presupuesto "
+           "para barreras ni para recogerlo antes de que se pudra.")],
+    "en": [("Sargassum seaweed now covers our beaches every summer and fishing boats cannot leave the harbour; "
+           "nobody budgets for removing it."),
+           ("In Barbados the sargassum piles up for weeks, rotting on the shore, and small fishing communities "
+           "have no plan or money to clear it.")],
 }
 
 
