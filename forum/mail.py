@@ -12,9 +12,10 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 import css_inline
 from flask import current_app, has_request_context, render_template, url_for
@@ -130,8 +131,8 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     mime["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=domain)
     if message.reply_to:
         mime["Reply-To"] = message.reply_to
-    if message.unsubscribe_url:  # RFC 8058 one-click unsubscribe
-        mime["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+    if message.unsubscribe_url:  # RFC 8058 one-click unsubscribe, and a mailto: for clients without it (RFC 2369)
+        mime["List-Unsubscribe"] = f"<{unsubscribe_mailto(message)}>, <{message.unsubscribe_url}>"
         mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mime.set_content(message.body_text)
     if message.body_html:
@@ -140,6 +141,14 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
         _attach(mime, message)
     mime["Content-Language"] = message.locale  # after set_content, which clears Content-* headers
     return mime
+
+
+def unsubscribe_mailto(message: OutboxMessage) -> str:
+    """mailto: the unsubscribe mailbox, with a subject naming the email and the link to act on."""
+    config = current_app.config
+    address = config.get("MAIL_UNSUBSCRIBE_ADDRESS") or parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
+    subject = quote(f"unsubscribe {message.kind} {message.to_address}")
+    return f"mailto:{address}?subject={subject}&body={quote(message.unsubscribe_url or '')}"
 
 
 def _attach(mime: EmailMessage, message: OutboxMessage) -> None:

@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 
 from forum.mail import deliver_due
-from forum.models import Post, utcnow
-from forum.services import digests, posting, watching
-from tests.conftest import forum_of, text_part
+from forum.models import Newsletter, Post, utcnow
+from forum.services import digests, newsletters, posting, watching
+from tests.conftest import forum_of, html_part, text_part
 
 
 @pytest.fixture
@@ -66,3 +66,29 @@ def test_a_digest_puts_the_members_own_language_forum_first(db, smtp, replies_wo
     deliver_due()
     body = text_part(smtp.to("ben@example.org")[0])
     assert body.index(w["en"].title) < body.index(w["es"].title)
+
+
+def test_a_newsletter_test_cannot_unsubscribe_the_organizer_and_says_so(client, db, smtp, login, make_user,
+                                                                        make_community):
+    organizer = make_user("Olga", email="olga@example.org", newsletter_opt_in_at=utcnow())
+    reader = make_user("Reader", email="reader@example.org", locale="en", newsletter_opt_in_at=utcnow())
+    make_community("red", members={organizer: "organizer", reader: "member"})
+    login(organizer)
+    client.post("/c/red/newsletters/new", data={"subject_es": "Boletín", "subject_en": "Newsletter",
+                                                "body_es": "Hola", "body_en": "Hello"})
+    edition = db.session.execute(db.select(Newsletter)).scalar_one()
+    client.post(f"/c/red/newsletters/{edition.id}/send", data={"action": "test"})
+    deliver_due()
+    copies = {m["Subject"]: m for m in smtp.to("olga@example.org")}
+    for subject, note in [("[Prueba] Boletín", "Esto es una prueba"), ("[Test] Newsletter", "This is a test")]:
+        mail = copies[subject]
+        assert mail["List-Unsubscribe"] is None and mail["List-Unsubscribe-Post"] is None
+        for part in (text_part(mail), html_part(mail)):
+            assert "/email/unsubscribe/" not in part and note in part
+    client.post(f"/c/red/newsletters/{edition.id}/send", data={"action": "now"})
+    newsletters.send_due()
+    deliver_due()
+    [real] = smtp.to("reader@example.org")
+    header = real["List-Unsubscribe"]
+    assert header.startswith("<mailto:no-reply@") and "subject=unsubscribe" in header
+    assert "/email/unsubscribe/" in header and real["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

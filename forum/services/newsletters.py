@@ -143,7 +143,9 @@ def send_test(user: User, newsletter: Newsletter) -> None:
     _require(user, newsletter)
     minute = utcnow().strftime("%Y%m%d%H%M")  # repeated clicks within a minute send one pair
     for lang in ("es", "en"):
-        queue_email(to=user, locale=lang, template="newsletter", unsubscribe="newsletter", test=True,
+        # No unsubscribe for the organizer testing it: a click (or a mail client's one-click
+        # header) would stop their own newsletter; the email says the links are left out.
+        queue_email(to=user, locale=lang, template="newsletter", test=True,
                     dedupe_key=f"newsletter-test:{newsletter.id}:{user.id}:{lang}:{minute}",
                     reply_to=current_app.config.get("NEWSLETTER_REPLY_TO"),
                     **{k: v for k, v in _context(newsletter, lang, user).items() if k != "user"})
