@@ -5,8 +5,9 @@ import pytest
 
 from forum.mail import deliver_due
 from forum.models import Newsletter, Post, utcnow
-from forum.services import digests, newsletters, posting, watching
-from tests.conftest import forum_of, html_part, text_part
+from forum.services import digests, newsletters, posting, watching, webinars
+from tests.conftest import forum_of, html_part, outbox, text_part
+from tests.test_webinars import make_webinar  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -92,3 +93,22 @@ def test_a_newsletter_test_cannot_unsubscribe_the_organizer_and_says_so(client, 
     header = real["List-Unsubscribe"]
     assert header.startswith("<mailto:no-reply@") and "subject=unsubscribe" in header
     assert "/email/unsubscribe/" in header and real["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_registering_less_than_an_hour_before_sends_the_confirmation_without_a_reminder_a_minute_later(
+        client, db, login, make_user, make_community, make_webinar):
+    from forum.models import Registration
+
+    early = make_user("Temprano", email="early@example.org")
+    late = make_user("Tarde", email="late@example.org")
+    community = make_community("red", members={early: "member", late: "member"})
+    webinar = make_webinar(community, starts_in=timedelta(minutes=50))
+    for person in (early, late):
+        login(person)
+        assert client.post(f"/c/red/webinars/{webinar.id}/register").status_code == 302
+    first = db.session.execute(db.select(Registration).filter_by(email="early@example.org")).scalar_one()
+    first.confirmed_at = utcnow() - timedelta(days=2)  # registered long before: still reminded
+    db.session.commit()
+    assert webinars.send_reminders() == 1
+    assert [m.to_address for m in outbox("webinar_reminder")] == ["early@example.org"]
+    assert "late@example.org" in [m.to_address for m in outbox("webinar_registered")]
