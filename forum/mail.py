@@ -8,9 +8,12 @@ UPDATE, so two deliverers never send the same message.
 """
 from __future__ import annotations
 
+import email.policy
 import logging
+import re
 import smtplib
 from datetime import datetime, timedelta
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -28,6 +31,8 @@ from forum.models import OutboxMessage, User, utcnow
 
 log = logging.getLogger(__name__)
 
+# Headers set raw (Subject, List-Unsubscribe) are written as given, never refolded.
+_POLICY = email.policy.default.clone(refold_source="none")
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
@@ -66,7 +71,13 @@ def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
     subject, _, body = text.partition("\n")
-    return subject.strip(), body.lstrip("\n"), _inliner.inline(html)
+    return subject.strip(), tidy_text(body), _inliner.inline(html)
+
+
+def tidy_text(body: str) -> str:
+    """At most one blank line in a row: template conditionals otherwise leave three or four."""
+    body = re.sub(r"(?m)^[ \t]+$", "", body)  # lines of spaces only (the signature's "-- " stays)
+    return re.sub(r"\n{3,}", "\n\n", body.lstrip("\n"))
 
 
 def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str | None = None,
@@ -122,8 +133,8 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
 
 def build_mime(message: OutboxMessage) -> EmailMessage:
     config = current_app.config
-    mime = EmailMessage()
-    mime["Subject"] = message.subject
+    mime = EmailMessage(policy=_POLICY)
+    mime.set_raw("Subject", encoded_subject(message.subject))
     mime["From"] = config["MAIL_DEFAULT_SENDER"]
     mime["To"] = message.to_address
     mime["Date"] = formatdate(localtime=False)
@@ -132,7 +143,8 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     if message.reply_to:
         mime["Reply-To"] = message.reply_to
     if message.unsubscribe_url:  # RFC 8058 one-click unsubscribe, and a mailto: for clients without it (RFC 2369)
-        mime["List-Unsubscribe"] = f"<{unsubscribe_mailto(message)}>, <{message.unsubscribe_url}>"
+        # Raw, folded between the two: the default folder would RFC 2047-encode a long URL.
+        mime.set_raw("List-Unsubscribe", f"<{unsubscribe_mailto(message)}>,\n <{message.unsubscribe_url}>")
         mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mime.set_content(message.body_text)
     if message.body_html:
@@ -143,12 +155,22 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     return mime
 
 
+def encoded_subject(subject: str) -> str:
+    """The Subject folded by the mature RFC 2047 encoder: the default policy's folder can fold
+    right after "Subject:" or lose the space next to an encoded word, which parsers then show."""
+    try:
+        subject.encode("ascii")
+        header = Header(subject, header_name="Subject")
+    except UnicodeEncodeError:
+        header = Header(subject, "utf-8", header_name="Subject")
+    return header.encode(linesep="\n")
+
+
 def unsubscribe_mailto(message: OutboxMessage) -> str:
-    """mailto: the unsubscribe mailbox, with a subject naming the email and the link to act on."""
+    """mailto: the unsubscribe mailbox, with a subject naming the kind of email and the address."""
     config = current_app.config
     address = config.get("MAIL_UNSUBSCRIBE_ADDRESS") or parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
-    subject = quote(f"unsubscribe {message.kind} {message.to_address}")
-    return f"mailto:{address}?subject={subject}&body={quote(message.unsubscribe_url or '')}"
+    return f"mailto:{address}?subject={quote(f'unsubscribe {message.kind} {message.to_address}')}"
 
 
 def _attach(mime: EmailMessage, message: OutboxMessage) -> None:

@@ -6,8 +6,10 @@ import pytest
 from forum.mail import deliver_due
 from forum.models import Newsletter, Post, utcnow
 from forum.services import digests, newsletters, posting, watching, webinars
+from tests import test_webinars
 from tests.conftest import forum_of, html_part, outbox, text_part
-from tests.test_webinars import make_webinar  # noqa: F401 (a fixture)
+
+make_webinar = test_webinars.make_webinar  # the fixture, shared
 
 
 @pytest.fixture
@@ -22,8 +24,8 @@ def replies_world(db, make_user, make_community, make_pair):
     for person in (ana, ben, quiet, writer):
         person.digest_frequency = "weekly"
     db.session.commit()
-    return dict(ana=ana, ben=ben, quiet=quiet, writer=writer, pair=pair,
-                es=forum_of(pair, "es"), en=forum_of(pair, "en"))
+    return {"ana": ana, "ben": ben, "quiet": quiet, "writer": writer, "pair": pair,
+            "es": forum_of(pair, "es"), "en": forum_of(pair, "en")}
 
 
 def old_thread(db, forum, author, title, first_reply_by=None):
@@ -112,3 +114,76 @@ def test_registering_less_than_an_hour_before_sends_the_confirmation_without_a_r
     assert webinars.send_reminders() == 1
     assert [m.to_address for m in outbox("webinar_reminder")] == ["early@example.org"]
     assert "late@example.org" in [m.to_address for m in outbox("webinar_registered")]
+
+
+LONG_TITLE_ES = "Para la andina agua cambio “Agua” en la región — cierre"  # Python's folder dropped a space here
+
+
+def test_plain_text_parts_have_one_blank_line_between_items_and_long_subjects_survive_folding(
+        client, db, smtp, login, replies_world, make_webinar):
+    from email import message_from_bytes, policy
+    from email.header import decode_header, make_header
+
+    w = replies_world
+    thread = old_thread(db, w["es"], w["writer"], "Cuencas compartidas", first_reply_by=w["ana"])
+    posting.add_post(thread, w["writer"], "Una respuesta nueva")
+    fresh = posting.create_thread(w["es"], w["writer"], title="Experiencias", body="Cuento la mía")
+    highlight = posting.add_post(fresh, w["writer"], "Una idea clave")
+    highlight.is_highlight = True
+    db.session.commit()
+    digests.send_digests("weekly")
+    webinar = make_webinar(w["pair"].community, title_es=LONG_TITLE_ES, title_en="Closing webinar")
+    login(w["ana"])
+    client.post(f"/c/red/webinars/{webinar.id}/register")
+    deliver_due()
+    mails = smtp.to("ana@example.org")
+    assert len(mails) == 2
+    for mail in mails:
+        assert "\n\n\n" not in text_part(mail).replace("\r\n", "\n")
+    [registered] = [m for m in mails if LONG_TITLE_ES in str(m["Subject"])]
+    raw = registered.as_bytes(policy=policy.SMTP)
+    head = raw.split(b"\r\n\r\n")[0].decode("ascii")
+    subject_line = next(line for line in head.split("\r\n") if line.startswith("Subject:"))
+    assert subject_line.strip() != "Subject:" and all(len(line) <= 78 for line in head.split("\r\n"))
+    assert str(registered["Subject"]) == f"Inscripción confirmada: {LONG_TITLE_ES}"
+    old_style = message_from_bytes(raw, policy=policy.compat32)["Subject"]
+    assert str(make_header(decode_header(old_style))) == f"Inscripción confirmada: {LONG_TITLE_ES}"
+    [digest] = [m for m in mails if m is not registered]
+    assert "=?" not in digest["List-Unsubscribe"] and digest["List-Unsubscribe"].startswith("<mailto:")
+
+
+@pytest.mark.parametrize("language,label", [("es", "Próximos seminarios web"), ("en", "Upcoming webinars")])
+def test_suggested_newsletter_sections_show_webinar_times_without_seconds(
+        client, db, login, make_user, make_community, make_webinar, language, label):
+    import re
+
+    organizer = make_user("Olga")
+    community = make_community("red", members={organizer: "organizer"})
+    make_webinar(community, organizer=organizer)
+    login(organizer)
+    page = client.post("/c/red/newsletters/new", data={"subject_es": "", "subject_en": "", "body_es": "",
+                                                       "body_en": "", "action": "suggest"},
+                       headers={"Accept-Language": language}).get_data(as_text=True)
+    assert label in page
+    lines = [line for line in page.splitlines() if "Closing webinar" in line or "Seminario de cierre" in line]
+    assert lines and all(re.search(r"\d{1,2}:\d{2}", line) for line in lines)
+    assert not any(re.search(r"\d{1,2}:\d{2}:\d{2}", line) for line in lines), lines
+
+
+def test_a_newsletters_plain_text_keeps_one_blank_line_between_list_items_and_quotes(
+        client, db, smtp, login, make_user, make_community):
+    organizer = make_user("Olga", email="olga@example.org")
+    make_community("red", members={organizer: "organizer"})
+    login(organizer)
+    body = "## Novedades\n\n- Primera\n\n- Segunda\n\n- Tercera\n\n> Una cita\n> — Ana\n\n> Otra cita\n> — Ben\n"
+    client.post("/c/red/newsletters/new", data={"subject_es": "Boletín", "subject_en": "Newsletter",
+                                                "body_es": body, "body_en": body})
+    edition = db.session.execute(db.select(Newsletter)).scalar_one()
+    client.post(f"/c/red/newsletters/{edition.id}/send", data={"action": "test"})
+    deliver_due()
+    mails = smtp.to("olga@example.org")
+    assert len(mails) == 2
+    for mail in mails:
+        text = text_part(mail).replace("\r\n", "\n")
+        assert "- Primera\n\n- Segunda" in text or "- Primera\n- Segunda" in text
+        assert "\n\n\n" not in text, text

@@ -19,8 +19,18 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
-from forum.models import (Forum, ForumPair, Membership, OutboxMessage, Post, Thread, ThreadRead, User, Watch,
-                          utcnow)
+from forum.models import (
+    Forum,
+    ForumPair,
+    Membership,
+    OutboxMessage,
+    Post,
+    Thread,
+    ThreadRead,
+    User,
+    Watch,
+    utcnow,
+)
 
 WINDOWS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 PER_FORUM = 5
@@ -148,8 +158,8 @@ def _followed_threads(user_ids: set[int], thread_ids: set[int]) -> set[tuple[int
     levels = {(u, t): level for u, t, level in db.session.execute(select(Watch.user_id, Watch.thread_id, Watch.level)
                                                                   .where(Watch.thread_id.in_(thread_ids),
                                                                          Watch.user_id.in_(user_ids)))}
-    wrote = set(db.session.execute(select(Post.author_id, Post.thread_id).distinct().where(
-        Post.thread_id.in_(thread_ids), Post.author_id.in_(user_ids))).tuples())
+    wrote = {(u, t) for u, t in db.session.execute(select(Post.author_id, Post.thread_id).distinct().where(
+        Post.thread_id.in_(thread_ids), Post.author_id.in_(user_ids)))}
     followed = {key for key, level in levels.items() if level == "watching"}
     return followed | {key for key in wrote if levels.get(key) != "off"}
 
