@@ -4,7 +4,11 @@ import pytest
 
 from forum.models import Watch
 from forum.services import posting, tokens, watching
+from forum.services.sealing import seal
+from tests import test_committees
 from tests.conftest import forum_of
+
+committee = test_committees.committee  # the fixture, shared
 
 
 @pytest.mark.parametrize("locale,browser,expected", [
@@ -26,3 +30,24 @@ def test_the_unwatch_page_speaks_the_recipients_language_not_the_browsers(
     done = client.post(url, headers={"Accept-Language": browser}, follow_redirects=True).get_data(as_text=True)
     assert ("You will no longer be notified" if locale == "en" else "Ya no te avisaremos de nuevas publicaciones") in done
     assert db.session.execute(db.select(Watch.level).filter_by(user_id=reader.id, thread_id=thread.id)).scalar() == "off"
+
+
+@pytest.mark.parametrize("language,counts,note", [
+    ("es", "2 respondieron · 4 miembros no", "Sus nombres no se conocen"),
+    ("en", "2 have answered · 4 members have not", "Their names are not known"),
+])
+def test_a_closed_anonymous_round_still_counts_those_who_did_not_answer(client, login, db, committee,
+                                                                        language, counts, note):
+    from tests.test_committees import _close, _form, _questionnaire
+
+    round_ = _questionnaire(committee, anonymous=True)
+    for member in committee["members"][:2]:
+        login(member)
+        client.post(f"/c/comite/rounds/{round_.id}/answer", data=_form(round_, {1: 1, 2: [1], 3: 3, 4: [1, 2, 3]}))
+    _close(db, round_)
+    seal(round_)  # what the scheduler does within a minute of the close
+    committee["organizer"].locale = language
+    db.session.commit()
+    login(committee["organizer"])
+    page = client.get(f"/c/comite/rounds/{round_.id}").get_data(as_text=True)
+    assert counts in page and note in page

@@ -580,6 +580,10 @@ def _waiting(round_: Round) -> list[User]:
 
 
 def non_respondents(round_: Round, page: int = 1, per_page: int = 50) -> tuple[list[User], int]:
+    """A page of who has not answered, and how many. A sealed anonymous round no longer knows who:
+    the count is then the frozen number of eligible members less the ballots."""
+    if round_.anonymous and round_.sealed:
+        return [], max(eligible_count(round_) - round_.response_count, 0)
     waiting = _waiting(round_)
     return waiting[(page - 1) * per_page: page * per_page], len(waiting)
 
