@@ -5,10 +5,11 @@ import pytest
 from forum.models import Watch
 from forum.services import posting, tokens, watching
 from forum.services.sealing import seal
-from tests import test_committees
+from tests import test_committees, test_webinars
 from tests.conftest import forum_of
 
-committee = test_committees.committee  # the fixture, shared
+committee = test_committees.committee  # the fixtures, shared
+make_webinar = test_webinars.make_webinar
 
 
 @pytest.mark.parametrize("locale,browser,expected", [
@@ -51,3 +52,25 @@ def test_a_closed_anonymous_round_still_counts_those_who_did_not_answer(client, 
     login(committee["organizer"])
     page = client.get(f"/c/comite/rounds/{round_.id}").get_data(as_text=True)
     assert counts in page and note in page
+
+
+@pytest.mark.parametrize("locale", ["es", "en"])
+def test_women_among_attendees_is_rounded_not_truncated(client, login, db, make_user, make_community, make_webinar,
+                                                       locale):
+    from datetime import timedelta
+
+    from tests.test_webinars import _register_people
+
+    organizer = make_user("Org", locale=locale)
+    community = make_community("red", members={organizer: "organizer"})
+    webinar = make_webinar(community, organizer=organizer, starts_in=timedelta(days=-2))
+    rows = _register_people(db, webinar, [("a@x.org", "MX", "academia", "woman", "registered"),
+                                          ("b@x.org", "MX", "academia", "man", "registered"),
+                                          ("c@x.org", "MX", "academia", "woman", "registered")])
+    for registration in rows:
+        registration.attended = True
+    db.session.commit()
+    login(organizer)
+    page = client.get(f"/c/red/webinars/{webinar.id}/participation").get_data(as_text=True)
+    assert ("Mujeres entre asistentes" if locale == "es" else "Women among attendees") in page
+    assert "<td>67%</td>" in page and "66%" not in page
