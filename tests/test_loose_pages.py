@@ -74,3 +74,37 @@ def test_women_among_attendees_is_rounded_not_truncated(client, login, db, make_
     page = client.get(f"/c/red/webinars/{webinar.id}/participation").get_data(as_text=True)
     assert ("Mujeres entre asistentes" if locale == "es" else "Women among attendees") in page
     assert "<td>67%</td>" in page and "66%" not in page
+
+
+@pytest.mark.parametrize("locale,label", [("es", "Útil"), ("en", "Useful")])
+def test_a_double_click_on_useful_leaves_the_post_marked_and_unmarking_is_its_own_action(
+        client, db, login, make_user, make_community, make_pair, locale, label):
+    import re
+
+    from tests.conftest import thread_url
+
+    reader, writer = make_user("Lectora", locale=locale), make_user("Autora")
+    community = make_community("red", members={reader: "member", writer: "member"})
+    pair = make_pair(community)
+    pair.allow_member_threads = True
+    thread = posting.create_thread(forum_of(pair, "es"), writer, title="Cuencas", body="cuerpo")
+    post = posting.add_post(thread, writer, "Una idea útil")
+    db.session.commit()
+    login(reader)
+
+    def form_value():
+        page = client.get(thread_url(thread)).get_data(as_text=True)
+        form = page[page.index(f'action="/posts/{post.id}/useful"'):]
+        return re.search(r'name="mark" value="(\d)"', form).group(1), page
+
+    mark, _page = form_value()
+    for _click in range(2):  # a double click sends the same form twice
+        client.post(f"/posts/{post.id}/useful", data={"mark": mark})
+    db.session.refresh(post)
+    mark, page = form_value()
+    assert post.useful_count == 1 and mark == "0" and f'aria-pressed="true">{label} · 1' in page
+    for _click in range(2):
+        client.post(f"/posts/{post.id}/useful", data={"mark": mark})
+    db.session.refresh(post)
+    mark, page = form_value()
+    assert post.useful_count == 0 and mark == "1" and f'aria-pressed="false">{label} · 0' in page

@@ -329,23 +329,27 @@ def _recompute_last_activity(thread: Thread) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def toggle_useful(user: User, post: Post) -> bool:
-    """Mark or unmark a post as useful; returns whether it is now marked."""
+def set_useful(user: User, post: Post, marked: bool) -> bool:
+    """Mark (or unmark) a post as useful; returns whether it is now marked.
+
+    Idempotent, not a toggle: the form says which it means, so a double click or a resubmitted
+    form leaves the post as the member asked, never back where it was."""
     if not can(user, "post.mark_useful", post):
         raise DomainError(_l("You cannot mark this post as useful."))
-    deleted = db.session.execute(
-        delete(PostUseful).where(PostUseful.post_id == post.id, PostUseful.user_id == user.id)
-    ).rowcount
-    if deleted:
-        delta, marked = -1, False
-    else:
+    if marked:
         try:
             with db.session.begin_nested():
                 db.session.add(PostUseful(post_id=post.id, user_id=user.id))
-        except IntegrityError:  # a double click: the first one counted
+        except IntegrityError:  # already marked (or a second click raced the first): it counted once
             db.session.rollback()
             return True
-        delta, marked = 1, True
+        delta = 1
+    else:
+        if not db.session.execute(delete(PostUseful).where(PostUseful.post_id == post.id,
+                                                           PostUseful.user_id == user.id)).rowcount:
+            db.session.rollback()
+            return False
+        delta = -1
     db.session.execute(update(Post).where(Post.id == post.id)
                        .values(useful_count=Post.useful_count + delta)
                        .execution_options(synchronize_session=False))
