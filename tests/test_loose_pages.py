@@ -108,3 +108,33 @@ def test_a_double_click_on_useful_leaves_the_post_marked_and_unmarking_is_its_ow
     db.session.refresh(post)
     mark, page = form_value()
     assert post.useful_count == 0 and mark == "1" and f'aria-pressed="false">{label} · 0' in page
+
+
+@pytest.mark.parametrize("locale,ask,unchanged", [
+    ("es", "Sí, cancelar mi inscripción", "Tu inscripción no cambió: confirma para cancelarla."),
+    ("en", "Yes, cancel my registration", "Your registration is unchanged: confirm to cancel it."),
+])
+def test_cancelling_a_webinar_place_asks_first_without_javascript(client, db, login, make_user, make_community,
+                                                                  make_webinar, locale, ask, unchanged):
+    from forum.models import Registration
+    from forum.services import webinars
+
+    member = make_user("Ana", locale=locale)
+    community = make_community("red", members={member: "member"})
+    webinar = make_webinar(community)
+    login(member)
+    client.post(f"/c/red/webinars/{webinar.id}/register")
+    page = client.get(f"/c/red/webinars/{webinar.id}").get_data(as_text=True)
+    assert '<details class="confirm">' in page and ask in page and 'name="confirm" value="yes"' in page
+    page = client.post(f"/c/red/webinars/{webinar.id}/unregister", follow_redirects=True).get_data(as_text=True)
+    place = db.session.execute(db.select(Registration)).scalar_one()
+    assert unchanged in page and place.status == "registered"
+    # The guest's page (the link in their emails) asks the same way.
+    guest_page = client.get(f"/webinars/registration/{webinars.registration_token(place)}").get_data(as_text=True)
+    assert ask in guest_page
+    client.post(f"/webinars/registration/{webinars.registration_token(place)}")
+    db.session.refresh(place)
+    assert place.status == "registered"
+    client.post(f"/c/red/webinars/{webinar.id}/unregister", data={"confirm": "yes"})
+    db.session.refresh(place)
+    assert place.status == "cancelled"
