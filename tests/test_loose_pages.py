@@ -138,3 +138,26 @@ def test_cancelling_a_webinar_place_asks_first_without_javascript(client, db, lo
     client.post(f"/c/red/webinars/{webinar.id}/unregister", data={"confirm": "yes"})
     db.session.refresh(place)
     assert place.status == "cancelled"
+
+
+@pytest.mark.parametrize("locale,refused", [
+    ("es", "5 campos donde la primera línea tiene 6"),
+    ("en", "5 fields where the first line has 6"),
+])
+def test_a_member_import_refuses_a_row_with_fewer_fields_than_the_header_with_its_line(
+        client, db, login, make_user, make_community, locale, refused):
+    import io
+
+    from forum.models import User
+
+    organizer = make_user("Oscar", locale=locale)
+    make_community("red", members={organizer: "organizer"})
+    login(organizer)
+    data = ("email;name;country;institution;sector;language\n"
+            "ana@example.org;Ana;Chile;Municipalidad;academia;es\n"
+            "x@example.org;Name;Argentina;academia;\n").encode()
+    page = client.post("/c/red/members/import", data={"file": (io.BytesIO(data), "miembros.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert refused in page and '<td class="num">3</td>' in page
+    assert db.session.execute(db.select(User).filter_by(email="x@example.org")).first() is None
+    assert db.session.execute(db.select(User).filter_by(email="ana@example.org")).first() is not None
