@@ -161,3 +161,46 @@ def test_a_member_import_refuses_a_row_with_fewer_fields_than_the_header_with_it
     assert refused in page and '<td class="num">3</td>' in page
     assert db.session.execute(db.select(User).filter_by(email="x@example.org")).first() is None
     assert db.session.execute(db.select(User).filter_by(email="ana@example.org")).first() is not None
+
+
+WORD_PASTE = ("[bookmark: _GoBack]Al cabo de dos meses habrá un seminario web[footnoteRef:1]. "
+              "La convocatoria está abierta. [1:  Presentará las ideas principales del foro.] ")
+
+
+def _cleaned(markdown: str) -> bool:
+    return "[bookmark:" not in markdown and "footnoteRef" not in markdown and "[^1]: Presentará" in markdown
+
+
+def test_an_open_rounds_description_pasted_from_word_becomes_a_clean_concept_note(client, db, login, committee):
+    from forum.models import Forum
+    from tests.test_committees import _questionnaire
+
+    round_ = _questionnaire(committee, kind="open", description_es=WORD_PASTE, description_en=WORD_PASTE)
+    assert _cleaned(round_.description_es) and _cleaned(round_.description_en)
+    forum = db.session.execute(db.select(Forum).filter_by(pair_id=round_.pair_id, language="es")).scalar_one()
+    login(committee["members"][0])
+    page = client.get(f"/c/comite/f/{forum.slug}").get_data(as_text=True)
+    assert 'class="footnote-ref"' in page and "bookmark" not in page and "footnoteRef" not in page
+
+
+def test_newsletters_and_webinar_descriptions_pasted_from_word_keep_footnotes_not_debris(
+        client, db, login, make_user, make_community):
+    from forum.models import Newsletter, Webinar
+    from tests.dates import year_ahead
+
+    organizer = make_user("Olga")
+    make_community("red", members={organizer: "organizer"})
+    login(organizer)
+    client.post("/c/red/newsletters/new", data={"subject_es": "Boletín", "subject_en": "Newsletter",
+                                                "body_es": WORD_PASTE, "body_en": WORD_PASTE})
+    edition = db.session.execute(db.select(Newsletter)).scalar_one()
+    assert _cleaned(edition.body_es_md) and _cleaned(edition.body_en_md)
+    preview = client.get(f"/c/red/newsletters/{edition.id}/preview?lang=es").get_data(as_text=True)
+    assert 'class="footnote-ref"' in preview and "bookmark" not in preview
+    client.post("/c/red/webinars/new", data={
+        "title_es": "Seminario", "title_en": "Webinar", "starts_at": f"{year_ahead(1, 10)}-01-10T10:00", "timezone": "America/Lima",
+        "duration_minutes": "90", "languages": "es,en", "description_es": WORD_PASTE, "description_en": WORD_PASTE})
+    webinar = db.session.execute(db.select(Webinar)).scalar_one()
+    assert _cleaned(webinar.description_es_md) and _cleaned(webinar.description_en_md)
+    page = client.get(f"/c/red/webinars/{webinar.id}").get_data(as_text=True)
+    assert 'class="footnote-ref"' in page and "bookmark" not in page
