@@ -204,3 +204,25 @@ def test_newsletters_and_webinar_descriptions_pasted_from_word_keep_footnotes_no
     assert _cleaned(webinar.description_es_md) and _cleaned(webinar.description_en_md)
     page = client.get(f"/c/red/webinars/{webinar.id}").get_data(as_text=True)
     assert 'class="footnote-ref"' in page and "bookmark" not in page
+
+
+@pytest.mark.parametrize("locale,warning", [
+    ("es", "La fecha de apertura ya pasó"),
+    ("en", "The opening date is in the past"),
+])
+def test_the_pair_form_starts_with_four_questions_and_warns_of_an_opening_date_in_the_past(
+        client, db, login, make_user, make_community, locale, warning):
+    from forum.models import ForumPair
+    from tests.test_organizing import LONG_AGO, LONG_AHEAD, pair_data
+
+    organizer = make_user("Olga", locale=locale)
+    make_community("red", members={organizer: "organizer"})
+    login(organizer)
+    form = client.get("/c/red/organize/pairs/new").get_data(as_text=True)
+    assert 'name="questions-3-title_es"' in form and 'name="questions-4-title_es"' not in form
+    page = client.post("/c/red/organize/pairs/new", data=pair_data(closes_at=LONG_AHEAD), follow_redirects=True)
+    assert warning not in page.get_data(as_text=True)  # a date ahead: no warning
+    page = client.post("/c/red/organize/pairs/new", data=pair_data(slug="pasado", opens_at=LONG_AGO,
+                                                                    closes_at=LONG_AHEAD), follow_redirects=True)
+    assert warning in page.get_data(as_text=True)
+    assert db.session.execute(db.select(ForumPair).filter_by(slug="pasado")).scalar_one()  # still allowed
