@@ -153,9 +153,9 @@ def test_a_member_import_refuses_a_row_with_fewer_fields_than_the_header_with_it
     organizer = make_user("Oscar", locale=locale)
     make_community("red", members={organizer: "organizer"})
     login(organizer)
-    data = ("email;name;country;institution;sector;language\n"
-            "ana@example.org;Ana;Chile;Municipalidad;academia;es\n"
-            "x@example.org;Name;Argentina;academia;\n").encode()
+    data = (b"email;name;country;institution;sector;language\n"
+            b"ana@example.org;Ana;Chile;Municipalidad;academia;es\n"
+            b"x@example.org;Name;Argentina;academia;\n")
     page = client.post("/c/red/members/import", data={"file": (io.BytesIO(data), "miembros.csv")},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert refused in page and '<td class="num">3</td>' in page
