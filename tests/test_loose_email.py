@@ -187,3 +187,34 @@ def test_a_newsletters_plain_text_keeps_one_blank_line_between_list_items_and_qu
         text = text_part(mail).replace("\r\n", "\n")
         assert "- Primera\n\n- Segunda" in text or "- Primera\n- Segunda" in text
         assert "\n\n\n" not in text, text
+
+
+def test_digest_queries_with_replies_do_not_grow_with_members(db, count_queries, make_user, make_community,
+                                                              make_pair):
+    from forum.models import OutboxMessage
+
+    def world(n):
+        people = [make_user(locale="es" if i % 2 else "en", digest_frequency="daily") for i in range(n)]
+        community = make_community(members={p: "member" for p in people})
+        pair = make_pair(community)
+        pair.allow_member_threads = True
+        thread = old_thread(db, forum_of(pair, "es"), people[0], "Viejo", first_reply_by=people[1])
+        for person in people[2:]:
+            posting.add_post(thread, person, "Yo también")  # each took part: each gets the others' replies
+        for person in people[:2]:
+            posting.add_post(thread, person, "Respuesta nueva")
+        db.session.commit()
+        return people
+
+    world(3)
+    with count_queries() as few:
+        counts = digests.send_digests("daily", now=utcnow() + timedelta(minutes=1))
+    assert counts["queued"] >= 3
+    db.session.execute(db.delete(OutboxMessage))
+    db.session.commit()
+    world(25)
+    with count_queries() as many:
+        counts = digests.send_digests("daily", now=utcnow() + timedelta(minutes=2))
+    assert counts["queued"] >= 25
+    selects = lambda qs: [q for q in qs if q.lstrip().upper().startswith("SELECT")]
+    assert len(selects(many)) == len(selects(few)), "\n".join(q[:100] for q in selects(many))

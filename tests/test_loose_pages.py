@@ -212,7 +212,7 @@ def test_newsletters_and_webinar_descriptions_pasted_from_word_keep_footnotes_no
 ])
 def test_the_pair_form_starts_with_four_questions_and_warns_of_an_opening_date_in_the_past(
         client, db, login, make_user, make_community, locale, warning):
-    from forum.models import ForumPair
+    from forum.models import ForumPair, Thread
     from tests.test_organizing import LONG_AGO, LONG_AHEAD, pair_data
 
     organizer = make_user("Olga", locale=locale)
@@ -220,8 +220,14 @@ def test_the_pair_form_starts_with_four_questions_and_warns_of_an_opening_date_i
     login(organizer)
     form = client.get("/c/red/organize/pairs/new").get_data(as_text=True)
     assert 'name="questions-3-title_es"' in form and 'name="questions-4-title_es"' not in form
-    page = client.post("/c/red/organize/pairs/new", data=pair_data(closes_at=LONG_AHEAD), follow_redirects=True)
+    blank_fourth = {"questions-3-title_es": "", "questions-3-title_en": ""}  # three filled, the fourth left blank
+    page = client.post("/c/red/organize/pairs/new", data=pair_data(**blank_fourth),
+                       follow_redirects=True)
     assert warning not in page.get_data(as_text=True)  # a date ahead: no warning
+    saved = db.session.execute(db.select(ForumPair).filter_by(slug="agua")).scalar_one()
+    questions = db.session.execute(db.select(Thread).filter_by(forum_id=saved.forums[0].id,
+                                                               kind="guiding_question")).scalars().all()
+    assert saved.status == "draft" and len(questions) == 3
     page = client.post("/c/red/organize/pairs/new", data=pair_data(slug="pasado", opens_at=LONG_AGO,
                                                                     closes_at=LONG_AHEAD), follow_redirects=True)
     assert warning in page.get_data(as_text=True)
