@@ -52,6 +52,7 @@ def test_a_digest_lists_new_replies_in_threads_the_member_watches_or_took_part_i
     [es_mail] = smtp.to("ana@example.org")
     body = text_part(es_mail)
     assert "Nuevas respuestas en hilos que sigues" in body and "Cuencas compartidas (2 respuestas nuevas)" in body
+    assert "Nuevas respuestas en hilos que sigues" in html_part(es_mail) and "2 respuestas nuevas" in html_part(es_mail)
     [en_mail] = smtp.to("ben@example.org")
     assert "Cuencas compartidas (2 new replies)" in text_part(en_mail)
     assert smtp.to("quiet@example.org") == []  # neither watched nor took part: nothing new for them
