@@ -115,6 +115,9 @@ class Config:
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))  # in DEFAULT_TIMEZONE
     DIGEST_WEEKDAY = os.environ.get("DIGEST_WEEKDAY", "mon")
     NEWSLETTER_REPLY_TO = os.environ.get("NEWSLETTER_REPLY_TO")
+    # The mailto: alternative of List-Unsubscribe (for mail clients without one-click): a mailbox
+    # someone reads; by default the sender's address.
+    MAIL_UNSUBSCRIBE_ADDRESS = os.environ.get("MAIL_UNSUBSCRIBE_ADDRESS")
     FLAGS_TO_HIDE = int(os.environ.get("FLAGS_TO_HIDE", "3"))  # different members' flags hide a post
     POSTING_RATE_LIMIT = os.environ.get("POSTING_RATE_LIMIT", "8 per minute;120 per day")
     NEW_MEMBER_MAX_LINKS = int(os.environ.get("NEW_MEMBER_MAX_LINKS", "2"))

@@ -9,13 +9,17 @@ UPDATE, so two deliverers never send the same message.
 from __future__ import annotations
 
 import base64
+import email.policy
 import logging
+import re
 import smtplib
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
-from typing import Callable
+from urllib.parse import quote
 
 import css_inline
 from flask import current_app, has_request_context, render_template, url_for
@@ -29,6 +33,8 @@ from forum.text import fit
 
 log = logging.getLogger(__name__)
 
+# Headers set raw (Subject, List-Unsubscribe) are written as given, never refolded.
+_POLICY = email.policy.default.clone(refold_source="none")
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
@@ -67,7 +73,13 @@ def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
     subject, _, body = text.partition("\n")
-    return subject.strip(), body.lstrip("\n"), _inliner.inline(html)
+    return subject.strip(), tidy_text(body), _inliner.inline(html)
+
+
+def tidy_text(body: str) -> str:
+    """At most one blank line in a row: template conditionals otherwise leave three or four."""
+    body = re.sub(r"(?m)^[ \t]+$", "", body)  # lines of spaces only (the signature's "-- " stays)
+    return re.sub(r"\n{3,}", "\n\n", body.lstrip("\n"))
 
 
 def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str | None = None,
@@ -128,8 +140,8 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
 
 def build_mime(message: OutboxMessage) -> EmailMessage:
     config = current_app.config
-    mime = EmailMessage()
-    mime["Subject"] = message.subject
+    mime = EmailMessage(policy=_POLICY)
+    mime.set_raw("Subject", encoded_subject(message.subject))
     mime["From"] = config["MAIL_DEFAULT_SENDER"]
     mime["To"] = message.to_address
     mime["Date"] = formatdate(localtime=False)
@@ -137,8 +149,9 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     mime["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=domain)
     if message.reply_to:
         mime["Reply-To"] = message.reply_to
-    if message.unsubscribe_url:  # RFC 8058 one-click unsubscribe
-        mime["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+    if message.unsubscribe_url:  # RFC 8058 one-click unsubscribe, and a mailto: for clients without it (RFC 2369)
+        # Raw, folded between the two: the default folder would RFC 2047-encode a long URL.
+        mime.set_raw("List-Unsubscribe", f"<{unsubscribe_mailto(message)}>,\n <{message.unsubscribe_url}>")
         mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mime.set_content(message.body_text)
     if message.body_html:
@@ -147,6 +160,24 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
         _attach(mime, message)
     mime["Content-Language"] = message.locale  # after set_content, which clears Content-* headers
     return mime
+
+
+def encoded_subject(subject: str) -> str:
+    """The Subject folded by the mature RFC 2047 encoder: the default policy's folder can fold
+    right after "Subject:" or lose the space next to an encoded word, which parsers then show."""
+    try:
+        subject.encode("ascii")
+        header = Header(subject, header_name="Subject")
+    except UnicodeEncodeError:
+        header = Header(subject, "utf-8", header_name="Subject")
+    return header.encode(linesep="\n")
+
+
+def unsubscribe_mailto(message: OutboxMessage) -> str:
+    """mailto: the unsubscribe mailbox, with a subject naming the kind of email and the address."""
+    config = current_app.config
+    address = config.get("MAIL_UNSUBSCRIBE_ADDRESS") or parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
+    return f"mailto:{address}?subject={quote(f'unsubscribe {message.kind} {message.to_address}')}"
 
 
 def _attach(mime: EmailMessage, message: OutboxMessage) -> None:

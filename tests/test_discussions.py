@@ -248,7 +248,7 @@ def test_useful_once_per_member_can_be_undone_and_not_on_own_posts(client, db, l
     assert post.useful_count == 1
     page = client.get(thread_url(q1)).get_data(as_text=True)
     assert 'aria-pressed="true">Útil · 1' in page
-    client.post(f"/posts/{post.id}/useful")
+    client.post(f"/posts/{post.id}/useful", data={"mark": "0"})
     db.session.refresh(post)
     assert post.useful_count == 0
     client.post("/auth/logout")

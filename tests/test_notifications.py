@@ -109,9 +109,9 @@ def test_notification_email_goes_out_in_the_recipients_language_with_an_unwatch_
     assert "Respuesta de Ana para @ben" in body
     assert "/posts/" in body
     unwatch = link_in(body, "/notifications/unwatch/").replace("http://localhost", "")
-    # The link works without signing in: a page with one button.
+    # The link works without signing in: a page with one button, in the recipient's language.
     page = client.get(unwatch).get_data(as_text=True)
-    assert "Dejar de recibir notificaciones de este hilo" in page
+    assert "Stop notifications for this thread" in page
     client.post(unwatch)
     assert db.session.execute(db.select(Watch).filter_by(user_id=ben.id, thread_id=q1.id)).scalar_one().level == "off"
     # Replying again does not re-watch a thread the member chose to leave.

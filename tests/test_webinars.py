@@ -256,7 +256,8 @@ def test_a_full_event_has_a_waiting_list_promoted_when_someone_cancels(
     assert not list(smtp.to("dos@example.org")[0].iter_attachments())
 
     login(first)
-    response = client.post(f"/c/red/webinars/{webinar.id}/unregister", follow_redirects=True)
+    response = client.post(f"/c/red/webinars/{webinar.id}/unregister", data={"confirm": "yes"},
+                           follow_redirects=True)
     assert "Tu inscripción está cancelada." in response.get_data(as_text=True)
     db.session.refresh(webinar)
     assert (webinar.registered_count, webinar.waitlist_count) == (1, 1)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
+from forum.markup import clean_source
 from forum.models import (
     Answer,
     Ballot,
@@ -198,8 +199,9 @@ def save_round(user: User, process: Process, data: RoundInput) -> Round:
         Round.process_id == process.id)).scalar() or 0)
     round_ = Round(community_id=community.id, process_id=process.id, kind=data.kind, position=position,
                    title_es=_clean(data.title_es, 300), title_en=_clean(data.title_en, 300),
-                   description_es=(data.description_es or "").strip()[:10_000],
-                   description_en=(data.description_en or "").strip()[:10_000],
+                   # An open round's description is its forums' concept note: Word debris cleaned like one.
+                   description_es=clean_source(data.description_es).strip()[:10_000],
+                   description_en=clean_source(data.description_en).strip()[:10_000],
                    opens_at=to_utc(data.opens_at, community), closes_at=to_utc(data.closes_at, community),
                    anonymous=bool(data.anonymous), results_visibility=data.results_visibility,
                    quorum_percent=data.quorum_percent if data.kind == "vote" else None,
@@ -596,6 +598,10 @@ def _waiting(round_: Round) -> list[User]:
 
 
 def non_respondents(round_: Round, page: int = 1, per_page: int = 50) -> tuple[list[User], int]:
+    """A page of who has not answered, and how many. A sealed anonymous round no longer knows who:
+    the count is then the frozen number of eligible members less the ballots."""
+    if round_.anonymous and round_.sealed:
+        return [], max(eligible_count(round_) - round_.response_count, 0)
     waiting = _waiting(round_)
     return waiting[(page - 1) * per_page: page * per_page], len(waiting)
 

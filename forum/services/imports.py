@@ -5,7 +5,8 @@ sector, language. UTF-8 or Latin-1; comma or semicolon. New people get an
 account without a password and an email to choose one, in their language;
 people already registered are added to the community; a second run of the
 same file changes nothing. Each bad row is reported with its line number
-while the good rows go in.
+while the good rows go in; a row with more or fewer fields than the header
+is refused, since its cells cannot be matched to their columns.
 """
 from __future__ import annotations
 
@@ -102,8 +103,8 @@ def decode(data: bytes) -> str:
             return data.decode("latin-1")
 
 
-def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
-    """(column -> index, [(line number, cells)]) from CSV text, comma or semicolon."""
+def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]], int]:
+    """(column -> index, [(line number, cells)], number of header fields) from CSV text, comma or semicolon."""
     if text.lower().startswith("sep="):  # Excel's "sep=;" first line
         first_line, _, text = text.partition("\n")
         delimiter = first_line[4:5] or ","
@@ -135,14 +136,14 @@ def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     except csv.Error:
         raise DomainError(_l("Line %(line)d cannot be read as CSV (a cell is too long or a quote is not closed).",
                              line=reader.line_num)) from None
-    return columns, rows
+    return columns, rows, len(header)
 
 
 def import_members(community: Community, data: bytes, *, organizer: User | None = None,
                    progress=None) -> ImportReport:
     """Import the file into the community; `progress(done, total)` is called as rows go in."""
     text = decode(data)
-    columns, rows = read_rows(text)
+    columns, rows, width = read_rows(text)
     countries, sectors = _country_lookup(), _sector_lookup()
     report = ImportReport()
 
@@ -165,6 +166,10 @@ def import_members(community: Community, data: bytes, *, organizer: User | None 
 
     for done, (line, cells) in enumerate(rows, start=1):
         try:
+            if len(cells) != width:  # a missing or extra separator shifts every later column
+                raise DomainError(_l("%(found)d fields where the first line has %(expected)d: a separator is "
+                                     "missing or extra, so the columns cannot be trusted",
+                                     found=len(cells), expected=width))
             outcome = _import_row(community, cells, cell, countries, sectors, existing, members, handles, seen, line)
         except DomainError as error:
             report.refused.append((line, str(error.message)))

@@ -76,7 +76,7 @@ def absolute_links(html: str) -> str:
 def email_text(html: str) -> str:
     """The plain-text part from the sanitised HTML (never the raw Markdown): links keep their address."""
     html = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', lambda m: f"{m.group(2)} ({m.group(1)})", html, flags=re.S)
-    html = re.sub(r"<li>", "<li>- ", html)
+    html = re.sub(r"<li>(\s*<p>)?", lambda m: "<li><p>- " if m.group(1) else "<li>- ", html)  # "- " by its item
     return plain_text(html)
 
 
@@ -106,9 +106,11 @@ def suggested_sections(community: Community | None) -> dict[str, str]:
         .order_by(Webinar.starts_at).limit(6)).scalars().all()
 
     def when(webinar, lang):
-        from babel.dates import format_datetime
+        """Date, hours and minutes (no seconds) in the webinar's own zone, named."""
+        from forum.i18n import format_local, timezone_label
 
-        return format_datetime(webinar.starts_at, "full", tzinfo=zoneinfo.ZoneInfo(webinar.timezone), locale=lang)
+        local = webinar.starts_at.astimezone(zoneinfo.ZoneInfo(webinar.timezone)).replace(tzinfo=None)
+        return f"{format_local(local, lang)} ({timezone_label(webinar.timezone, lang)})"
 
     result = {}
     for lang in ("es", "en"):
@@ -143,7 +145,9 @@ def send_test(user: User, newsletter: Newsletter) -> None:
     _require(user, newsletter)
     minute = utcnow().strftime("%Y%m%d%H%M")  # repeated clicks within a minute send one pair
     for lang in ("es", "en"):
-        queue_email(to=user, locale=lang, template="newsletter", unsubscribe="newsletter", test=True,
+        # No unsubscribe for the organizer testing it: a click (or a mail client's one-click
+        # header) would stop their own newsletter; the email says the links are left out.
+        queue_email(to=user, locale=lang, template="newsletter", test=True,
                     dedupe_key=f"newsletter-test:{newsletter.id}:{user.id}:{lang}:{minute}",
                     reply_to=current_app.config.get("NEWSLETTER_REPLY_TO"),
                     **{k: v for k, v in _context(newsletter, lang, user).items() if k != "user"})

@@ -106,8 +106,9 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
-def blank_input(community: Community, questions: int = 3) -> PairInput:
-    """A new pair: opens tomorrow at 9:00 in the community's zone, for two months."""
+def blank_input(community: Community, questions: int = 4) -> PairInput:
+    """A new pair: opens tomorrow at 9:00 in the community's zone, for two months, with four
+    question rows (most forums have four: a fourth should not need a round trip)."""
     start = datetime.combine(to_local(utcnow(), community).date() + timedelta(days=1), time(9, 0))
     return PairInput(opens_at=start, closes_at=add_months(start, 2),
                      questions=[QuestionInput() for _ in range(questions)])

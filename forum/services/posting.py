@@ -13,7 +13,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select, update
 
 from forum.extensions import db
-from forum.markup import Rendered, clean_source, parse, rendered_mentions, strip_invisible, visible_text
+from forum.markup import (
+    Rendered,
+    clean_source,
+    parse,
+    rendered_mentions,
+    strip_invisible,
+    visible_text,
+)
 from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, search
@@ -190,9 +197,7 @@ def create_thread(forum: Forum, author: User | None, *, title: str, body: str | 
 
 def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
     """A member opens a new thread, where the forum allows it."""
-    from forum.services import notifications, watching
-
-    from forum.services import moderation
+    from forum.services import moderation, notifications, watching
 
     if not can(user, "forum.create_thread", forum):
         raise DomainError(_l("New threads cannot be opened in this forum."))
@@ -341,21 +346,25 @@ def _recompute_last_activity(thread: Thread) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def toggle_useful(user: User, post: Post) -> bool:
-    """Mark or unmark a post as useful; returns whether it is now marked."""
+def set_useful(user: User, post: Post, marked: bool) -> bool:
+    """Mark (or unmark) a post as useful; returns whether it is now marked.
+
+    Idempotent, not a toggle: the form says which it means, so a double click or a resubmitted
+    form leaves the post as the member asked, never back where it was."""
     if not can(user, "post.mark_useful", post):
         raise DomainError(_l("You cannot mark this post as useful."))
-    deleted = db.session.execute(
-        delete(PostUseful).where(PostUseful.post_id == post.id, PostUseful.user_id == user.id)
-    ).rowcount
-    if deleted:
-        delta, marked = -1, False
-    else:
+    if marked:
         _, created = get_or_create(PostUseful, {"post_id": post.id, "user_id": user.id})
-        if not created:  # a double click: the first one counted
+        if not created:  # already marked (or a second click raced the first): it counted once
             db.session.commit()
             return True
-        delta, marked = 1, True
+        delta = 1
+    else:
+        if not db.session.execute(delete(PostUseful).where(PostUseful.post_id == post.id,
+                                                           PostUseful.user_id == user.id)).rowcount:
+            db.session.rollback()
+            return False
+        delta = -1
     db.session.execute(update(Post).where(Post.id == post.id)
                        .values(useful_count=Post.useful_count + delta)
                        .execution_options(synchronize_session=False))

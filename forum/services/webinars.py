@@ -60,6 +60,7 @@ URL_RE = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
 MAX_SPEAKERS = 12
 PER_PAGE = 20
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
+REMINDER_AFTER_CONFIRMATION = timedelta(minutes=30)  # no reminder due sooner than this after the confirmation
 
 
 # --- input and validation ----------------------------------------------------------
@@ -704,10 +705,12 @@ def send_reminders(now: datetime | None = None) -> int:
         Webinar.starts_at <= now + REMINDERS[0][1])).scalars().all()
     queued = 0
     for webinar in webinars:
-        kind = "1h" if webinar.starts_at - now <= REMINDERS[1][1] else "24h"
-        query = select(Registration).where(Registration.webinar_id == webinar.id, Registration.status == "registered")
-        if kind == "24h":  # people who registered within the last day have just had their confirmation
-            query = query.where(Registration.confirmed_at <= webinar.starts_at - REMINDERS[0][1])
+        kind, ahead = REMINDERS[1] if webinar.starts_at - now <= REMINDERS[1][1] else REMINDERS[0]
+        # Whoever confirmed after the reminder's moment, or minutes before it, has just had the
+        # confirmation with the link: a reminder a minute later would only repeat it.
+        query = select(Registration).where(
+            Registration.webinar_id == webinar.id, Registration.status == "registered",
+            Registration.confirmed_at <= webinar.starts_at - ahead - REMINDER_AFTER_CONFIRMATION)
         for registration in db.session.execute(query).scalars():
             message = queue_email(
                 to=registration.email, locale=registration.locale, template="webinar_reminder",

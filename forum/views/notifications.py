@@ -1,5 +1,14 @@
 """The notification list, and unwatching from an email link."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -41,6 +50,7 @@ def unwatch_from_email(token: str):
     thread = db.session.get(Thread, data.get("t"))
     if user is None or thread is None or not user.is_active:
         abort(404)
+    g.recipient_locale = user.locale  # the email's reader, whatever browser opens the link
     if request.method == "POST":
         try:
             watching.set_watch(user, thread, False)

@@ -119,6 +119,7 @@ def _handle_pair_form(community, pair=None):
             field.data = clean_source(field.data).strip()
             previews[lang] = render(field.data)
         return _pair_form_page(community, form, pair, previews=previews)
+    opens_before = pair.opens_at if pair is not None else None
     try:
         saved = organizing.save_pair(current_user, community, _form_to_input(form), pair,
                                      publish=action == "publish")
@@ -131,6 +132,9 @@ def _handle_pair_form(community, pair=None):
               else _("The forum is scheduled: it opens by itself on the date you set."), "success")
     else:
         flash(_("Saved."), "success")
+    if saved.opens_at < utcnow() and saved.opens_at != opens_before:  # allowed, but rarely meant
+        flash(_("The opening date is in the past: the forum is open as soon as it is published. "
+                "Change the date if that is not what you meant."), "warning")
     first = saved.forums[0] if saved.forums else None
     if saved.is_draft and first is not None:
         return redirect(url_for("forums.show", community_slug=community.slug, forum_slug=first.slug))

@@ -82,7 +82,7 @@ def delete(post_id: int):
 def useful(post_id: int):
     post = post_or_404(post_id)
     try:
-        posting.toggle_useful(current_user, post)
+        posting.set_useful(current_user, post, request.form.get("mark") != "0")
     except DomainError as error:
         flash(str(error.message), "error")
     return redirect(post_url(post))

@@ -163,7 +163,7 @@ def manage_registration(token: str):
     g.recipient_locale = registration.locale
     webinar = registration.webinar
     if request.method == "POST":
-        flash_outcome(lambda: webinars.cancel_registration(registration), _("Your registration is cancelled."))
+        _cancel_if_confirmed(registration)
         return redirect(url_for("webinars.manage_registration", token=token))
     return render_template("webinars/registration.html", registration=registration, webinar=webinar,
                            community=webinar.community, token=token,
@@ -178,8 +178,16 @@ def unregister(slug: str, webinar_id: int):
     registration = webinars.registration_of(current_user, webinar)
     if registration is None:
         abort(404)
-    flash_outcome(lambda: webinars.cancel_registration(registration), _("Your registration is cancelled."))
+    _cancel_if_confirmed(registration)
     return redirect(url_for("webinars.show", slug=slug, webinar_id=webinar.id))
+
+
+def _cancel_if_confirmed(registration) -> None:
+    """A place is cancelled only from the confirming button: one stray click changes nothing."""
+    if request.form.get("confirm") != "yes":
+        flash(_("Your registration is unchanged: confirm to cancel it."), "error")
+        return
+    flash_outcome(lambda: webinars.cancel_registration(registration), _("Your registration is cancelled."))
 
 
 @bp.get("/c/<slug>/webinars/<id:webinar_id>/calendar.ics")
