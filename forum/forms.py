@@ -1,12 +1,25 @@
 """Flask-WTF forms: they parse and check shape; rules live in the services."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, FieldList, Form, FormField, IntegerField
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from forum.i18n import GENDER_LABELS, SECTOR_LABELS, LANGUAGE_NAMES
+from forum.i18n import GENDER_LABELS, LANGUAGE_NAMES, SECTOR_LABELS
 from forum.markup import MAX_SOURCE_LENGTH
 
 

@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -123,7 +123,7 @@ def refresh_assist(app: Flask) -> dict[str, int] | None:
 
 def configure(scheduler, app: Flask):
     every_minute = dict(max_instances=1, coalesce=True, replace_existing=True)
-    at_start = datetime.now(timezone.utc)  # a restarted scheduler takes the lease and delivers at once
+    at_start = datetime.now(UTC)  # a restarted scheduler takes the lease and delivers at once
     scheduler.add_job(deliver_outbox, "interval", args=[app], id="deliver_outbox", next_run_time=at_start,
                       seconds=app.config["OUTBOX_INTERVAL_SECONDS"], **every_minute)
     scheduler.add_job(announce_openings, "interval", args=[app], id="announce_openings", minutes=1, **every_minute)

@@ -6,9 +6,9 @@ community (member < moderator < organizer); site admins are above all.
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import or_, select
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
 
 from forum.extensions import db
 from forum.models import Community, Forum, Membership, Post, Thread, User, utcnow

@@ -14,7 +14,17 @@ from config import normalise_db_url
 from forum import create_app
 from forum.extensions import db
 from forum.models import (
-    GENDERS, SECTORS, Community, Forum, ForumPair, Membership, Post, PostTheme, SynthesisNote, Theme, User,
+    GENDERS,
+    SECTORS,
+    Community,
+    Forum,
+    ForumPair,
+    Membership,
+    Post,
+    PostTheme,
+    SynthesisNote,
+    Theme,
+    User,
     utcnow,
 )
 from forum.services import posting, report_files, synthesis

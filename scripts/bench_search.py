@@ -12,7 +12,7 @@ import os
 import re
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -54,8 +54,8 @@ def sign_in(client) -> None:
 
 def service_filters(search_service, params: dict):
     """The filters the page builds from these parameters (dates as whole days, UTC)."""
-    day = lambda value, extra=0: datetime.combine(date.fromisoformat(value) + timedelta(days=extra),  # noqa: E731
-                                                  datetime.min.time(), timezone.utc)
+    day = lambda value, extra=0: datetime.combine(date.fromisoformat(value) + timedelta(days=extra),
+                                                  datetime.min.time(), UTC)
     filters = search_service.Filters(
         community=params.get("community"), author=params.get("author"),
         date_from=day(params["from"]) if "from" in params else None,

@@ -24,11 +24,21 @@ from sqlalchemy import text as sql
 from config import normalise_db_url
 from forum import create_app
 from forum.extensions import db
+from forum.models import (
+    GENDERS,
+    SECTORS,
+    Community,
+    Forum,
+    ForumPair,
+    Membership,
+    Post,
+    SearchDocument,
+    Thread,
+    User,
+    utcnow,
+)
 from forum.models.search import install as install_search_index
 from forum.services import search
-from forum.models import (
-    GENDERS, SECTORS, Community, Forum, ForumPair, Membership, Post, SearchDocument, Thread, User, utcnow,
-)
 
 DEMO = Path(__file__).resolve().parent.parent / "forum" / "demo"
 COUNTRIES = ("CL", "MX", "CO", "PE", "AR", "BR", "UY", "TT", "JM", "DO", "GT", "CR", "EC", "BO", "PY", "HN", "BB")
@@ -126,7 +136,7 @@ def seed(url: str, members: int = 3200, posts: int = 2000, threads: int = 200, s
             rows.append(dict(thread_id=t.id, author_id=ids[0] if t.kind == "guiding_question" else rng.choice(ids),
                              number=1, body_md=body, body_html=f"<p>{body}</p>", status="published",
                              created_at=now - timedelta(days=30)))
-        for n in range(posts):
+        for _n in range(posts):
             t = rng.choice(questions) if rng.random() < 0.8 or not threads else rng.choice(all_threads)
             numbers[t.id] += 1
             words = " ".join(rng.choice(text[language_of[t.forum_id]]) for _ in range(rng.randint(2, 10)))

@@ -14,12 +14,11 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
 
 from config import normalise_db_url
-from flask.testing import FlaskClient
-from itsdangerous import URLSafeTimedSerializer
-
 from forum import create_app
 from forum.extensions import db as _db
 from forum.extensions import limiter

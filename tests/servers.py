@@ -48,7 +48,7 @@ def gunicorn(database_url: str, workers: int = 2, **env_overrides):
     port = free_port()
     env = production_env(database_url, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=workers,
                          **env_overrides)
-    log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
+    log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115 (read after the server stops)
     process = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "--config", str(ROOT / "scripts/deploy/gunicorn.conf.py"), "forum:create_app()"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import inspect, select
 
 from forum.models import (
-    Answer, Ballot, Forum, Process, Round, RoundResponse, Thread, utcnow,
+    Answer,
+    Ballot,
+    Forum,
+    Process,
+    Round,
+    RoundResponse,
+    Thread,
+    utcnow,
 )
 from forum.services import committees, posting, report_files, synthesis
 from forum.services.organizing import to_local

@@ -133,7 +133,7 @@ def test_cli_import_shows_progress_and_a_summary(runner, db, setting, tmp_path):
                                           ("MÉXICO", "MX"), ("bra", "BR"), ("Perú", "PE"), ("Saint Lucia", "LC")])
 def test_country_names_are_read_as_spreadsheets_write_them(db, setting, written, code):
     community, _, _ = setting
-    report = import_members(community, f"email,country\nx@example.org,{written}\n".encode("utf-8"))
+    report = import_members(community, f"email,country\nx@example.org,{written}\n".encode())
     assert report.created == 1, report.refused
     assert db.session.execute(db.select(User.country).filter_by(email="x@example.org")).scalar() == code
 
@@ -149,6 +149,6 @@ def test_a_malformed_file_is_refused_with_its_line(db, setting):
 
 def test_excel_sep_line_tabs_and_utf16_are_read(db, setting):
     community, _, _ = setting
-    assert import_members(community, "sep=;\nemail;name\na1@example.org;Uno\n".encode()).created == 1
-    assert import_members(community, "email\tname\na2@example.org\tDos\n".encode()).created == 1
+    assert import_members(community, b"sep=;\nemail;name\na1@example.org;Uno\n").created == 1
+    assert import_members(community, b"email\tname\na2@example.org\tDos\n").created == 1
     assert import_members(community, "email,name\na3@example.org,Tres\n".encode("utf-16")).created == 1

@@ -5,7 +5,16 @@ import pytest
 
 from forum.mail import deliver_due
 from forum.models import (
-    Flag, Membership, ModerationLog, Post, PostTheme, Revision, SynthesisNote, Theme, Thread, utcnow,
+    Flag,
+    Membership,
+    ModerationLog,
+    Post,
+    PostTheme,
+    Revision,
+    SynthesisNote,
+    Theme,
+    Thread,
+    utcnow,
 )
 from forum.services import DomainError, moderation, posting
 from tests.conftest import forum_of, text_part, thread_url
@@ -246,7 +255,7 @@ def test_warn_and_suspend_from_a_community_then_lift(client, db, login, world, s
 
 def test_curation_highlights_themes_and_notes_side_by_side(client, db, login, world):
     es_post = posting.add_post(world["q_es"], world["ana"], "Falta agua en el norte")
-    en_post = posting.add_post(world["q_en"], world["ben"], "Governance is the gap")
+    posting.add_post(world["q_en"], world["ben"], "Governance is the gap")
     db.session.commit()
     login(world["mod"])
     page = client.get(mod_url(world, f"/pairs/{world['pair'].id}/curate?question=1")).get_data(as_text=True)

@@ -208,7 +208,7 @@ def test_deleting_a_post_withdraws_its_notifications_and_unsent_emails(client, d
 
 
 def test_notification_email_says_its_language(client, db, login, world, smtp):
-    ana, ben, q1 = world["ana"], world["ben"], world["q1"]
+    ana, q1 = world["ana"], world["q1"]
     reply_as(client, login, ana, q1, "Hola @ben")
     deliver_due()
     [message] = smtp.to("ben@example.org")

@@ -588,8 +588,9 @@ def test_a_scheduler_killed_in_the_middle_of_a_send_leaves_a_message_the_organiz
 def test_the_production_setup_as_the_readme_says(app, db, tmp_path, flask_cli):
     """gunicorn with scripts/deploy/gunicorn.conf.py, the scheduler as its own process, an SMTP
     server on loopback: a visitor signs up, the confirmation arrives by mail, the link works."""
-    from aiosmtpd.controller import Controller
     from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
 
     received = []
 

@@ -6,7 +6,15 @@ import pytest
 
 from forum.mail import deliver_due
 from forum.models import (
-    Community, Forum, ForumPair, Membership, Notification, Post, TextRevision, Thread, utcnow,
+    Community,
+    Forum,
+    ForumPair,
+    Membership,
+    Notification,
+    Post,
+    TextRevision,
+    Thread,
+    utcnow,
 )
 from forum.services import organizing, posting
 from tests.dates import this_year, year_ahead

@@ -59,8 +59,8 @@ def _world(make_community, make_pair, people, visibility, **pair_args):
         people["member"]: "member", people["moderator"]: "moderator", people["organizer"]: "organizer"})
     pair = make_pair(community, **pair_args)
     thread = forum_of(pair, "es")
-    from forum.models import Thread
     from forum.extensions import db
+    from forum.models import Thread
 
     thread = db.session.execute(db.select(Thread).filter_by(forum_id=thread.id)).scalars().first()
     return community, thread

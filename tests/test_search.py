@@ -165,6 +165,7 @@ def test_pages_past_the_last_say_how_many_there_are(client, db, world):
 def _hold_search_table():
     """Another connection that holds search_documents (PostgreSQL) until closed."""
     from sqlalchemy import text
+
     from forum.extensions import db
     connection = db.engine.connect()
     transaction = connection.begin()
@@ -199,8 +200,9 @@ def test_a_search_past_its_time_limit_is_stopped_with_a_message_not_an_error(app
 def test_postgres_search_reads_the_stored_vector_through_its_gin_index(db, world):
     """EXPLAIN the real search statement over 5,000 documents: a rare word goes through the GIN
     index on the stored vector, and no plan recomputes a vector (to_tsvector) per row."""
-    from sqlalchemy import insert, text
     from flask_login import AnonymousUserMixin
+    from sqlalchemy import insert, text
+
     from forum.models import SearchDocument
     from forum.services import search
     from forum.services.search_text import parse
@@ -268,6 +270,7 @@ def test_people_are_found_by_name_and_the_author_filter_takes_a_name(client, db,
 
 def test_the_reindex_command_writes_stems_and_words_again(app, client, db, runner, world):
     from sqlalchemy import text
+
     from forum.services import search
     search.clear_vocabulary()
     if db.engine.dialect.name == "sqlite":

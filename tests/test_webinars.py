@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import vobject
@@ -76,8 +76,8 @@ def test_organizer_schedules_in_a_chosen_zone_and_everyone_sees_it_right_across_
     assert client.post("/c/red/webinars/new", data=dict(form, starts_at=f"{after_day}T10:00", title_es="Después",
                                                          title_en="After")).status_code == 302
     before, after = db.session.execute(db.select(Webinar).order_by(Webinar.starts_at)).scalars().all()
-    assert before.starts_at == datetime.combine(before_day, time(13, 0), timezone.utc)
-    assert after.starts_at == datetime.combine(after_day, time(14, 0), timezone.utc)
+    assert before.starts_at == datetime.combine(before_day, time(13, 0), UTC)
+    assert after.starts_at == datetime.combine(after_day, time(14, 0), UTC)
 
     viewer = make_user("Lector", timezone="America/Mexico_City")
     login(viewer)
@@ -296,7 +296,7 @@ def test_changing_the_time_sends_an_update_and_cancelling_sends_a_cancel_with_th
     assert len(updates) == 1 and "Bogotá" in text_part(updates[0])
     calendar, _part = _ics(updates[0])
     assert calendar.vevent.uid.value == webinar.uid and int(calendar.vevent.sequence.value) == 1
-    assert calendar.vevent.dtstart.value == datetime(year, 6, 10, 20, 30, tzinfo=timezone.utc)
+    assert calendar.vevent.dtstart.value == datetime(year, 6, 10, 20, 30, tzinfo=UTC)
 
     response = client.post(f"/c/red/webinars/{webinar.id}/cancel", follow_redirects=True)
     assert "Marca la casilla para confirmar la cancelación." in response.get_data(as_text=True)

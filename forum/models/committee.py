@@ -46,7 +46,7 @@ class Process(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     community: Mapped[Community] = relationship()
-    rounds: Mapped[list["Round"]] = relationship(back_populates="process", order_by="Round.position")
+    rounds: Mapped[list[Round]] = relationship(back_populates="process", order_by="Round.position")
 
     def title(self, lang: str) -> str:
         return (self.title_en if lang == "en" else self.title_es) or self.title_es or self.title_en
@@ -91,7 +91,7 @@ class Round(db.Model):
 
     community: Mapped[Community] = relationship()
     process: Mapped[Process | None] = relationship(back_populates="rounds")
-    questions: Mapped[list["RoundQuestion"]] = relationship(
+    questions: Mapped[list[RoundQuestion]] = relationship(
         back_populates="round", order_by="RoundQuestion.position", cascade="all, delete-orphan")
 
     def title(self, lang: str) -> str:
@@ -122,9 +122,9 @@ class RoundQuestion(db.Model):
     allow_comment: Mapped[bool] = mapped_column(Boolean, default=False)
 
     round: Mapped[Round] = relationship(back_populates="questions")
-    options: Mapped[list["RoundOption"]] = relationship(
+    options: Mapped[list[RoundOption]] = relationship(
         back_populates="question", order_by="RoundOption.position", cascade="all, delete-orphan")
-    sources: Mapped[list["QuestionSource"]] = relationship(cascade="all, delete-orphan")
+    sources: Mapped[list[QuestionSource]] = relationship(cascade="all, delete-orphan")
 
     def text(self, lang: str) -> str:
         return (self.text_en if lang == "en" else self.text_es) or self.text_es or self.text_en
@@ -155,7 +155,7 @@ class QuestionSource(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("round_questions.id"), index=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
 
-    post: Mapped["Post"] = relationship()  # noqa: F821
+    post: Mapped[Post] = relationship()  # noqa: F821
 
 
 class RoundResponse(db.Model):
@@ -183,7 +183,7 @@ class Ballot(db.Model):
     # "u<id>" for a named ballot; a keyed hash (HMAC) of round and voter for an anonymous one.
     voter_key: Mapped[str] = mapped_column(String(64))
 
-    answers: Mapped[list["Answer"]] = relationship(cascade="all, delete-orphan")
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
 
 
 class Answer(db.Model):

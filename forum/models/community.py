@@ -32,7 +32,7 @@ class Community(db.Model):
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    forum_pairs: Mapped[list["ForumPair"]] = relationship(  # noqa: F821
+    forum_pairs: Mapped[list[ForumPair]] = relationship(  # noqa: F821
         back_populates="community", order_by="ForumPair.opens_at.desc()"
     )
 

@@ -39,10 +39,10 @@ class ForumPair(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     community: Mapped[Community] = relationship(back_populates="forum_pairs")
-    forums: Mapped[list["Forum"]] = relationship(
+    forums: Mapped[list[Forum]] = relationship(
         back_populates="pair", order_by="Forum.language.desc()"
     )
-    themes: Mapped[list["Theme"]] = relationship(back_populates="pair", order_by="Theme.position",
+    themes: Mapped[list[Theme]] = relationship(back_populates="pair", order_by="Theme.position",
                                                  cascade="all, delete-orphan")
 
     @property
@@ -94,11 +94,11 @@ class Forum(db.Model):
     community: Mapped[Community] = relationship()
 
     @property
-    def siblings(self) -> list["Forum"]:
+    def siblings(self) -> list[Forum]:
         return [f for f in self.pair.forums if f.id != self.id]
 
     @property
-    def sibling(self) -> "Forum | None":
+    def sibling(self) -> Forum | None:
         siblings = self.siblings
         return siblings[0] if siblings else None
 
@@ -179,7 +179,7 @@ class Post(db.Model):
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
-    reply_to: Mapped["Post | None"] = relationship(remote_side="Post.id", foreign_keys=[reply_to_id])
+    reply_to: Mapped[Post | None] = relationship(remote_side="Post.id", foreign_keys=[reply_to_id])
 
     @property
     def is_deleted(self) -> bool:

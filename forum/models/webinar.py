@@ -60,8 +60,8 @@ class Webinar(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     community: Mapped[Community] = relationship()
-    pair: Mapped["ForumPair | None"] = relationship()  # noqa: F821
-    speakers: Mapped[list["WebinarSpeaker"]] = relationship(
+    pair: Mapped[ForumPair | None] = relationship()  # noqa: F821
+    speakers: Mapped[list[WebinarSpeaker]] = relationship(
         back_populates="webinar", order_by="WebinarSpeaker.position", cascade="all, delete-orphan")
 
     def title(self, lang: str) -> str:

@@ -264,7 +264,7 @@ def participation_csv(webinar: Webinar, table: Participation, country_name, sect
     buckets = [(b, label) for b, label in zip(GENDER_BUCKETS, (
         gettext("Women"), gettext("Men"), gettext("Other"), gettext("Not stated")))]
     header = [gettext("Group"), gettext("Code"), gettext("Name")]
-    for which, label in (("registered", gettext("Registered")), ("attended", gettext("Attended"))):
+    for label in (gettext("Registered"), gettext("Attended")):
         header += [f"{label}: {name}" for _b, name in buckets] + [f"{label}: {gettext('Total')}"]
     writer.writerow(header)
 

@@ -23,8 +23,8 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.i18n import SECTOR_LABELS, _country_names
-from forum.models import Community, Membership, User
 from forum.markup import strip_invisible
+from forum.models import Community, Membership, User
 from forum.services import DomainError
 from forum.services.accounts import send_welcome
 from forum.services.membership import add_member
@@ -201,7 +201,7 @@ def _import_row(community, cells, cell, countries, sectors, existing, members, h
     if sector_raw and sector is None:
         raise DomainError(_l("unknown sector “%(value)s”", value=sector_raw[:80]))
     language_raw = cell(cells, "language")
-    language = LANGUAGES.get(fold(language_raw), None) if language_raw else "es"
+    language = LANGUAGES.get(fold(language_raw)) if language_raw else "es"
     if language is None:
         raise DomainError(_l("unknown language “%(value)s” (use es or en)", value=language_raw[:40]))
     name = " ".join(strip_invisible(cell(cells, "name")).split())[:120] or email.split("@")[0]

@@ -18,8 +18,21 @@ from forum.extensions import db
 from forum.mail import absolute_url, queue_email
 from forum.markup import clean_source
 from forum.models import (
-    FLAG_REASONS, Community, Flag, Forum, ForumPair, Membership, ModerationLog, Post, PostTheme, Revision,
-    SynthesisNote, Theme, Thread, User, utcnow,
+    FLAG_REASONS,
+    Community,
+    Flag,
+    Forum,
+    ForumPair,
+    Membership,
+    ModerationLog,
+    Post,
+    PostTheme,
+    Revision,
+    SynthesisNote,
+    Theme,
+    Thread,
+    User,
+    utcnow,
 )
 from forum.policy import can, has_role
 from forum.services import DomainError

@@ -2,16 +2,15 @@
 or sent now; each member gets the version in their language, once."""
 from __future__ import annotations
 
-import zoneinfo
-from datetime import datetime, timedelta
-
 import logging
 import re
+import zoneinfo
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email, render_email
@@ -205,7 +204,7 @@ def _queue_safely(newsletter_id: int) -> None:
     """One edition failing must not hold the others back: log it and go on."""
     try:
         _queue_all(db.session.get(Newsletter, newsletter_id))
-    except Exception:  # noqa: BLE001 - any failure of one edition
+    except Exception:
         db.session.rollback()
         log.exception("newsletter %s could not be queued; it stays 'sending' and is retried", newsletter_id)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import Stemmer
@@ -38,12 +38,12 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(language: str):
     return Stemmer.Stemmer(LANGUAGES.get(language, "english"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def stopwords(language: str) -> frozenset[str]:
     path = Path(__file__).with_name("stopwords") / f"{language}.txt"
     return frozenset(path.read_text(encoding="utf-8").split()) if path.exists() else frozenset()
@@ -93,7 +93,7 @@ class Query:
     def words(self) -> list[Term]:
         return [t for t in self.terms if t.kind == "word"]
 
-    def replaced(self, replacements: dict[str, str]) -> "Query":
+    def replaced(self, replacements: dict[str, str]) -> Query:
         return Query([Term(replacements.get(t.text, t.text), t.kind) for t in self.terms])
 
     def text(self) -> str:

@@ -793,7 +793,7 @@ def closing_webinar(pair: ForumPair) -> Webinar | None:
 
 # --- attendance and the participation table: forum.services.attendance --------------------
 
-from forum.services.attendance import (  # kept importable from here
+from forum.services.attendance import (  # noqa: E402  (kept importable from here; attendance imports this module)
     GENDER_BUCKETS,
     AttendanceReport,
     Participation,

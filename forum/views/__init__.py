@@ -13,8 +13,27 @@ def register_blueprints(app: Flask) -> None:
     app.jinja_env.globals["current_user"] = current_user
 
     from forum.views import (
-        admin, auth, certificates, committees, communities, curation, email, errors, exports, forums, main, members, moderation, newsletters, notifications, organize,
-        posts, profiles, resources, search, webinars,
+        admin,
+        auth,
+        certificates,
+        committees,
+        communities,
+        curation,
+        email,
+        errors,
+        exports,
+        forums,
+        main,
+        members,
+        moderation,
+        newsletters,
+        notifications,
+        organize,
+        posts,
+        profiles,
+        resources,
+        search,
+        webinars,
     )
 
     for module in (main, auth, communities, members, resources, organize, moderation, forums, posts, notifications,

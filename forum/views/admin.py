@@ -1,5 +1,5 @@
 """Site administration: find people, suspend and lift suspensions."""
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,8 +10,7 @@ from forum.extensions import db
 from forum.forms import SuspendForm
 from forum.models import User
 from forum.policy import can
-from forum.services import DomainError, accounts
-from forum.services import like_pattern
+from forum.services import DomainError, accounts, like_pattern
 from forum.views.util import form_error, get_or_404, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -48,7 +47,7 @@ def suspend(user_id: int):
         abort(404)
     form = SuspendForm()
     if form.validate_on_submit():
-        until = datetime.combine(form.until.data, time.max, timezone.utc) \
+        until = datetime.combine(form.until.data, time.max, UTC) \
             if form.until.data and 2000 <= form.until.data.year <= 2100 else None
         try:
             accounts.suspend(current_user, person, until, form.reason.data)

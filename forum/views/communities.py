@@ -9,7 +9,8 @@ from forum.extensions import db
 from forum.forms import RequestJoinForm
 from forum.i18n import localized
 from forum.models import Community, ForumPair, Resource, utcnow
-from forum.policy import can, listed_communities_clause, membership as membership_of, published_pairs_clause, role_in
+from forum.policy import can, listed_communities_clause, published_pairs_clause, role_in
+from forum.policy import membership as membership_of
 from forum.services import DomainError, membership, watching, webinars
 from forum.views.util import flash_outcome, require, safe_next, use_community_timezone
 
@@ -119,11 +120,10 @@ def accept_invitation(token: str):
         flash(str(error.message), "error")
         return redirect(url_for("main.home"))
     community = invitation.community
-    if request.method == "POST" and current_user.is_authenticated:
-        if flash_outcome(lambda: membership.accept_invitation(current_user, token),
-                         _("You are now a member of the community “%(community)s”.",
-                           community=localized(community, "name"))):
-            return redirect(url_for("communities.show", slug=community.slug))
+    if request.method == "POST" and current_user.is_authenticated and flash_outcome(
+            lambda: membership.accept_invitation(current_user, token),
+            _("You are now a member of the community “%(community)s”.", community=localized(community, "name"))):
+        return redirect(url_for("communities.show", slug=community.slug))
     already = current_user.is_authenticated and role_in(current_user, community) is not None
     return render_template("communities/invitation.html", invitation=invitation, community=community,
                            already=already, token=token)

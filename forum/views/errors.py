@@ -1,7 +1,7 @@
 """Translated error pages."""
 from flask import Flask, g, make_response, render_template
-from sqlalchemy.exc import InterfaceError, OperationalError
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from forum.extensions import db
 from forum.i18n import locale_code

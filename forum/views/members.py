@@ -11,9 +11,8 @@ from forum.forms import DecisionForm, ImportForm, InviteForm
 from forum.i18n import country_choices
 from forum.models import SECTORS, Membership, User
 from forum.policy import can
-from forum.services import DomainError, imports, membership
+from forum.services import DomainError, imports, like_pattern, membership
 from forum.views.communities import community_or_404
-from forum.services import like_pattern
 from forum.views.util import flash_outcome, page_arg, pager_args
 
 bp = Blueprint("members", __name__, url_prefix="/c/<slug>/members")

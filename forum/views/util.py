@@ -11,7 +11,6 @@ from werkzeug.routing import IntegerConverter
 from forum.extensions import db, limiter
 from forum.policy import can
 
-
 DIGITS = re.compile(r"[0-9]+")
 MAX_ID = 2**31 - 1  # PostgreSQL integer: larger ids cannot exist
 MAX_PAGE = 100_000

@@ -3,7 +3,15 @@ and the organizers' pages (schedule, attendance, participation table)."""
 from __future__ import annotations
 
 from flask import (
-    Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -33,7 +33,16 @@ from sqlalchemy import select, update
 
 from forum.markup import render
 from forum.models import (
-    Community, Forum, ForumPair, Post, PostTheme, SearchDocument, SynthesisNote, Theme, Thread, User,
+    Community,
+    Forum,
+    ForumPair,
+    Post,
+    PostTheme,
+    SearchDocument,
+    SynthesisNote,
+    Theme,
+    Thread,
+    User,
 )
 from forum.services import posting, search
 from forum.services.membership import add_member
@@ -42,7 +51,7 @@ from forum.services.organizing import add_months
 CORPUS_DIR = Path(__file__).resolve().parent
 # Monday 7 August 2023, 09:00 in Santiago: two days after the concept note. Pass it, or
 # another fixed moment, to load_corpus; never today's date.
-OPENING = datetime(2023, 8, 7, 13, 0, tzinfo=timezone.utc)
+OPENING = datetime(2023, 8, 7, 13, 0, tzinfo=UTC)
 QUESTIONS = (1, 2, 3, 4)
 # Moderators tag a reply the day after it is posted, at the latest.
 TAGGING_DELAY = timedelta(hours=20)
