@@ -58,7 +58,7 @@ def test_quote_reply_notify_search(live_server, new_page):
     # The organizer is told, in the bell and the list.
     other = new_page(locale="en-US")
     sign_in(other, live_server, "organizer@demo.example.org", "demo-organizer-2026")
-    bell = other.locator("a.bell")
+    bell = other.locator("a.bell:visible")
     assert re.search(r"Notifications\s*1", bell.inner_text())
     bell.click()
     assert "Ana Morales replied to your post" in other.locator("main").inner_text()
