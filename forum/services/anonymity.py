@@ -13,12 +13,16 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 
+from forum.services.search_text import stopwords
+
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CLOSINGS = (r"saludos|un saludo|cordiales saludos|saludos cordiales|atentamente|cordialmente|un abrazo|abrazos|"
              r"gracias|muchas gracias|best|best regards|regards|kind regards|warm regards|cheers|thanks|"
              r"thank you|many thanks|sincerely|all the best")
 _CLOSING_LINE = re.compile(rf"^\s*(?:{_CLOSINGS})\b[^\n]{{0,40}}$", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"(?<![\w.@])([A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+(?:\s+[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+){1,2})\b")
+# Words that start sentences in either language; a capitalised run is judged without them.
+_LEADING = frozenset(stopwords("es") | stopwords("en"))
 SIGNATURE_LINES = 3        # a signature is at most the last three short lines of a post
 SIGNATURE_LINE_MAX = 90
 
@@ -106,9 +110,11 @@ def findings(posts: list[tuple[int, str]], ordinary_words: set[str], known: set[
             out.append(Finding(post_id, "signature", last[0].strip()))
         for match in _NAME_LIKE.finditer(text or ""):
             words = match.group(1).split()
-            if all(w.casefold() in ordinary_words or w in known for w in words):
+            while words and words[0].casefold() in _LEADING:  # "La Ley", "In Roseau": a sentence's start
+                words = words[1:]
+            if len(words) < 2 or all(w.casefold() in ordinary_words or w in known for w in words):
                 continue
-            if match.group(1) in known:
+            if " ".join(words) in known:
                 continue
-            out.append(Finding(post_id, "name", match.group(1)))
+            out.append(Finding(post_id, "name", " ".join(words)))
     return out
