@@ -185,8 +185,8 @@ def test_a_reply_pasted_from_word_loses_the_debris_too(client, db, login, world)
 
 # --- previews --------------------------------------------------------------------------------
 
-def test_previews_are_rate_limited_apart_from_posting(app, client, db, login, world):
-    app.config["POSTING_RATE_LIMIT"] = "3 per minute"
+def test_previews_are_rate_limited_apart_from_posting(app, client, db, login, world, monkeypatch):
+    monkeypatch.setitem(app.config, "POSTING_RATE_LIMIT", "3 per minute")  # undone after the test
     login(world["ana"])
     url = thread_url(world["question"])
     codes = [client.post(url, data={"body": f"borrador {i}", "preview": "1"}).status_code for i in range(4)]
@@ -204,8 +204,9 @@ def test_a_visitor_gets_no_preview(client, db, world):
     assert response.status_code == 400 and "Inicia sesión para responder." in page
 
 
-def test_concept_note_previews_are_rate_limited_and_show_the_cleaned_text(app, client, db, login, world):
-    app.config["POSTING_RATE_LIMIT"] = "2 per minute"
+def test_concept_note_previews_are_rate_limited_and_show_the_cleaned_text(app, client, db, login, world,
+                                                                         monkeypatch):
+    monkeypatch.setitem(app.config, "POSTING_RATE_LIMIT", "2 per minute")  # undone after the test
     login(world["organizer"])
     url = "/c/red/organize/pairs/new"
     first = client.post(url, data=pair_form(concept_note_en=WORD_PASTE, action="preview"))
