@@ -6,26 +6,20 @@ import pytest
 from forum.mail import deliver_due
 from forum.models import Newsletter, Post, utcnow
 from forum.services import digests, newsletters, posting, watching, webinars
-from tests import test_webinars
+from tests import test_email, test_webinars
 from tests.conftest import forum_of, html_part, outbox, text_part
 
-make_webinar = test_webinars.make_webinar  # the fixture, shared
+make_webinar = test_webinars.make_webinar  # the fixtures, shared
+forum_world = test_email.forum_world
 
 
 @pytest.fixture
-def replies_world(db, make_user, make_community, make_pair):
-    ana = make_user("Ana", email="ana@example.org", locale="es", handle="ana")
-    ben = make_user("Ben", email="ben@example.org", locale="en", handle="ben")
-    quiet = make_user("Quiet", email="quiet@example.org", locale="es")
-    writer = make_user("Writer", handle="writer")
-    community = make_community("red", members={ana: "member", ben: "member", quiet: "member", writer: "member"})
-    pair = make_pair(community)
-    pair.allow_member_threads = True
-    for person in (ana, ben, quiet, writer):
-        person.digest_frequency = "weekly"
+def replies_world(db, forum_world):
+    """tests/test_email.py's pair and members, every one taking the weekly digest."""
+    for person in ("ana", "ben", "quiet", "writer"):
+        forum_world[person].digest_frequency = "weekly"
     db.session.commit()
-    return {"ana": ana, "ben": ben, "quiet": quiet, "writer": writer, "pair": pair,
-            "es": forum_of(pair, "es"), "en": forum_of(pair, "en")}
+    return {**forum_world, "en": forum_of(forum_world["pair"], "en")}
 
 
 def old_thread(db, forum, author, title, first_reply_by=None):
