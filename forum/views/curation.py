@@ -29,7 +29,7 @@ from forum.services import (
     theme_discovery,
 )
 from forum.views.communities import community_or_404
-from forum.views.util import page_arg, parse_id
+from forum.views.util import page_arg, parse_id, safe_next
 
 bp = Blueprint("curation", __name__, url_prefix="/c/<slug>/curation")
 
@@ -92,9 +92,7 @@ def _answer(ok: bool, message: str, back: str, **data):
 
 
 def _back(post: Post) -> str:
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("posts.permalink", post_id=post.id)
+    target = safe_next(request.form.get("next"), url_for("posts.permalink", post_id=post.id))
     return f"{target.split('#')[0]}#post-{post.id}"
 
 
@@ -141,9 +139,7 @@ def carry_themes(slug: str, post_id: int, target_id: int):
 def bulk(slug: str, pair_id: int):
     pair = _pair(slug, pair_id)
     ids = [i for i in (parse_id(v) for v in request.form.getlist("post")) if i]
-    back = request.form.get("next") or url_for("curation.queue", slug=slug, pair_id=pair.id)
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("curation.queue", slug=slug, pair_id=pair.id)
+    back = safe_next(request.form.get("next"), url_for("curation.queue", slug=slug, pair_id=pair.id))
     try:
         done = curation_queue.bulk(current_user, pair, ids, request.form.get("action", ""),
                                    parse_id(request.form.get("theme")))

@@ -23,7 +23,7 @@ from forum.models import (
 from forum.policy import can
 from forum.services import DomainError, assist, curation, moderation, report_quotes
 from forum.views.communities import community_or_404
-from forum.views.util import flash_outcome, page_arg, pager_args, parse_id
+from forum.views.util import flash_outcome, page_arg, pager_args, parse_id, safe_next
 
 bp = Blueprint("moderation", __name__, url_prefix="/c/<slug>/moderation")
 LOG_PER_PAGE = 50
@@ -44,8 +44,7 @@ def _post_in(community, post_id: int) -> Post:
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.form.get("next"), default)
 
 
 def _do(action, success: str, default: str):
