@@ -15,7 +15,9 @@ from babel.dates import get_timezone_location
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import (
     format_date,
+    format_decimal,
     format_number,
+    format_percent,
     format_time,
     get_locale,
     get_timezone,
@@ -74,6 +76,8 @@ ACTION_LABELS = {
     "choose_quote": _l("chose a quote for the report"), "add_theme": _l("added a theme to the codebook"), "remove_quote": _l("removed a quote from the report"),
     "unhighlight_post": _l("removed a highlight"), "tag_post": _l("tagged a post"),
     "write_synthesis_note": _l("wrote a synthesis note"),
+    "independent_coding_on": _l("started independent coding"),
+    "independent_coding_off": _l("ended independent coding"),
 }
 
 RESOLUTION_LABELS = {
@@ -298,14 +302,22 @@ def sector_label(code: str | None) -> str:
 
 def file_size(n: int | None) -> str:
     """A byte count as people read it, in the UI language (Babel's number format)."""
-    from flask_babel import format_decimal
-
     if not n:
         return ""
     for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
         if n >= size:
             return f"{format_decimal(round(n / size, 1))} {unit}"
     return f"{n} B"
+
+
+def format_kappa(value: float | None) -> str:
+    """A kappa with two decimals in the reader's locale (0,67 / 0.67); a dash when undefined."""
+    return "—" if value is None else format_decimal(value, format="0.00")
+
+
+def format_share(value: float | None) -> str:
+    """A share as a whole percentage in the reader's locale; a dash when there is nothing to share."""
+    return "—" if value is None else format_percent(value, format="#,##0 %")
 
 
 def display_name(user) -> str:
@@ -372,6 +384,8 @@ def init_app(app: Flask) -> None:
         format_clock=lambda value: format_time(value, "short") if value else "",
         format_day=format_day,
         format_number=format_number,
+        format_kappa=format_kappa,
+        format_share=format_share,
         iso_dt=iso_dt,
         country_name=country_name,
         sector_label=sector_label,

@@ -1,5 +1,6 @@
 """All models, importable from one place: `from forum.models import User, Post`."""
 from forum.models.assist import AssistSibling, AssistState, AssistSuggestion, AssistVector
+from forum.models.coding import CoderCode, CodeSettlement
 from forum.models.committee import (
     QUESTION_KINDS,
     ROUND_KINDS,
@@ -70,7 +71,7 @@ __all__ = [
     "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "SearchWord", "THREAD_KINDS", "Thread", "ThreadRead", "User",
     "VISIBILITIES", "WATCH_LEVELS", "Watch", "utcnow",
     "SchedulerLease", "LoginSession",
-    "AssistSibling", "AssistState", "AssistSuggestion", "AssistVector",
+    "AssistSibling", "AssistState", "AssistSuggestion", "AssistVector", "CodeSettlement", "CoderCode",
     "QUESTION_KINDS", "ROUND_KINDS", "Answer", "Ballot", "Process", "QuestionSource", "Round", "RoundOption",
     "RoundQuestion", "RoundResponse",
     "REGISTRATION_STATES", "SPEAKER_ROLES", "WEBINAR_STATES", "Registration", "Webinar", "WebinarSpeaker",

@@ -33,6 +33,8 @@ class ForumPair(db.Model):
     # Pre-moderation: off, the first N posts of new members, or every post.
     pre_moderation: Mapped[str] = mapped_column(String(12), default="off")
     pre_moderation_count: Mapped[int] = mapped_column(Integer, default=3)
+    # Two moderators code on their own; their agreement is measured before the codes are settled.
+    independent_coding: Mapped[bool] = mapped_column(Boolean, default=False)
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("forum_pairs.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opening_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

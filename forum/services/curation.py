@@ -21,6 +21,7 @@ from forum.models import (
     User,
     utcnow,
 )
+from forum.services import agreement
 
 CURATION_LIMIT = 300
 
@@ -110,7 +111,7 @@ def dashboard(pair: ForumPair) -> dict:
         "days": days, "positions": positions, "per_day": per_day,
         "by_country": by_country.most_common(), "by_sector": by_sector.most_common(),
         "by_gender": [(key, by_gender.get(key, 0)) for key in ("woman", "man", "other", "not_stated")],
-        "coding": coding,
+        "coding": coding, "agreement": agreement.by_question(pair),
     }
 
 

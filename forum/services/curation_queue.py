@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Forum, ForumPair, Post, PostTheme, Thread, User
-from forum.services import DomainError, moderation
+from forum.models import CoderCode, Forum, ForumPair, Post, PostTheme, Thread, User
+from forum.services import DomainError, agreement, moderation
 from forum.services.organizing import community_zone
 
 PER_PAGE = 20
@@ -63,16 +63,24 @@ class QueuePage:
     filters: QueueFilters
 
 
-def _conditions(pair: ForumPair, filters: QueueFilters) -> list:
+def _coding(pair: ForumPair, viewer: User | None):
+    """The codes the viewer works on: their own layer when two coders code independently,
+    the agreed coding otherwise (as a select of post_id, theme_id)."""
+    if pair.independent_coding and viewer is not None:
+        return select(CoderCode.post_id, CoderCode.theme_id).where(CoderCode.coder_id == viewer.id).subquery()
+    return select(PostTheme.post_id, PostTheme.theme_id).subquery()
+
+
+def _conditions(pair: ForumPair, filters: QueueFilters, codes) -> list:
     conditions = [Forum.pair_id == pair.id, Thread.kind == "guiding_question", Post.number > 1, Post.is_live]
     if filters.question:
         conditions.append(Thread.position == filters.question)
     if filters.language:
         conditions.append(Forum.language == filters.language)
     if filters.theme:
-        conditions.append(Post.id.in_(select(PostTheme.post_id).where(PostTheme.theme_id == filters.theme)))
+        conditions.append(Post.id.in_(select(codes.c.post_id).where(codes.c.theme_id == filters.theme)))
     if filters.untagged:
-        conditions.append(Post.id.not_in(select(PostTheme.post_id)))
+        conditions.append(Post.id.not_in(select(codes.c.post_id)))
     if filters.highlighted:
         conditions.append(Post.is_highlight.is_(True))
     zone = community_zone(pair.community) if (filters.start or filters.end) else None
@@ -87,10 +95,12 @@ def _conditions(pair: ForumPair, filters: QueueFilters) -> list:
     return conditions
 
 
-def queue(pair: ForumPair, filters: QueueFilters, page: int = 1, per_page: int = PER_PAGE) -> QueuePage:
+def queue(pair: ForumPair, filters: QueueFilters, page: int = 1, per_page: int = PER_PAGE,
+          viewer: User | None = None) -> QueuePage:
     """One page of the queue, oldest first, in at most five queries (count, posts, themes, and
-    the assistant's two reads)."""
-    conditions = _conditions(pair, filters)
+    the assistant's two reads). With independent coding, the viewer sees only their own codes."""
+    codes = _coding(pair, viewer)
+    conditions = _conditions(pair, filters, codes)
     joined = (select(Post, Thread.position, Forum.language).join(Thread, Thread.id == Post.thread_id)
               .join(Forum, Forum.id == Thread.forum_id).outerjoin(User, User.id == Post.author_id))
     total = db.session.execute(
@@ -106,7 +116,7 @@ def queue(pair: ForumPair, filters: QueueFilters, page: int = 1, per_page: int =
     themes_of: dict[int, set[int]] = {i: set() for i in ids}
     if ids:
         for post_id, theme_id in db.session.execute(
-                select(PostTheme.post_id, PostTheme.theme_id).where(PostTheme.post_id.in_(ids))):
+                select(codes.c.post_id, codes.c.theme_id).where(codes.c.post_id.in_(ids))):
             themes_of[post_id].add(theme_id)
     suggestions, similar = _assistance(ids)
     items = [QueueItem(post=post, position=position, language=language, theme_ids=themes_of[post.id],
@@ -133,13 +143,16 @@ def _post_of_pair(pair: ForumPair, post_id: int) -> Post:
     return post
 
 
-def toggle_theme(moderator: User, post: Post, theme_id: int, on: bool) -> list:
-    """One theme on or off, leaving the post's other themes as they are."""
+def toggle_theme(moderator: User, post: Post, theme_id: int, on: bool) -> list[int]:
+    """One theme on or off, leaving the post's other themes as they are; returns the theme ids now
+    on the post (the moderator's own when coding independently)."""
+    if post.thread.forum.pair.independent_coding:
+        return agreement.toggle(moderator, post, theme_id, on)
     current = set(db.session.execute(select(PostTheme.theme_id).filter_by(post_id=post.id)).scalars())
     wanted = (current | {theme_id}) if on else (current - {theme_id})
     if theme_id not in {t.id for t in post.thread.forum.pair.themes}:
         raise DomainError(_l("Choose a theme of this pair's codebook."))
-    return moderation.set_themes(moderator, post, sorted(wanted))
+    return [t.id for t in moderation.set_themes(moderator, post, sorted(wanted))]
 
 
 def bulk(moderator: User, pair: ForumPair, post_ids: list[int], action: str, theme_id: int | None) -> int:
@@ -165,6 +178,13 @@ def carry_themes(moderator: User, source: Post, target: Post) -> int:
     """The source's themes added to the same answer in the other language; returns how many were new."""
     if source.thread.forum.pair_id != target.thread.forum.pair_id or target.number == 1 or not target.is_live:
         raise DomainError(_l("This post is not among the replies of this forum pair."))
+    if source.thread.forum.pair.independent_coding:
+        mine = agreement.codes_of(moderator, [source.id, target.id])
+        if not mine[source.id]:
+            raise DomainError(_l("Give this post its themes first."))
+        for theme_id in sorted(mine[source.id] - mine[target.id]):
+            agreement.toggle(moderator, target, theme_id, True)
+        return len(mine[source.id] - mine[target.id])
     theirs = set(db.session.execute(select(PostTheme.theme_id).filter_by(post_id=target.id)).scalars())
     mine = set(db.session.execute(select(PostTheme.theme_id).filter_by(post_id=source.id)).scalars())
     if not mine:

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forum.extensions import db
@@ -23,6 +24,7 @@ from forum.models import SECTORS, ForumPair, Post
 from forum.policy import can
 from forum.services import (
     DomainError,
+    agreement,
     curation_queue,
     moderation,
     synthesis,
@@ -77,7 +79,7 @@ def _filters(args) -> curation_queue.QueueFilters:
 def queue(slug: str, pair_id: int):
     pair = _pair(slug, pair_id)
     filters = _filters(request.args)
-    page = curation_queue.queue(pair, filters, page_arg())
+    page = curation_queue.queue(pair, filters, page_arg(), viewer=current_user)
     return render_template("curation/queue.html", community=pair.community, pair=pair, queue=page,
                            questions=synthesis.question_titles(pair, locale_code()), countries=country_choices(),
                            sectors=SECTORS, themes={t.id: t for t in pair.themes})
@@ -105,8 +107,7 @@ def toggle_theme(slug: str, post_id: int, theme_id: int):
         themes = curation_queue.toggle_theme(current_user, post, theme_id, on)
     except DomainError as error:
         return _answer(False, str(error.message), _back(post))
-    return _answer(True, _("Theme added.") if on else _("Theme removed."), _back(post),
-                   themes=[t.id for t in themes])
+    return _answer(True, _("Theme added.") if on else _("Theme removed."), _back(post), themes=themes)
 
 
 @bp.post("/posts/<id:post_id>/highlight")
@@ -169,3 +170,60 @@ def new_themes(slug: str, pair_id: int):
     return render_template("curation/new_themes.html", community=pair.community, pair=pair, questions=questions,
                            position=position, candidates=theme_discovery.candidates(pair, position),
                            typed=typed, error=error), 400 if error else 200
+
+
+@bp.get("/pairs/<id:pair_id>/agreement")
+@login_required
+def agreement_page(slug: str, pair_id: int):
+    """How far the two coders agree, per theme, and the disagreements left to settle."""
+    pair = _pair(slug, pair_id)
+    a, b = agreement.pick(pair, parse_id(request.args.get("a")), parse_id(request.args.get("b")))
+    items, open_count, page, pages = agreement.disagreements(pair, a, b, page_arg()) if a and b else ([], 0, 1, 1)
+    return render_template("curation/agreement.html", community=pair.community, pair=pair,
+                           coders=agreement.coders(pair), coder_a=a, coder_b=b,
+                           result=agreement.agreement(pair, a, b), disagreements=items, open_count=open_count,
+                           page=page, pages=pages, strength=agreement.strength)
+
+
+def _agreement_url(pair: ForumPair, **args) -> str:
+    return url_for("curation.agreement_page", slug=pair.community.slug, pair_id=pair.id, **args)
+
+
+@bp.post("/pairs/<id:pair_id>/agreement/mode")
+@login_required
+def independent_coding(slug: str, pair_id: int):
+    pair = _pair(slug, pair_id)
+    on = request.form.get("value") == "1"
+    agreement.set_independent(current_user, pair, on)
+    flash(_("Independent coding is on: each moderator now sees and changes only their own codes in the queue.")
+          if on else _("Independent coding is off: the queue shows the agreed coding again."), "success")
+    return redirect(_agreement_url(pair))
+
+
+@bp.post("/pairs/<id:pair_id>/agreement/settle")
+@login_required
+def settle(slug: str, pair_id: int):
+    pair = _pair(slug, pair_id)
+    applied = request.form.get("applied") == "1"
+    back = safe_next(request.form.get("next"), _agreement_url(pair))
+    try:
+        agreement.settle(current_user, pair, parse_id(request.form.get("post")) or 0,
+                         parse_id(request.form.get("theme")), applied)
+    except DomainError as error:
+        return _answer(False, str(error.message), back)
+    return _answer(True, _("Settled: the theme is in the agreed coding.") if applied
+                   else _("Settled: the theme stays out of the agreed coding."), back)
+
+
+@bp.post("/pairs/<id:pair_id>/agreement/apply")
+@login_required
+def apply_agreed(slug: str, pair_id: int):
+    pair = _pair(slug, pair_id)
+    a, b = agreement.pick(pair, parse_id(request.form.get("a")), parse_id(request.form.get("b")))
+    back = safe_next(request.form.get("next"), _agreement_url(pair))
+    if a is None or b is None:
+        return _answer(False, _("Two moderators must have coded replies first."), back)
+    changed = agreement.apply_agreed(current_user, pair, a, b)
+    return _answer(True, ngettext("The codes both coders agree on are in the agreed coding: %(num)d reply changed.",
+                                  "The codes both coders agree on are in the agreed coding: %(num)d replies changed.",
+                                  changed), back)

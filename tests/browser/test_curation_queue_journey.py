@@ -56,3 +56,42 @@ def test_the_queue_passes_an_accessibility_scan(live_server, axe_scan, new_page)
     phone.goto(url)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375 + 1
     screenshot(phone, "curation-queue-phone-en")
+
+
+ORGANIZER = ("organizer@demo.example.org", "demo-organizer-2026")
+
+
+def test_two_coders_settle_a_disagreement_on_the_agreement_page(live_server, axe_scan, new_page):
+    """Two coders' codes, the agreement page in both languages and at phone width, and one
+    disagreement settled with a click."""
+    from forum.models import Post, User
+    from forum.services import agreement
+
+    seed_demo()
+    pair = db.session.execute(db.select(ForumPair)).scalars().first()
+    carlos, marcia = (db.session.execute(db.select(User).filter_by(email=email)).scalar_one()
+                      for email, _password in (MODERATOR, ORGANIZER))
+    agreement.set_independent(carlos, pair, True)
+    replies = db.session.execute(db.select(Post).where(Post.number > 1).order_by(Post.id)).scalars().all()[:6]
+    first, second = pair.themes[0].id, pair.themes[1].id
+    for index, post in enumerate(replies):
+        agreement.toggle(carlos, post, first, True)
+        agreement.toggle(marcia, post, first if index % 3 else second, True)
+    url = f"{live_server}/c/red-planificacion/curation/pairs/{pair.id}/agreement"
+    for locale in ("es-ES", "en-US"):
+        assert axe_scan(url, locale=locale, login=MODERATOR) == [], locale
+    page = new_page(locale="es-ES")
+    sign_in(page, live_server, *MODERATOR)
+    page.goto(url)
+    heading = page.locator("#disagreements")
+    assert heading.inner_text() == "4 desacuerdos por resolver"
+    screenshot(page, "coding-agreement-es")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Aplicar el tema").first.click()
+    assert page.locator("#disagreements").inner_text() == "3 desacuerdos por resolver"
+    assert "Resuelto" in page.locator(".flash, [role=status], [role=alert]").first.inner_text()
+    phone = new_page(locale="en-US", phone=True)
+    sign_in(phone, live_server, *MODERATOR)
+    phone.goto(url)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    screenshot(phone, "coding-agreement-phone-en")
