@@ -1,7 +1,10 @@
-"""Every permission rule, and nowhere else: `can(user, action, obj)`.
+"""Every permission rule, and nowhere else: `can(user, action, obj)` to ask,
+`ensure(user, action, obj)` to refuse with a translated message.
 
 Views, services, listings and templates all ask here. Roles are per
-community (member < moderator < organizer); site admins are above all.
+community (member < moderator < organizer), one rule name per role
+("community.moderate", "community.organize"); site admins are above all.
+Automatic actions are done by `SYSTEM`, never by a missing user.
 """
 from __future__ import annotations
 
@@ -12,8 +15,31 @@ from sqlalchemy import or_, select
 
 from forum.extensions import db
 from forum.models import Community, Forum, Membership, Post, Thread, User, utcnow
+from forum.services import DomainError
 
 ROLE_RANK = {"member": 1, "moderator": 2, "organizer": 3}
+
+
+class NotAllowed(DomainError):
+    """A permission rule refused; views answer 403 with the message."""
+
+
+class SystemActor:
+    """The platform itself, acting on its own (a post hidden by flags): recorded without a person,
+    allowed nothing a rule grants to people."""
+
+    id = None
+    is_authenticated = False
+    is_active = False
+    is_admin = False
+    is_confirmed = False
+    display_name = "system"
+
+    def __bool__(self) -> bool:
+        return True
+
+
+SYSTEM = SystemActor()
 
 
 def _is_user(user) -> bool:
@@ -60,12 +86,13 @@ def has_role(user, community: Community, role: str) -> bool:
 def _community_of(obj) -> Community:
     if isinstance(obj, Community):
         return obj
-    if isinstance(obj, Forum):
-        return obj.community
     if isinstance(obj, Thread):
         return obj.forum.community
     if isinstance(obj, Post):
         return obj.thread.forum.community
+    community = getattr(obj, "community", None)  # forums, pairs, webinars, rounds, resources, memberships
+    if isinstance(community, Community):
+        return community
     raise TypeError(f"no community for {obj!r}")
 
 
@@ -74,6 +101,12 @@ def can(user, action: str, obj=None) -> bool:
     if rule is None:
         raise KeyError(f"unknown action {action!r}")
     return rule(user, obj)
+
+
+def ensure(user, action: str, obj=None) -> None:
+    """Raise NotAllowed, with the rule's message, when `can` says no."""
+    if not can(user, action, obj):
+        raise NotAllowed(REFUSALS.get(action, _l("You are not allowed to do this.")))
 
 
 def _view_community(user, community: Community) -> bool:
@@ -123,11 +156,6 @@ def _delete_resource(user, resource) -> bool:
 
 def _admin(user, _obj=None) -> bool:
     return _is_user(user) and user.is_admin
-
-
-def _leave_community(user, community: Community) -> bool:
-    m = membership(user, community)
-    return m is not None and m.is_active
 
 
 def _view_forum(user, forum: Forum) -> bool:
@@ -220,21 +248,48 @@ def _organize(user, obj) -> bool:
     return _is_user(user) and has_role(user, _community_of(obj), "organizer")
 
 
+def _compose_newsletter(user, community: Community | None) -> bool:
+    """A network edition is the site admins'; a community's, its organizers'."""
+    return _admin(user) if community is None else _organize(user, community)
+
+
+def _skip_approval(user, forum: Forum) -> bool:
+    """Moderators' posts never wait in the pre-moderation queue."""
+    return _is_user(user) and has_role(user, forum.community, "moderator")
+
+
+def _suspend(user, target: Membership) -> bool:
+    """Moderators suspend members; only organizers suspend a moderator; nobody themselves."""
+    community = target.community
+    if not _moderate(user, community) or target.user_id == user.id:
+        return False
+    return ROLE_RANK.get(target.role, 0) < ROLE_RANK["moderator"] or has_role(user, community, "organizer")
+
+
+def _answer_round(user, round_) -> bool:
+    """Members only (a site admin who is not one does not count in the quorum, so cannot vote);
+    a poll also needs its thread to accept replies (open forum, not locked)."""
+    if round_.kind == "open" or round_.state(utcnow()) != "open":
+        return False
+    if not (_is_user(user) and user.is_confirmed):
+        return False
+    if role_in(user, round_.community) is None or suspended_in(user, round_.community) is not None:
+        return False
+    if round_.thread_id is not None:
+        return _reply(user, db.session.get(Thread, round_.thread_id))
+    return True
+
+
 RULES = {
     "community.view": _view_community,
     "community.read": _read_community,
     "community.join": _join_community,
-    "community.leave": _leave_community,
     "community.request_join": _request_join,
     "community.view_directory": _view_directory,
-    "community.manage_members": lambda user, obj: _organize(user, obj),
     "resource.add": _add_resource,
-    "resource.view": lambda user, resource: _read_community(user, resource.community),
     "resource.delete": _delete_resource,
     "site.admin": _admin,
     "community.create": _admin,
-    "community.edit": lambda user, community: _organize(user, community),
-    "pair.manage": lambda user, pair: _is_user(user) and has_role(user, pair.community, "organizer"),
     "forum.view": _view_forum,
     "thread.view": _view_thread,
     "thread.reply": _reply,
@@ -249,7 +304,18 @@ RULES = {
     "pair.export": lambda user, pair: _is_user(user) and has_role(user, pair.community, "moderator"),
     "webinar.view": lambda user, webinar: _read_community(user, webinar.community),
     "webinar.register": lambda user, webinar: _is_user(user) and _read_community(user, webinar.community),
-    "webinar.manage": lambda user, webinar: _is_user(user) and has_role(user, webinar.community, "organizer"),
+    "newsletter.compose": _compose_newsletter,
+    "post.skip_approval": _skip_approval,
+    "member.suspend": _suspend,
+    "round.answer": _answer_round,
+}
+
+REFUSALS = {
+    "community.moderate": _l("Only the community's moderators can do this."),
+    "community.organize": _l("Only the community's organizers can do this."),
+    "newsletter.compose": _l("Only the community's organizers can do this."),
+    "site.admin": _l("Only site administrators can do this."),
+    "round.answer": _l("Only members of the community can answer."),
 }
 
 

@@ -21,6 +21,7 @@ from forum.models import (
     Thread,
     utcnow,
 )
+from forum.policy import can
 from forum.services import committees, posting, report_files, synthesis
 from forum.services.organizing import to_local
 from tests.conftest import forum_of, outbox
@@ -212,12 +213,12 @@ def test_bad_answers_are_refused_and_nothing_is_stored(client, login, db, commit
     admin = db.session.execute(select(UserModel).filter_by(id=committee["organizer"].id)).scalar_one()
     admin.is_admin = True
     db.session.commit()
-    assert committees.can_answer(admin, round_)  # an organizer is a member: the admin flag changes nothing
+    assert can(admin, "round.answer", round_)  # an organizer is a member: the admin flag changes nothing
     outsider_admin = UserModel(email="admin@example.org", display_name="Admin", handle="admin_x", is_admin=True,
                                email_confirmed_at=utcnow())
     db.session.add(outsider_admin)
     db.session.commit()
-    assert not committees.can_answer(outsider_admin, round_)
+    assert not can(outsider_admin, "round.answer", round_)
     # Outsiders cannot answer, nor see the committee.
     client.post("/auth/logout")
     assert client.get(f"/c/comite/rounds/{round_.id}").status_code == 404

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.models import CoderCode, CodeSettlement, Forum, ForumPair, Post, PostTheme, Theme, Thread, User
-from forum.policy import can
+from forum.policy import ensure
 from forum.services import DomainError, moderation
 
 PER_PAGE = 20
@@ -90,14 +90,9 @@ class Agreement:
         return kappa(sum(t.observed for t in rows) / len(rows), sum(t.expected for t in rows) / len(rows))
 
 
-def _require(user: User, pair: ForumPair) -> None:
-    if not can(user, "community.moderate", pair.community):
-        raise DomainError(_l("Only the community's moderators can do this."))
-
-
 def set_independent(moderator: User, pair: ForumPair, on: bool) -> None:
     """Switch the pair's queue between the agreed coding and each coder's own layer."""
-    _require(moderator, pair)
+    ensure(moderator, "community.moderate", pair.community)
     if pair.independent_coding != on:
         pair.independent_coding = on
         moderation.log(pair.community, moderator, "independent_coding_on" if on else "independent_coding_off",
@@ -122,7 +117,7 @@ def _theme_of_pair(pair: ForumPair, theme_id: int | None) -> Theme:
 def toggle(coder: User, post: Post, theme_id: int, on: bool) -> list[int]:
     """One theme on or off in the coder's own layer; returns the coder's themes on the post."""
     pair = post.thread.forum.pair
-    _require(coder, pair)
+    ensure(coder, "community.moderate", pair.community)
     _theme_of_pair(pair, theme_id)
     row = db.session.execute(select(CoderCode).filter_by(post_id=post.id, theme_id=theme_id,
                                                          coder_id=coder.id)).scalar_one_or_none()
@@ -265,7 +260,7 @@ def settle(moderator: User, pair: ForumPair, post_id: int, theme_id: int | None,
     """Decide one disagreement: the theme goes into the agreed coding or stays out, and the
     decision is kept so the disagreement leaves the list (the coders' own codes stay as they were,
     so the agreement measured before settling does not change)."""
-    _require(moderator, pair)
+    ensure(moderator, "community.moderate", pair.community)
     post = _reply_of_pair(pair, post_id)
     theme = _theme_of_pair(pair, theme_id)
     existing = db.session.execute(select(CodeSettlement).filter_by(post_id=post.id, theme_id=theme.id)
@@ -294,7 +289,7 @@ def _agreed_themes(moderator: User, post: Post, add: set[int], remove: set[int])
 def apply_agreed(moderator: User, pair: ForumPair, a: User, b: User) -> int:
     """Every theme both coders put on a reply goes into the agreed coding; returns how many
     replies changed (running it twice changes nothing the second time)."""
-    _require(moderator, pair)
+    ensure(moderator, "community.moderate", pair.community)
     mine, theirs = _layers(_codes(pair, [a.id, b.id]), a, b)
     agreed = {post_id: mine[post_id] & theirs[post_id] for post_id in set(mine) & set(theirs)}
     agreed = {post_id: themes for post_id, themes in agreed.items() if themes}

@@ -32,7 +32,7 @@ EMAIL_IN_CELL = re.compile(r"[^@\s<>\"',;()]+@[^@\s<>\"',;()]+\.[^@\s<>\"',;()]+
 
 
 def _check(user: User, webinar: Webinar) -> None:
-    if not can(user, "community.edit", webinar.community):
+    if not can(user, "community.organize", webinar.community):
         raise DomainError(_l("Only the community's organizers can do this."))
 
 

@@ -44,7 +44,7 @@ from forum.models import (
     User,
     utcnow,
 )
-from forum.policy import can, role_in, suspended_in
+from forum.policy import can, ensure, role_in
 from forum.services import DomainError, posting, rendering
 from forum.services.organizing import ValidationErrors, to_utc
 from forum.services.sealing import eligible_count, seal
@@ -96,11 +96,6 @@ class RoundInput:
     questions: list[QuestionInput] = field(default_factory=list)
 
 
-def _require_organizer(user, community: Community) -> None:
-    if not can(user, "community.edit", community):
-        raise DomainError(_l("Only the community's organizers can do this."))
-
-
 def _clean(text: str | None, limit: int) -> str:
     return " ".join((text or "").split())[:limit]
 
@@ -109,7 +104,7 @@ def _clean(text: str | None, limit: int) -> str:
 
 def save_process(user: User, community: Community, *, title_es: str, title_en: str, description_es: str = "",
                  description_en: str = "", pair_id: int | None = None, process: Process | None = None) -> Process:
-    _require_organizer(user, community)
+    ensure(user, "community.organize", community)
     errors = {}
     if not _clean(title_es, 300) and not _clean(title_en, 300):
         errors["title_es"] = _l("Give it a title in at least one language.")
@@ -181,7 +176,7 @@ def validate_round(data: RoundInput, community: Community, *, poll: bool = False
 def save_round(user: User, process: Process, data: RoundInput) -> Round:
     """A new round of a process; an open round becomes a forum pair with its questions as threads."""
     community = process.community
-    _require_organizer(user, community)
+    ensure(user, "community.organize", community)
     data.kind = data.kind if data.kind in ("open", "questionnaire", "vote") else ""
     if data.kind == "open":
         for question in data.questions:
@@ -294,20 +289,6 @@ def create_poll(user: User, thread: Thread, *, question: QuestionInput, closes_a
 
 # --- answering ------------------------------------------------------------------------------
 
-def can_answer(user, round_: Round, now: datetime | None = None) -> bool:
-    """Members only (a site admin who is not one does not count in the quorum, so cannot vote);
-    a poll also needs its thread to accept replies (open forum, not locked)."""
-    if round_.kind == "open" or round_.state(now or utcnow()) != "open":
-        return False
-    if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_confirmed):
-        return False
-    if role_in(user, round_.community) is None or suspended_in(user, round_.community) is not None:
-        return False
-    if round_.thread_id is not None:
-        return can(user, "thread.reply", db.session.get(Thread, round_.thread_id))
-    return True
-
-
 def voter_key(round_: Round, user: User) -> str:
     """Named: the user's id. Anonymous: a keyed hash only the application can compute, so a
     member finds their own ballot while nobody can go from a ballot to a member in the data."""
@@ -376,7 +357,7 @@ def _parse_answers(round_: Round, form) -> list[Answer]:
 
 def submit(user: User, round_: Round, form) -> Ballot:
     """Answer, or change the answer: one ballot per member and round."""
-    if not can_answer(user, round_):
+    if not can(user, "round.answer", round_):
         if round_.kind == "open":
             raise DomainError(_l("This round is answered in its discussion threads."))
         if round_.state(utcnow()) != "open":
@@ -491,7 +472,7 @@ class RoundResults:
 
 
 def close_now(user: User, round_: Round) -> None:
-    _require_organizer(user, round_.community)
+    ensure(user, "community.organize", round_.community)
     if round_.state(utcnow()) != "open":
         raise DomainError(_l("Only an open round can be closed."))
     round_.closes_at = utcnow()
@@ -501,7 +482,7 @@ def close_now(user: User, round_: Round) -> None:
 
 def set_closing(user: User, round_: Round, closes_at: datetime) -> None:
     """Move the close of a round that has not closed yet (the local time of the community)."""
-    _require_organizer(user, round_.community)
+    ensure(user, "community.organize", round_.community)
     if round_.sealed or round_.state(utcnow()) == "closed":
         raise DomainError(_l("A closed round keeps its dates."))
     moment = to_utc(closes_at, round_.community)
@@ -608,7 +589,7 @@ def non_respondents(round_: Round, page: int = 1, per_page: int = 50) -> tuple[l
 
 def send_reminders(user: User, round_: Round) -> int:
     """Email the members who have not answered yet; once a day at most per person."""
-    _require_organizer(user, round_.community)
+    ensure(user, "community.organize", round_.community)
     if round_.state(utcnow()) != "open" or round_.kind == "open":
         raise DomainError(_l("Reminders can be sent only while the round is open."))
     people = [p for p in _waiting(round_) if p.email]
@@ -626,7 +607,7 @@ def poll_view(user, round_: Round) -> dict:
     """What a thread page shows of its poll: the viewer's answers, whether they may answer, results."""
     now = utcnow()
     return {"ballot": answers_by_question(my_ballot(user, round_)), "answered": has_answered(user, round_),
-            "can_answer": can_answer(user, round_, now),
+            "can_answer": can(user, "round.answer", round_),
             "results": results(round_) if round_.results_visible(now) else None, "now": now}
 
 

@@ -24,7 +24,7 @@ from forum.models import (
     Webinar,
     utcnow,
 )
-from forum.policy import published_pairs_clause, readable_communities_clause
+from forum.policy import can, published_pairs_clause, readable_communities_clause
 from forum.services import reading
 
 LATEST = 8
@@ -93,4 +93,4 @@ def _rounds_waiting(user: User, mine, now) -> list[Round]:
     rounds = db.session.execute(
         select(Round).where(Round.community_id.in_(mine), Round.kind != "open", Round.opens_at <= now,
                             Round.closes_at > now).order_by(Round.closes_at).limit(LATEST)).scalars().all()
-    return [r for r in rounds if committees.can_answer(user, r, now) and not committees.has_answered(user, r)]
+    return [r for r in rounds if can(user, "round.answer", r) and not committees.has_answered(user, r)]

@@ -157,7 +157,7 @@ def _organizer_count(community: Community) -> int:
 
 
 def set_role(organizer: User, community: Community, user_id: int, role: str) -> Membership:
-    if not can(organizer, "community.manage_members", community):
+    if not can(organizer, "community.organize", community):
         raise DomainError(_l("Only organizers can change roles."))
     if role not in ROLES:
         raise DomainError(_l("Choose a role from the list."))
@@ -173,7 +173,7 @@ def set_role(organizer: User, community: Community, user_id: int, role: str) -> 
 
 
 def remove_member(organizer: User, community: Community, user_id: int) -> None:
-    if not can(organizer, "community.manage_members", community):
+    if not can(organizer, "community.organize", community):
         raise DomainError(_l("Only organizers can remove members."))
     m = db.session.execute(select(Membership).filter_by(
         community_id=community.id, user_id=user_id, state="active")).scalar_one_or_none()
@@ -195,7 +195,7 @@ def invite(organizer: User, community: Community, email: str, role: str = "membe
     """Invite an address: "sent", "pending" (a live invitation exists) or "member" (already in)."""
     from forum.services.accounts import normalise_email
 
-    if not can(organizer, "community.manage_members", community):
+    if not can(organizer, "community.organize", community):
         raise DomainError(_l("Only organizers can invite."))
     email = normalise_email(email)
     user = db.session.execute(select(User).filter_by(email=email)).scalar_one_or_none()

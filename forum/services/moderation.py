@@ -34,15 +34,8 @@ from forum.models import (
     User,
     utcnow,
 )
-from forum.policy import can, has_role
+from forum.policy import SYSTEM, can, ensure
 from forum.services import DomainError
-
-SYSTEM = None  # actor of automatic actions (a post hidden by flags)
-
-
-def _require(user, community: Community) -> None:
-    if not can(user, "community.moderate", community):
-        raise DomainError(_l("Only the community's moderators can do this."))
 
 
 def log(community: Community, actor: User | None, action: str, target_type: str, target_id: int,
@@ -71,7 +64,7 @@ def needs_approval(user: User, forum: Forum) -> bool:
     """Whether this member's new post in this forum waits in the queue."""
     pair = forum.pair
     community = forum.community
-    if pair.pre_moderation == "off" or has_role(user, community, "moderator"):
+    if pair.pre_moderation == "off" or can(user, "post.skip_approval", forum):
         return False
     if pair.pre_moderation == "all":
         return True
@@ -86,7 +79,7 @@ def approve(moderator: User, post: Post) -> Post:
     from forum.services import notifications, posting
 
     community = _community_of_post(post)
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.status == "pending",
                                                     Post.deleted_at.is_(None))
                                  .values(status="published").execution_options(synchronize_session=False)).rowcount
@@ -103,7 +96,7 @@ def approve(moderator: User, post: Post) -> Post:
 
 def reject(moderator: User, post: Post, reason: str) -> Post:
     community = _community_of_post(post)
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     reason = _clean_reason(reason)
     claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.status == "pending")
                                  .values(status="rejected", moderation_note=reason)
@@ -156,7 +149,7 @@ def resolve_flags(moderator: User, post: Post, resolution: str, reason: str | No
                   new_body: str | None = None) -> int:
     """keep (and restore if flags hid it), hide, or edit; every flagger is told. Returns flags closed."""
     community = _community_of_post(post)
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     flags = db.session.execute(select(Flag).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))).scalars().all()
     if not flags:
         raise DomainError(_l("There are no open flags on this post."))
@@ -216,7 +209,7 @@ def _restore(post: Post) -> bool:
 
 def hide(moderator: User, post: Post, reason: str) -> Post:
     community = _community_of_post(post)
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     reason = _clean_reason(reason)
     if post.hidden_at is not None or not _hide(post, moderator, reason):
         db.session.rollback()
@@ -228,7 +221,7 @@ def hide(moderator: User, post: Post, reason: str) -> Post:
 
 def restore(moderator: User, post: Post, reason: str | None = None) -> Post:
     community = _community_of_post(post)
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     if post.hidden_at is None or not _restore(post):
         db.session.rollback()
         raise DomainError(_l("This post is not hidden."))
@@ -254,7 +247,7 @@ def _edit(moderator: User, post: Post, body: str | None, reason: str) -> None:
 
 
 def edit(moderator: User, post: Post, body: str, reason: str) -> Post:
-    _require(moderator, _community_of_post(post))
+    ensure(moderator, "community.moderate", _community_of_post(post))
     _edit(moderator, post, body, _clean_reason(reason))
     db.session.commit()
     return post
@@ -265,7 +258,7 @@ def edit(moderator: User, post: Post, body: str, reason: str) -> Post:
 def set_thread_flag(moderator: User, thread: Thread, attribute: str, value: bool, reason: str | None = None) -> Thread:
     """Lock or unlock, pin or unpin."""
     community = thread.forum.community
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     if attribute not in ("is_locked", "is_pinned"):
         raise DomainError(_l("Unknown action."))
     setattr(thread, attribute, value)
@@ -279,7 +272,7 @@ def set_thread_flag(moderator: User, thread: Thread, attribute: str, value: bool
 def move_thread(moderator: User, thread: Thread, target: Forum, reason: str | None = None) -> Thread:
     """To another forum of the same community; counters and the search index follow."""
     community = thread.forum.community
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     if target.community_id != community.id or target.id == thread.forum_id or target.pair.is_draft:
         raise DomainError(_l("Choose another forum of the same community."), field="target")
     if thread.kind == "guiding_question":
@@ -305,7 +298,7 @@ def reschedule(moderator: User, pair: ForumPair, *, action: str, until: datetime
                reason: str | None = None) -> ForumPair:
     """Open now, close now, or move the closing date (extend)."""
     community = pair.community
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     now = utcnow()
     before = f"{pair.opens_at.isoformat()} / {pair.closes_at.isoformat()}"
     if action == "open":
@@ -341,7 +334,7 @@ def _member(community: Community, user: User) -> Membership:
 
 
 def warn(moderator: User, community: Community, user: User, message: str) -> None:
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     _member(community, user)
     message = (message or "").strip()[:4000]
     if not message:
@@ -353,11 +346,11 @@ def warn(moderator: User, community: Community, user: User, message: str) -> Non
 
 
 def suspend(moderator: User, community: Community, user: User, until: datetime | None, reason: str) -> Membership:
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     m = _member(community, user)
     if user.id == moderator.id:
         raise DomainError(_l("You cannot suspend yourself."))
-    if has_role(user, community, "moderator") and not has_role(moderator, community, "organizer"):
+    if not can(moderator, "member.suspend", m):
         raise DomainError(_l("Only organizers can suspend a moderator."))
     reason = _clean_reason(reason)
     if until is None or until <= utcnow():
@@ -372,7 +365,7 @@ def suspend(moderator: User, community: Community, user: User, until: datetime |
 
 
 def lift_suspension(moderator: User, community: Community, user: User) -> Membership:
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     m = _member(community, user)
     m.suspended_until = m.suspension_reason = None
     log(community, moderator, "lift_suspension", "user", user.id)
@@ -384,7 +377,7 @@ def lift_suspension(moderator: User, community: Community, user: User) -> Member
 
 def set_highlight(moderator: User, post: Post, value: bool) -> Post:
     community = _community_of_post(post)
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     post.is_highlight = value
     log(community, moderator, "highlight_post" if value else "unhighlight_post", "post", post.id)
     db.session.commit()
@@ -393,7 +386,7 @@ def set_highlight(moderator: User, post: Post, value: bool) -> Post:
 
 def set_themes(moderator: User, post: Post, theme_ids: list[int]) -> list[Theme]:
     community = _community_of_post(post)
-    _require(moderator, community)
+    ensure(moderator, "community.moderate", community)
     pair = post.thread.forum.pair
     allowed = {t.id: t for t in pair.themes}
     chosen = [allowed[i] for i in theme_ids if i in allowed]
@@ -421,7 +414,7 @@ NOTE_MAX_LENGTH = 20_000
 
 def save_synthesis_note(moderator: User, pair: ForumPair, position: int, body_es: str, body_en: str) -> SynthesisNote:
     """The moderators' Markdown for one guiding question; too long is refused, never cut."""
-    _require(moderator, pair.community)
+    ensure(moderator, "community.moderate", pair.community)
     body_es, body_en = clean_source(body_es).strip(), clean_source(body_en).strip()
     for field, body in (("body_es", body_es), ("body_en", body_en)):
         if len(body) > NOTE_MAX_LENGTH:

@@ -16,22 +16,17 @@ from forum.extensions import db
 from forum.mail import absolute_url, queue_email, render_email
 from forum.markup import clean_source, plain_text
 from forum.models import Community, Forum, ForumPair, Membership, Newsletter, OutboxMessage, Post, Thread, User, utcnow
-from forum.policy import audience_clause, can, published_pairs_clause
+from forum.policy import audience_clause, ensure, published_pairs_clause
 from forum.services import DomainError, rendering
 
 FLUSH_EVERY = 500
 log = logging.getLogger(__name__)
 
 
-def can_compose(user, community: Community | None) -> bool:
-    return can(user, "site.admin") if community is None else can(user, "community.edit", community)
-
-
 def _require(user, newsletter_or_community) -> None:
     community = newsletter_or_community.community if isinstance(newsletter_or_community, Newsletter) \
         else newsletter_or_community
-    if not can_compose(user, community):
-        raise DomainError(_l("Only the community's organizers can do this."))
+    ensure(user, "newsletter.compose", community)
 
 
 def save(user: User, community: Community | None, *, subject_es: str, subject_en: str, body_es: str, body_en: str,

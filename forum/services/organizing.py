@@ -212,7 +212,7 @@ def validate(data: PairInput, community: Community, pair: ForumPair | None = Non
 
 
 def _check(user: User, community: Community) -> None:
-    if not can(user, "community.edit", community):
+    if not can(user, "community.organize", community):
         raise DomainError(_l("Only the community's organizers can do this."))
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.markup import paragraph_text
 from forum.models import QUOTE_MAX_LENGTH, Post, ReportQuote, Theme, User
+from forum.policy import ensure
 from forum.services import DomainError
-from forum.services.moderation import _require, log
+from forum.services.moderation import log
 
 _SPACE = re.compile(r"\s+")
 
@@ -32,7 +33,7 @@ def is_passage(text: str, post: Post) -> bool:
 
 def choose(moderator: User, post: Post, text: str, theme_id: int | None = None) -> ReportQuote:
     pair = post.thread.forum.pair
-    _require(moderator, pair.community)
+    ensure(moderator, "community.moderate", pair.community)
     text = _squash(text)
     if not text:
         raise DomainError(_l("Paste or type the passage to quote."), field="text")
@@ -62,7 +63,7 @@ def choose(moderator: User, post: Post, text: str, theme_id: int | None = None) 
 
 
 def remove(moderator: User, quote: ReportQuote) -> None:
-    _require(moderator, quote.post.thread.forum.community)
+    ensure(moderator, "community.moderate", quote.post.thread.forum.community)
     log(quote.post.thread.forum.community, moderator, "remove_quote", "post", quote.post_id, before=quote.text)
     db.session.delete(quote)
     db.session.commit()

@@ -27,9 +27,10 @@ from forum.models import (
     Thread,
     User,
 )
+from forum.policy import ensure
 from forum.services import DomainError, assist_text
 from forum.services.key_terms import key_terms
-from forum.services.moderation import _require, log
+from forum.services.moderation import log
 from forum.services.organizing import THEME_CODE, THEME_LABEL_MAX
 
 MIN_REPLIES = 6       # fewer untagged replies than this: nothing to group
@@ -112,7 +113,7 @@ def candidates(pair: ForumPair, position: int) -> list[Candidate]:
 
 def add_theme(moderator: User, pair: ForumPair, code: str, label_es: str, label_en: str) -> Theme:
     """A new theme at the end of the pair's codebook, as a moderator names it from a candidate."""
-    _require(moderator, pair.community)
+    ensure(moderator, "community.moderate", pair.community)
     code, label_es, label_en = (code or "").strip(), (label_es or "").strip(), (label_en or "").strip()
     if not THEME_CODE.match(code):
         raise DomainError(_l("A code has up to 40 letters without accents, digits, “_”, “-” or “.”, and no spaces."),

@@ -168,7 +168,7 @@ def validate(data: WebinarInput, community: Community, webinar: Webinar | None =
 
 
 def _check(user: User, community: Community) -> None:
-    if not can(user, "community.edit", community):
+    if not can(user, "community.organize", community):
         raise DomainError(_l("Only the community's organizers can do this."))
 
 

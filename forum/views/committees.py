@@ -56,7 +56,7 @@ def processes(slug: str):
                                .options(selectinload(Process.rounds))  # the list shows each one's count
                                .order_by(Process.created_at.desc())).scalars().all()
     return render_template("committees/processes.html", community=community, items=items,
-                           can_create=can(current_user, "community.edit", community))
+                           can_create=can(current_user, "community.organize", community))
 
 
 def _pair_choices(community) -> list[tuple[str, str]]:
@@ -71,7 +71,7 @@ def _pair_choices(community) -> list[tuple[str, str]]:
 @login_required
 def edit_process(slug: str, process_id: int | None = None):
     community = community_or_404(slug)
-    require(current_user, "community.edit", community)
+    require(current_user, "community.organize", community)
     process = _process_of(slug, process_id) if process_id else None
     form = ProcessForm(obj=process) if request.method == "GET" else ProcessForm()
     if request.method == "GET" and process is not None:
@@ -103,7 +103,7 @@ def show_process(slug: str, process_id: int):
     if current_user.is_authenticated:
         answered = {r.id: committees.has_answered(current_user, r) for r in process.rounds if r.kind != "open"}
     return render_template("committees/process.html", community=process.community, process=process,
-                           answered=answered, now=utcnow(), manage=can(current_user, "community.edit", process.community))
+                           answered=answered, now=utcnow(), manage=can(current_user, "community.organize", process.community))
 
 
 # --- rounds ---------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def _round_input(form: RoundForm) -> committees.RoundInput:
 @login_required
 def new_round(slug: str, process_id: int):
     process = _process_of(slug, process_id)
-    require(current_user, "community.edit", process.community)
+    require(current_user, "community.organize", process.community)
     form = RoundForm()
     source = None
     source_id = parse_id(request.values.get("from") or form.source_round_id.data)
@@ -175,7 +175,7 @@ def _round_page(round_: Round, draft=None, errors=None, status: int = 200):
         return redirect(url_for("forums.thread", community_slug=slug, forum_slug=thread.forum.slug,
                                 thread_id=thread.id))
     now = utcnow()
-    manage = can(current_user, "community.edit", round_.community)
+    manage = can(current_user, "community.organize", round_.community)
     people, missing = ([], 0)
     if manage and round_.kind != "open":
         people, missing = committees.non_respondents(round_, page_arg())
@@ -185,7 +185,7 @@ def _round_page(round_: Round, draft=None, errors=None, status: int = 200):
         errors=errors or {}, named=committees.named_answers(round_, locale_code())
         if manage and round_.results_visible(now) else [],
         answered=committees.has_answered(current_user, round_),
-        can_answer=committees.can_answer(current_user, round_, now),
+        can_answer=can(current_user, "round.answer", round_),
         results=committees.results(round_) if round_.results_visible(now) and round_.kind != "open" else None,
         manage=manage, people=people, missing=missing, page=page_arg(),
         forums=round_.pair_id and db.session.get(ForumPair, round_.pair_id).forums), status
@@ -215,7 +215,7 @@ def answer(slug: str, round_id: int):
 @login_required
 def close(slug: str, round_id: int):
     round_ = _round_of(slug, round_id)
-    require(current_user, "community.edit", round_.community)
+    require(current_user, "community.organize", round_.community)
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm."), "error")
     else:
@@ -227,7 +227,7 @@ def close(slug: str, round_id: int):
 @login_required
 def closing(slug: str, round_id: int):
     round_ = _round_of(slug, round_id)
-    require(current_user, "community.edit", round_.community)
+    require(current_user, "community.organize", round_.community)
     try:
         moment = datetime.strptime(request.form.get("closes_at", ""), "%Y-%m-%dT%H:%M")
     except ValueError:
@@ -241,7 +241,7 @@ def closing(slug: str, round_id: int):
 @login_required
 def remind(slug: str, round_id: int):
     round_ = _round_of(slug, round_id)
-    require(current_user, "community.edit", round_.community)
+    require(current_user, "community.organize", round_.community)
     try:
         sent = committees.send_reminders(current_user, round_)
     except DomainError as error:
@@ -255,7 +255,7 @@ def remind(slug: str, round_id: int):
 @login_required
 def results_csv(slug: str, round_id: int):
     round_ = _round_of(slug, round_id)
-    require(current_user, "community.edit", round_.community)
+    require(current_user, "community.organize", round_.community)
     if not round_.results_visible(utcnow()) or round_.kind == "open":
         abort(404)
     out = io.StringIO()

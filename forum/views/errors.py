@@ -5,6 +5,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from forum.extensions import db
 from forum.i18n import locale_code
+from forum.policy import NotAllowed
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +21,13 @@ def init_app(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page(code))
     app.register_error_handler(CSRFError, page(400))
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error):
+        """A service refused by the policy (`ensure`) with nothing else to say: the 403 page with
+        the rule's own message."""
+        db.session.rollback()
+        return render_template("errors/403.html", error=error, message=error.message), 403
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -1,7 +1,7 @@
 """The people of a community: directory, roles, join requests, invitations, CSV import."""
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -13,22 +13,17 @@ from forum.models import SECTORS, Membership, User
 from forum.policy import can
 from forum.services import DomainError, imports, like_pattern, membership
 from forum.views.communities import community_or_404
-from forum.views.util import flash_outcome, page_arg, pager_args
+from forum.views.util import flash_outcome, page_arg, pager_args, require
 
 bp = Blueprint("members", __name__, url_prefix="/c/<slug>/members")
 PER_PAGE = 30
-
-
-def _require(community, action):
-    if not can(current_user, action, community):
-        abort(403)
 
 
 @bp.get("/")
 @login_required
 def directory(slug: str):
     community = community_or_404(slug)
-    _require(community, "community.view_directory")
+    require(current_user, "community.view_directory", community)
     args = request.args
     conditions = [Membership.community_id == community.id, Membership.state == "active",
                   User.deleted_at.is_(None)]
@@ -51,7 +46,7 @@ def directory(slug: str):
     return render_template(
         "members/directory.html", community=community, rows=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE,
         page=page, args=args, countries=country_choices(), sectors=SECTORS,
-        can_manage=can(current_user, "community.manage_members", community),
+        can_manage=can(current_user, "community.organize", community),
         page_args=pager_args(args, ("q", "country", "sector", "institution")),
     )
 
@@ -84,7 +79,7 @@ def _same_site(url: str | None) -> bool:
 @login_required
 def requests(slug: str):
     community = community_or_404(slug)
-    _require(community, "community.moderate")
+    require(current_user, "community.moderate", community)
     return render_template("members/requests.html", community=community,
                            pending=membership.pending_requests(community, page_arg()), form=DecisionForm())
 
@@ -93,7 +88,7 @@ def requests(slug: str):
 @login_required
 def decide(slug: str, membership_id: int):
     community = community_or_404(slug)
-    _require(community, "community.moderate")
+    require(current_user, "community.moderate", community)
     form = DecisionForm()
     try:
         if request.form.get("decision") == "approve":
@@ -111,7 +106,7 @@ def decide(slug: str, membership_id: int):
 @login_required
 def invite(slug: str):
     community = community_or_404(slug)
-    _require(community, "community.manage_members")
+    require(current_user, "community.organize", community)
     form = InviteForm()
     results = None
     if form.validate_on_submit():
@@ -138,7 +133,7 @@ def invite(slug: str):
 @login_required
 def import_csv(slug: str):
     community = community_or_404(slug)
-    _require(community, "community.manage_members")
+    require(current_user, "community.organize", community)
     form = ImportForm()
     report = None
     if form.validate_on_submit():

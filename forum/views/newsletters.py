@@ -36,7 +36,7 @@ def _community(slug: str | None) -> Community | None:
 
 def _composer(slug: str | None) -> Community | None:
     community = _community(slug)
-    if not newsletters.can_compose(current_user, community):
+    if not can(current_user, "newsletter.compose", community):
         abort(403)
     return community
 
@@ -57,7 +57,7 @@ def link(endpoint: str, community: Community | None, **values) -> str:
 @route("/")
 def archive(slug: str | None):
     community = _community(slug)
-    composer = newsletters.can_compose(current_user, community)
+    composer = can(current_user, "newsletter.compose", community)
     if community is not None and not composer and not can(current_user, "community.read", community):
         abort(404)
     conditions = [Newsletter.community_id == (community.id if community else None)]
@@ -74,7 +74,7 @@ def archive(slug: str | None):
 def show(slug: str | None, newsletter_id: int):
     community = _community(slug)
     newsletter = _edition(community, newsletter_id)
-    composer = newsletters.can_compose(current_user, community)
+    composer = can(current_user, "newsletter.compose", community)
     if newsletter.status != "sent" and not composer:
         abort(404)
     if community is not None and not can(current_user, "community.read", community):

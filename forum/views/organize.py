@@ -22,7 +22,7 @@ bp = Blueprint("organize", __name__, url_prefix="/c/<slug>/organize")
 
 def _organizer_community(slug: str):
     community = community_or_404(slug)
-    if not can(current_user, "community.edit", community):
+    if not can(current_user, "community.organize", community):
         abort(403)
     return community
 

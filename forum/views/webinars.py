@@ -43,7 +43,7 @@ def _webinar_of(slug: str, webinar_id: int) -> Webinar:
 
 def _managed(slug: str, webinar_id: int) -> Webinar:
     webinar = _webinar_of(slug, webinar_id)
-    require(current_user, "webinar.manage", webinar)
+    require(current_user, "community.organize", webinar)
     return webinar
 
 
@@ -67,7 +67,7 @@ def community_index(slug: str):
     items, has_next = webinars.listing(current_user, community=community, past=past, page=page)
     return render_template("webinars/index.html", community=community, items=items, past=past, page=page,
                            has_next=has_next, now=utcnow(),
-                           can_schedule=can(current_user, "community.edit", community))
+                           can_schedule=can(current_user, "community.organize", community))
 
 
 # --- the event page --------------------------------------------------------------------
@@ -81,7 +81,7 @@ def show(slug: str, webinar_id: int):
         "webinars/show.html", webinar=webinar, community=webinar.community, registration=registration,
         times=webinars.times_in_capitals(webinar, locale), zone=select_timezone(),
         countdown=webinars.countdown(webinar, locale), now=utcnow(),
-        manage=can(current_user, "webinar.manage", webinar))
+        manage=can(current_user, "community.organize", webinar))
 
 
 @bp.get("/c/<slug>/webinars/<id:webinar_id>/speakers/<id:speaker_id>/photo")
@@ -288,7 +288,7 @@ def _handle_form(community, webinar=None):
 @login_required
 def new(slug: str):
     community = community_or_404(slug)
-    require(current_user, "community.edit", community)
+    require(current_user, "community.organize", community)
     if request.method == "POST":
         return _handle_form(community)
     data = webinars.blank_input(community)
