@@ -9,8 +9,9 @@ from babel.messages.pofile import read_po
 
 from forum import cli
 from forum.languages import configure
-from forum.models import OutboxMessage
+from forum.models import OutboxMessage, User
 from forum.services import accounts
+from forum.services.imports import import_members
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTUGUESE_BROWSER = {"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"}
@@ -108,3 +109,17 @@ def test_translate_init_creates_a_catalog_that_languages_can_then_offer(app, tmp
     monkeypatch.setitem(app.config, "LANGUAGES", "es,en,fr")
     configure(app)
     assert app.config["LANGUAGES"] == ("es", "en", "fr")
+
+
+def test_a_member_import_accepts_portuguese_only_once_it_is_offered(app, monkeypatch, db, make_user, make_community):
+    community = make_community("rede", members={make_user("Oscar", handle="oscar"): "organizer"})
+    sheet = "email,name,country,language\nluiza@example.org,Luiza Souza,Brasil,Português\n".encode()
+    refused = dict(import_members(community, sheet).refused)
+    assert "Português" in refused[2] and "es, en" in refused[2]
+    monkeypatch.setitem(app.config, "LANGUAGES", "es,en,pt")
+    configure(app)
+    assert import_members(community, sheet).created == 1
+    luiza = db.session.execute(db.select(User).filter_by(email="luiza@example.org")).scalar_one()
+    assert luiza.locale == "pt"
+    welcome = db.session.execute(db.select(OutboxMessage).filter_by(to_address="luiza@example.org")).scalar_one()
+    assert welcome.subject == "Boas-vindas aos fóruns da Rede de Planejamento"
