@@ -50,7 +50,8 @@ class Config:
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "America/Santiago")
     SITE_NAME = os.environ.get("SITE_NAME", "Red de Planificación / Planning Network")
 
-    LANGUAGES = ("es", "en")
+    # Interface languages, "es,en,pt": each needs a catalog in translations/; Spanish is the default.
+    LANGUAGES = os.environ.get("LANGUAGES", "es,en")
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")

@@ -1,6 +1,7 @@
 """`flask --app forum ...` commands: each a thin call into a service."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,22 +101,40 @@ def markup_rerender(batch_size: int):
 
 @click.group()
 def translate():
-    """Extract, update and compile the es/en catalogs in translations/."""
+    """Extract, update, compile and start the catalogs in translations/."""
 
 
 def _pybabel(*args: str) -> None:
     subprocess.run([str(Path(sys.executable).parent / "pybabel"), *args], check=True, cwd=ROOT)
 
 
-@translate.command()
-def update():
-    """Extract every string and merge it into both catalogs."""
+def _extract() -> None:
     _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
              "-o", "translations/messages.pot", ".")
+
+
+@translate.command()
+def update():
+    """Extract every string and merge it into every catalog."""
+    _extract()
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching")
     from forum.translations import fill_english
 
     fill_english(ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po")
+
+
+@translate.command()
+@click.argument("lang")
+def init(lang: str):
+    """Start the catalog of a new language (then translate it, compile, and add it to LANGUAGES)."""
+    if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", lang):
+        raise click.BadParameter("a language code such as pt or pt_BR", param_hint="LANG")
+    if (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").exists():
+        raise click.ClickException(f"translations/{lang} already exists: `flask translate update` keeps it current.")
+    _extract()
+    _pybabel("init", "-i", "translations/messages.pot", "-d", "translations", "-l", lang)
+    click.echo(f"Created translations/{lang}/LC_MESSAGES/messages.po: translate it, run `flask translate "
+               f"compile`, then add {lang} to LANGUAGES.")
 
 
 @translate.command()

@@ -19,7 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from forum.i18n import GENDER_LABELS, LANGUAGE_NAMES, SECTOR_LABELS
+from forum.i18n import GENDER_LABELS, SECTOR_LABELS
+from forum.languages import interface_language_choices
 from forum.markup import MAX_SOURCE_LENGTH
 
 
@@ -119,7 +120,7 @@ class ProfileForm(BaseForm):
                          description=_l("Used only for aggregated participation statistics, "
                                         "never shown on your profile."))
     locale = SelectField(_l("Preferred language"), validate_choice=False,
-                         choices=list(LANGUAGE_NAMES.items()))
+                         choices=interface_language_choices)
     timezone = SelectField(_l("Time zone"), validators=[Optional()], validate_choice=False)
     show_email = BooleanField(_l("Show my email address on my profile to signed-in members"))
     show_country = BooleanField(_l("Show my country"))
@@ -167,7 +168,7 @@ class InviteForm(BaseForm):
     role = SelectField(_l("Role"), validate_choice=False,
                        choices=[("member", _l("member")), ("moderator", _l("moderator")), ("organizer", _l("organizer"))])
     language = SelectField(_l("Language of the invitation for people without an account"), validate_choice=False,
-                           choices=list(LANGUAGE_NAMES.items()))
+                           choices=interface_language_choices)
 
 
 class ImportForm(BaseForm):
@@ -178,7 +179,7 @@ class ImportForm(BaseForm):
 class ResourceForm(BaseForm):
     title = StringField(_l("Title"), validators=[Length(max=300)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
-    language = SelectField(_l("Language"), validate_choice=False, choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language"), validate_choice=False, choices=interface_language_choices)
     tags = StringField(_l("Tags"), description=_l("Separated by commas, e.g. case study, methodology"))
     url = StringField(_l("Link"), validators=[Optional(), Length(max=1000)])
     upload = FileField(_l("File (optional)"), description=_l(
@@ -332,7 +333,7 @@ class GuestRegistrationForm(BaseForm):
     gender = SelectField(_l("Sex/gender (optional)"), validate_choice=False,
                          choices=[("", "—")] + list(GENDER_LABELS.items()),
                          description=_l("Used only for aggregated participation statistics."))
-    locale = SelectField(_l("Language of your emails"), validate_choice=False, choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(_l("Language of your emails"), validate_choice=False, choices=interface_language_choices)
 
 
 class AttendanceImportForm(BaseForm):

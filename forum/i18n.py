@@ -26,9 +26,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from forum.extensions import babel
+from forum.languages import LANGUAGE_LABELS, configure, interface_languages
 
 LANG_COOKIE = "lang"
-LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
 # ECLAC's 33 member states of Latin America and the Caribbean, then the
 # Caribbean associate members: listed first in every country choice.
@@ -93,9 +93,6 @@ NEWSLETTER_STATUS_LABELS = {"draft": _l("Draft"), "scheduled": _l("Scheduled"), 
 OUTBOX_STATUS_LABELS = {"queued": _l("Waiting"), "sending": _l("Sending"), "sent": _l("Delivered"),
                         "failed": _l("Failed"), "unknown": _l("Outcome unknown"), "resent": _l("Resent")}
 
-# Language names inside sentences, in the UI language (the switcher uses endonyms).
-LANGUAGE_LABELS = {"es": _l("Spanish"), "en": _l("English")}
-
 ROLE_LABELS = {
     "member": _l("member"),
     "moderator": _l("moderator"),
@@ -118,7 +115,7 @@ def select_locale() -> str:
         return g.recipient_locale
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    return request.accept_languages.best_match(languages) or "es"
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:
@@ -359,6 +356,7 @@ def localized_in(obj, field: str, lang: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    configure(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
     from forum.markup import excerpt
@@ -378,7 +376,7 @@ def init_app(app: Flask) -> None:
         resolution_label=lambda code: str(RESOLUTION_LABELS.get(code, code)),
         status_label=lambda code: str(NEWSLETTER_STATUS_LABELS.get(code, code)),
         outbox_status_label=lambda code: str(OUTBOX_STATUS_LABELS.get(code, code)),
-        language_names=LANGUAGE_NAMES,
+        interface_languages=interface_languages,
         language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
         format_dt=format_dt,
         format_clock=lambda value: format_time(value, "short") if value else "",

@@ -28,6 +28,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from forum.extensions import db
+from forum.languages import supported_locale
 from forum.models import OutboxMessage, User, utcnow
 from forum.text import fit
 
@@ -102,7 +103,7 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
     if isinstance(to, User):
         locale = locale or to.locale
         context.setdefault("user", to)
-    locale = locale if locale in current_app.config["LANGUAGES"] else "es"
+    locale = supported_locale(locale)
     # Bulk senders look the period's keys up once and pass known_new=True.
     if not known_new and db.session.execute(
         db.select(OutboxMessage.id).filter_by(dedupe_key=dedupe_key)

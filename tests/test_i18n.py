@@ -96,10 +96,16 @@ def _catalog(lang: str):
         return {(m.id if isinstance(m.id, str) else m.id[0]): m for m in read_po(f, locale=lang) if m.id}
 
 
-def test_every_string_is_in_both_catalogs_and_translated_in_spanish(tmp_path):
+def _catalog_languages() -> list[str]:
+    """Every catalog in translations/, whether or not LANGUAGES offers it yet."""
+    return sorted(p.name for p in (ROOT / "translations").iterdir() if (p / "LC_MESSAGES" / "messages.po").is_file())
+
+
+def test_every_string_is_in_every_catalog_and_translated(tmp_path):
     strings = _extract(tmp_path)
     assert len(strings) > 100
-    for lang in ("es", "en"):
+    assert {"es", "en", "pt"} <= set(_catalog_languages())
+    for lang in _catalog_languages():
         catalog = _catalog(lang)
         missing = sorted(strings - set(catalog))
         assert not missing, f"missing from {lang} catalog (run `flask --app forum translate update`): {missing[:10]}"
@@ -109,16 +115,27 @@ def test_every_string_is_in_both_catalogs_and_translated_in_spanish(tmp_path):
         assert not fuzzy, f"fuzzy in {lang}: {fuzzy[:10]}"
 
 
-def test_spanish_translations_keep_their_placeholders():
+def test_translations_keep_their_placeholders():
+    """Every catalog: a translation names exactly the msgid's %(...)s placeholders (the singular
+    of a plural may leave out the count), else the page or email breaks or loses a value."""
     import re
 
-    for msgid, message in _catalog("es").items():
-        ids = [msgid] if isinstance(message.id, str) else list(message.id)
-        strings = [message.string] if isinstance(message.string, str) else list(message.string)
-        wanted = set(re.findall(r"%\(\w+\)[sd]", " ".join(ids)))
-        for s in strings:
-            assert set(re.findall(r"%\(\w+\)[sd]", s)) <= wanted | {"%(num)d"}, (msgid, s)
-            assert wanted - {"%(num)d"} <= set(re.findall(r"%\(\w+\)[sd]", s)), (msgid, s)
+    placeholder = r"%\(\w+\)[.\d]*[sdf]"
+    for lang in _catalog_languages():
+        for msgid, message in _catalog(lang).items():
+            ids = [msgid] if isinstance(message.id, str) else list(message.id)
+            strings = [message.string] if isinstance(message.string, str) else list(message.string)
+            wanted = set(re.findall(placeholder, " ".join(ids)))
+            for s in strings:
+                found = set(re.findall(placeholder, s))
+                assert found <= wanted | {"%(num)d"}, (lang, msgid, s)
+                assert wanted - {"%(num)d"} <= found, (lang, msgid, s)
+
+
+def test_portuguese_plural_forms_are_brazilian():
+    with open(ROOT / "translations" / "pt" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    assert catalog.num_plurals == 2 and catalog.plural_expr.replace(" ", "") == "(n>1)"
 
 
 def test_a_visitors_language_choice_survives_signing_in(client, login, make_user):

@@ -12,6 +12,7 @@ from sqlalchemy import func
 
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
+from forum.languages import supported_locale
 from forum.mail import queue_email
 from forum.markup import strip_invisible, visible_text
 from forum.models import GENDERS, SECTORS, User, utcnow
@@ -80,7 +81,7 @@ def register(*, email: str, password: str, display_name: str, locale: str, newsl
             field="email",
         )
     user = User(email=email, display_name=display_name, handle=suggest_handle(display_name),
-                locale=locale if locale in current_app.config["LANGUAGES"] else "es",
+                locale=supported_locale(locale),
                 newsletter_opt_in_at=utcnow() if newsletter else None)
     user.set_password(password)
     db.session.add(user)

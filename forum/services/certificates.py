@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from forum.extensions import db
+from forum.languages import supported_locale
 from forum.mail import absolute_url, is_retired, queue_email
 from forum.models import Registration, User, Webinar, utcnow
 from forum.services import DomainError
@@ -99,7 +100,7 @@ def facts(registration: Registration) -> dict[str, str]:
     from babel.dates import format_date
 
     webinar = registration.webinar
-    locale = registration.locale if registration.locale in ("es", "en") else "es"
+    locale = supported_locale(registration.locale)
     local = webinar.starts_at.astimezone(zoneinfo.ZoneInfo(webinar.timezone))
     with force_locale(locale):
         return {
@@ -121,7 +122,7 @@ def certificate_pdf(registration: Registration) -> bytes:
     from fpdf import FPDF
 
     info = facts(registration)
-    locale = registration.locale if registration.locale in ("es", "en") else "es"
+    locale = supported_locale(registration.locale)
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(False)
     fonts = _fonts()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -37,8 +38,11 @@ HEADERS = {
     "sector": {"sector"},
     "language": {"language", "idioma", "lang", "lengua"},
 }
+# Names a spreadsheet may give a language; only those the site offers (LANGUAGES) are accepted.
 LANGUAGES = {"es": "es", "spanish": "es", "espanol": "es", "castellano": "es",
-             "en": "en", "english": "en", "ingles": "en"}
+             "en": "en", "english": "en", "ingles": "en",
+             "pt": "pt", "portuguese": "pt", "portugues": "pt", "fr": "fr", "french": "fr", "frances": "fr",
+             "francais": "fr"}
 COMMIT_EVERY = 200
 MAX_ROWS = 20_000  # larger lists: split the file
 
@@ -201,9 +205,11 @@ def _import_row(community, cells, cell, countries, sectors, existing, members, h
     if sector_raw and sector is None:
         raise DomainError(_l("unknown sector “%(value)s”", value=sector_raw[:80]))
     language_raw = cell(cells, "language")
+    offered = current_app.config["LANGUAGES"]
     language = LANGUAGES.get(fold(language_raw)) if language_raw else "es"
-    if language is None:
-        raise DomainError(_l("unknown language “%(value)s” (use es or en)", value=language_raw[:40]))
+    if language not in offered:
+        raise DomainError(_l("unknown language “%(value)s” (use %(codes)s)", value=language_raw[:40],
+                             codes=", ".join(offered)))
     name = " ".join(strip_invisible(cell(cells, "name")).split())[:120] or email.split("@")[0]
 
     user = existing.get(email)

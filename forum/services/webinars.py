@@ -26,6 +26,7 @@ from sqlalchemy.orm import contains_eager
 
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
+from forum.languages import supported_locale
 from forum.mail import absolute_url, queue_email, retired_address
 from forum.markup import clean_source, plain_text
 from forum.models import (
@@ -400,7 +401,7 @@ def register_guest(webinar: Webinar, data: GuestInput) -> Registration | None:
     registration.institution = " ".join((data.institution or "").split())[:200] or None
     registration.sector = data.sector or None
     registration.gender = data.gender or None
-    registration.locale = data.locale if data.locale in ("es", "en") else "es"
+    registration.locale = supported_locale(data.locale)
     registration.status = "pending"
     db.session.flush()
     token = tokens.make("webinar-confirm", {"r": registration.id, "e": email})
@@ -648,7 +649,7 @@ def invitation(webinar: Webinar, registration: Registration, method: str = "REQU
 
 
 def calendar_text(webinar: Webinar, registration: Registration, method: str = "REQUEST") -> str:
-    lang = registration.locale if registration.locale in ("es", "en") else "es"
+    lang = supported_locale(registration.locale)
     page = event_url(webinar)
     with force_locale(lang):
         lines = [plain_text(webinar.description_html(lang))[:2000]]
