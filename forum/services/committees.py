@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from forum.errors import ValidationErrors
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
 from forum.markup import clean_source
@@ -46,7 +47,7 @@ from forum.models import (
 )
 from forum.policy import can, role_in, suspended_in
 from forum.services import DomainError, posting, rendering
-from forum.services.organizing import ValidationErrors, to_utc
+from forum.services.organizing import to_utc
 from forum.services.sealing import eligible_count, seal
 from forum.text import fit, shorten
 

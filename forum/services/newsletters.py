@@ -12,12 +12,13 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from forum.errors import DomainError, ValidationErrors
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email, render_email
 from forum.markup import clean_source, plain_text
 from forum.models import Community, Forum, ForumPair, Membership, Newsletter, OutboxMessage, Post, Thread, User, utcnow
 from forum.policy import audience_clause, can, published_pairs_clause
-from forum.services import DomainError, rendering
+from forum.services import rendering
 
 FLUSH_EVERY = 500
 log = logging.getLogger(__name__)
@@ -46,8 +47,6 @@ def save(user: User, community: Community | None, *, subject_es: str, subject_en
         if not (body or "").strip():
             errors[f"body_{lang}"] = _l("Write the text in this language.")
     if errors:
-        from forum.services.organizing import ValidationErrors
-
         raise ValidationErrors(errors)
     if newsletter is None:
         newsletter = Newsletter(community_id=community.id if community else None, created_by_id=user.id)

@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
+from forum.errors import DomainError, ValidationErrors
 from forum.extensions import db
 from forum.markup import clean_source
 from forum.models import (
@@ -35,18 +36,11 @@ from forum.models import (
     utcnow,
 )
 from forum.policy import can
-from forum.services import DomainError, assist, posting, rendering
+from forum.services import assist, posting, rendering
+from forum.uploads import store_image
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("es", "en")
-
-
-class ValidationErrors(DomainError):
-    """Several fields are wrong at once: `errors` maps each to its message."""
-
-    def __init__(self, errors: dict[str, object]):
-        super().__init__(next(iter(errors.values())), field=next(iter(errors)))
-        self.errors = errors
 
 
 @dataclass
@@ -541,8 +535,6 @@ def _organizer_users(text: str) -> list[User]:
 
 
 def _store_logo(community: Community, upload) -> None:
-    from forum.services.resources import store_image
-
     community.logo_key, community.logo_type = store_image(upload, "logo")
 
 

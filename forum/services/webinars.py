@@ -24,6 +24,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
+from forum.errors import DomainError, ValidationErrors
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.mail import absolute_url, queue_email, retired_address
@@ -41,10 +42,10 @@ from forum.models import (
     utcnow,
 )
 from forum.policy import can, readable_communities_clause, readers_among
-from forum.services import DomainError, rendering, tokens
+from forum.services import rendering, tokens
 from forum.services.accounts import clean_display_name, normalise_email
 from forum.services.atomic import get_or_create
-from forum.services.organizing import ValidationErrors
+from forum.uploads import store_image
 
 # The region's main capitals, shown beside the reader's own time.
 CAPITALS = (
@@ -200,8 +201,6 @@ def save_webinar(user: User, community: Community, data: WebinarInput, webinar: 
     if webinar is not None and webinar.is_cancelled:
         raise DomainError(_l("This webinar was cancelled; it cannot be changed."))
     validate(data, community, webinar)
-    from forum.services.resources import store_image
-
     photos = {index: store_image(s.photo, "speakers") for index, s in enumerate(data.speakers)
               if s.photo is not None and getattr(s.photo, "filename", "")}
     if webinar is None:
