@@ -4,29 +4,23 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
+from forum import tokens
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.mail import queue_email
-from forum.markup import strip_invisible, visible_text
+from forum.markup import strip_invisible
 from forum.models import GENDERS, SECTORS, User, utcnow
 from forum.models.user import EMAIL_NOTIFICATION_CHOICES
-from forum.services import DomainError, sessions, signin_limits, tokens
+from forum.people import clean_display_name, normalise_email
+from forum.services import DomainError, sessions, signin_limits
 
 MIN_PASSWORD_LENGTH = 10
 HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
-
-
-def normalise_email(address: str) -> str:
-    try:
-        return validate_email((address or "").strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise DomainError(_l("Enter a valid email address."), field="email") from None
 
 
 def check_password_strength(password: str) -> None:
@@ -52,14 +46,6 @@ def suggest_handle(name: str) -> str:
     while f"{base}{n}" in taken:
         n += 1
     return f"{base}{n}"
-
-
-def clean_display_name(name: str | None) -> str:
-    """A name people can see: no invisible or direction-changing characters, at most 120."""
-    name = " ".join(strip_invisible(name or "").split())
-    if not visible_text(name):
-        raise DomainError(_l("Enter your name."), field="display_name")
-    return name[:120]
 
 
 def get_by_email(address: str) -> User | None:

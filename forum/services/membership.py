@@ -9,11 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from forum import tokens
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
 from forum.models import ROLES, Community, Invitation, Membership, User, utcnow
+from forum.people import normalise_email
 from forum.policy import can, membership
-from forum.services import DomainError, tokens
+from forum.services import DomainError
 from forum.services.atomic import get_or_create
 
 INVITATION_PURPOSE = "community-invitation"
@@ -193,8 +195,6 @@ def remove_member(organizer: User, community: Community, user_id: int) -> None:
 def invite(organizer: User, community: Community, email: str, role: str = "member",
            locale: str = "es", commit: bool = True) -> str:
     """Invite an address: "sent", "pending" (a live invitation exists) or "member" (already in)."""
-    from forum.services.accounts import normalise_email
-
     if not can(organizer, "community.manage_members", community):
         raise DomainError(_l("Only organizers can invite."))
     email = normalise_email(email)

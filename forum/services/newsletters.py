@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import zoneinfo
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
@@ -19,6 +18,7 @@ from forum.markup import clean_source, plain_text
 from forum.models import Community, Forum, ForumPair, Membership, Newsletter, OutboxMessage, Post, Thread, User, utcnow
 from forum.policy import audience_clause, can, published_pairs_clause
 from forum.services import rendering
+from forum.timezones import to_local
 
 FLUSH_EVERY = 500
 log = logging.getLogger(__name__)
@@ -58,19 +58,6 @@ def save(user: User, community: Community | None, *, subject_es: str, subject_en
     return newsletter
 
 
-def absolute_links(html: str) -> str:
-    """Links that work in a mail client: "/c/..." and "foro" become full addresses on BASE_URL."""
-    base = current_app.config["BASE_URL"]
-
-    def fix(match):
-        href = match.group(1)
-        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE) or href.startswith("#"):
-            return match.group(0)
-        return f'href="{base}/{href.lstrip("/")}"'
-
-    return re.sub(r'href="([^"]*)"', fix, html)
-
-
 def email_text(html: str) -> str:
     """The plain-text part from the sanitised HTML (never the raw Markdown): links keep their address."""
     html = re.sub(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', lambda m: f"{m.group(2)} ({m.group(1)})", html, flags=re.S)
@@ -107,7 +94,7 @@ def suggested_sections(community: Community | None) -> dict[str, str]:
         """Date, hours and minutes (no seconds) in the webinar's own zone, named."""
         from forum.i18n import format_local, timezone_label
 
-        local = webinar.starts_at.astimezone(zoneinfo.ZoneInfo(webinar.timezone)).replace(tzinfo=None)
+        local = to_local(webinar.starts_at, webinar.timezone)
         return f"{format_local(local, lang)} ({timezone_label(webinar.timezone, lang)})"
 
     result = {}

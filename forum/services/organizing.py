@@ -9,11 +9,9 @@ that has replies is hidden, never deleted.
 from __future__ import annotations
 
 import re
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
@@ -37,6 +35,7 @@ from forum.models import (
 )
 from forum.policy import can
 from forum.services import assist, posting, rendering
+from forum.timezones import community_zone, to_local, to_utc
 from forum.uploads import store_image
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -79,18 +78,6 @@ class PairInput:
     questions: list[QuestionInput] = field(default_factory=list)
 
 
-def community_zone(community: Community) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(community.timezone or current_app.config["DEFAULT_TIMEZONE"])
-
-
-def to_utc(local: datetime, community: Community) -> datetime:
-    return local.replace(tzinfo=community_zone(community)).astimezone(zoneinfo.ZoneInfo("UTC"))
-
-
-def to_local(moment: datetime, community: Community) -> datetime:
-    return moment.astimezone(community_zone(community)).replace(tzinfo=None, second=0, microsecond=0)
-
-
 def add_months(moment: datetime, months: int) -> datetime:
     import calendar
 
@@ -103,7 +90,7 @@ def add_months(moment: datetime, months: int) -> datetime:
 def blank_input(community: Community, questions: int = 4) -> PairInput:
     """A new pair: opens tomorrow at 9:00 in the community's zone, for two months, with four
     question rows (most forums have four: a fourth should not need a round trip)."""
-    start = datetime.combine(to_local(utcnow(), community).date() + timedelta(days=1), time(9, 0))
+    start = datetime.combine(to_local(utcnow(), community.timezone).date() + timedelta(days=1), time(9, 0))
     return PairInput(opens_at=start, closes_at=add_months(start, 2),
                      questions=[QuestionInput() for _ in range(questions)])
 
@@ -221,8 +208,8 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
     if pair is None:
         pair = ForumPair(community_id=community.id, slug=data.slug, status="draft", created_by_id=user.id)
         db.session.add(pair)
-    pair.opens_at = to_utc(data.opens_at, community)
-    pair.closes_at = to_utc(data.closes_at, community)
+    pair.opens_at = to_utc(data.opens_at, community.timezone)
+    pair.closes_at = to_utc(data.closes_at, community.timezone)
     pair.allow_member_threads = bool(data.allow_member_threads)
     pair.pre_moderation = data.pre_moderation
     pair.pre_moderation_count = data.pre_moderation_count
@@ -383,7 +370,7 @@ def input_from_pair(pair: ForumPair, copy: bool = False) -> PairInput:
         questions.append(q)
     data = PairInput(
         slug="" if copy else pair.slug, languages=tuple(forums),
-        opens_at=to_local(pair.opens_at, community), closes_at=to_local(pair.closes_at, community),
+        opens_at=to_local(pair.opens_at, community.timezone), closes_at=to_local(pair.closes_at, community.timezone),
         allow_member_threads=pair.allow_member_threads, pre_moderation=pair.pre_moderation,
         pre_moderation_count=pair.pre_moderation_count,
         themes="\n".join(codebook_line(t) for t in pair.themes),
@@ -448,8 +435,8 @@ def announcement(pair: ForumPair) -> dict[str, tuple[str, str]]:
         with force_locale(forum.language):
             text = render_template(
                 "organize/announcement.txt", forum=forum, pair=pair, community=community, questions=questions,
-                opens=to_local(pair.opens_at, community), closes=to_local(pair.closes_at, community),
-                zone=community.timezone or current_app.config["DEFAULT_TIMEZONE"],
+                opens=to_local(pair.opens_at, community.timezone), closes=to_local(pair.closes_at, community.timezone),
+                zone=str(community_zone(community)),
                 link=absolute_url("forums.show", community_slug=community.slug, forum_slug=forum.slug),
                 lang=forum.language,
             )

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
+from forum.mail import absolute_links
 from forum.markup import RENDER_VERSION, render
 from forum.models import Forum, Newsletter, Post, Thread, Webinar
 
@@ -25,8 +26,6 @@ def _post_html(source: str) -> str:
 
 
 def _newsletter_html(source: str) -> str:
-    from forum.services.newsletters import absolute_links
-
     return absolute_links(render(source))
 
 

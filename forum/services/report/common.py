@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from forum.i18n import country_name, sector_label
 from forum.markup import Document, parse
 from forum.services.synthesis import Author, PostItem
+from forum.timezones import to_local
 
 LANGUAGE_NAMES = {"es": {"es": "español", "en": "inglés"}, "en": {"es": "Spanish", "en": "English"}}
 LANGUAGE_TAGS = {"es": "es-ES", "en": "en-US"}
@@ -18,14 +19,12 @@ LANGUAGE_TAGS = {"es": "es-ES", "en": "en-US"}
 
 def day(value: datetime | date | None, lang: str, zone: str | None = None) -> str:
     """A long date in the report's language; moments as the community's local day."""
-    import zoneinfo
-
     from babel.dates import format_date
 
     if value is None:
         return ""
     if isinstance(value, datetime) and zone:
-        value = value.astimezone(zoneinfo.ZoneInfo(zone))
+        value = to_local(value, zone)
     return format_date(value, "long", locale=lang)
 
 
