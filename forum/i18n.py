@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from forum.extensions import babel
+from forum.timezones import to_local
 
 LANG_COOKIE = "lang"
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
@@ -163,7 +164,6 @@ def format_local_input(value: datetime | None, community) -> str:
     """A UTC moment as a datetime-local input's value, in the community's time zone."""
     if value is None:
         return ""
-    from forum.timezones import to_local
 
     return to_local(value, community.timezone).strftime("%Y-%m-%dT%H:%M")
 

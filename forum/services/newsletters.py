@@ -13,9 +13,22 @@ from sqlalchemy import select, update
 
 from forum.errors import DomainError, ValidationErrors
 from forum.extensions import db
+from forum.i18n import format_local, timezone_label
 from forum.mail import absolute_url, queue_email, render_email
-from forum.markup import clean_source, plain_text
-from forum.models import Community, Forum, ForumPair, Membership, Newsletter, OutboxMessage, Post, Thread, User, utcnow
+from forum.markup import clean_source, excerpt, plain_text
+from forum.models import (
+    Community,
+    Forum,
+    ForumPair,
+    Membership,
+    Newsletter,
+    OutboxMessage,
+    Post,
+    Thread,
+    User,
+    Webinar,
+    utcnow,
+)
 from forum.policy import audience_clause, can, published_pairs_clause
 from forum.services import rendering
 from forum.timezones import to_local
@@ -70,9 +83,6 @@ def suggested_sections(community: Community | None) -> dict[str, str]:
 
     Only what every reader of the edition may read (policy.audience_clause): a network
     edition goes to everyone and sits in a public archive."""
-    from forum.markup import excerpt
-    from forum.models import Webinar
-
     now = utcnow()
     audience = (audience_clause(community), published_pairs_clause(None))
     forums = db.session.execute(
@@ -92,8 +102,6 @@ def suggested_sections(community: Community | None) -> dict[str, str]:
 
     def when(webinar, lang):
         """Date, hours and minutes (no seconds) in the webinar's own zone, named."""
-        from forum.i18n import format_local, timezone_label
-
         local = to_local(webinar.starts_at, webinar.timezone)
         return f"{format_local(local, lang)} ({timezone_label(webinar.timezone, lang)})"
 

@@ -18,23 +18,33 @@ from sqlalchemy import delete, func, select, update
 
 from forum.errors import DomainError, ValidationErrors
 from forum.extensions import db
+from forum.i18n import is_timezone
+from forum.mail import absolute_url
 from forum.markup import clean_source
 from forum.models import (
+    JOIN_POLICIES,
     PRE_MODERATION,
+    VISIBILITIES,
     AssistSuggestion,
     Community,
     Forum,
     ForumPair,
+    Notification,
     Post,
+    PostUseful,
     Revision,
     TextRevision,
     Theme,
     Thread,
+    ThreadRead,
     User,
+    Watch,
     utcnow,
 )
 from forum.policy import can
-from forum.services import assist, posting, rendering
+from forum.services import assist, counters, notifications, posting, rendering
+from forum.services.bodies import prepare_body, set_body
+from forum.services.membership import add_member
 from forum.timezones import community_zone, to_local, to_utc
 from forum.uploads import store_image
 
@@ -318,9 +328,9 @@ def _update_question(user: User, thread: Thread, title: str, body: str) -> None:
     first = db.session.execute(select(Post).filter_by(thread_id=thread.id, number=1)).scalar_one()
     if first.body_md != body:
         db.session.add(Revision(post_id=first.id, editor_id=user.id, body_md=first.body_md))
-        posting.set_body(first, posting.prepare_body(body))
+        set_body(first, prepare_body(body))
         first.edited_at = utcnow()
-    posting.reindex(first)
+    counters.reindex(first)
 
 
 def _remove_question(thread: Thread, opened: bool) -> None:
@@ -329,18 +339,13 @@ def _remove_question(thread: Thread, opened: bool) -> None:
         raise ValidationErrors({"questions": _l("“%(title)s” already has replies or the forum is open: "
                                                 "hide it instead of removing it.", title=thread.title)})
     posts = select(Post.id).where(Post.thread_id == thread.id)
-    posting.unindex_thread(thread)
+    counters.thread_removed(thread)  # while its posts are there to leave the index
     db.session.execute(delete(Revision).where(Revision.post_id.in_(posts)))
-    from forum.models import Notification, PostUseful, ThreadRead, Watch
-
     db.session.execute(delete(Notification).where(Notification.post_id.in_(posts)))
     db.session.execute(delete(PostUseful).where(PostUseful.post_id.in_(posts)))
     db.session.execute(delete(Watch).where(Watch.thread_id == thread.id))
     db.session.execute(delete(ThreadRead).where(ThreadRead.thread_id == thread.id))
     db.session.execute(delete(Post).where(Post.thread_id == thread.id))
-    db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(
-        thread_count=Forum.thread_count - 1, post_count=Forum.post_count - thread.post_count)
-        .execution_options(synchronize_session=False))
     db.session.delete(thread)
 
 
@@ -424,7 +429,6 @@ def announcement(pair: ForumPair) -> dict[str, tuple[str, str]]:
     """Subject and text, per language, ready to send or copy: dates in the community's zone."""
     from flask import render_template
 
-    from forum.mail import absolute_url
 
     community = pair.community
     result = {}
@@ -447,8 +451,6 @@ def announcement(pair: ForumPair) -> dict[str, tuple[str, str]]:
 
 def announce_openings(now: datetime | None = None) -> int:
     """The job: tell each community's watchers once when a forum pair opens. Returns how many pairs."""
-    from forum.services import notifications
-
     now = now or utcnow()
     due = db.session.execute(select(ForumPair).where(
         ForumPair.status == "published", ForumPair.opens_at <= now, ForumPair.closes_at > now,
@@ -482,9 +484,6 @@ class CommunityInput:
 
 
 def _validate_community(data: CommunityInput, community: Community | None) -> None:
-    from forum.i18n import is_timezone
-    from forum.models import JOIN_POLICIES, VISIBILITIES
-
     errors: dict[str, object] = {}
     if community is None:
         if not COMMUNITY_SLUG_RE.match(data.slug or "") or len(data.slug) > 80:
@@ -527,8 +526,6 @@ def _store_logo(community: Community, upload) -> None:
 
 def save_community(user: User, data: CommunityInput, community: Community | None = None, logo=None) -> Community:
     """Admins create a community with its first organizers; organizers edit its profile."""
-    from forum.services.membership import add_member
-
     if community is None and not can(user, "community.create"):
         raise DomainError(_l("Only site administrators can create communities."))
     if community is not None:

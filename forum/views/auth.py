@@ -95,7 +95,7 @@ def login():
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            user = signin_limits.authenticate(form.email.data, form.password.data)
+            user = accounts.sign_in(form.email.data, form.password.data)
         except DomainError as error:
             status = 429 if isinstance(error, signin_limits.AccountLocked) else status
             form_error(form, error)
