@@ -13,7 +13,7 @@ from forum import tokens
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.mail import absolute_url, queue_email, retired_address
-from forum.markup import strip_invisible
+from forum.markup import HANDLE, strip_invisible
 from forum.models import (
     GENDERS,
     SECTORS,
@@ -35,7 +35,7 @@ from forum.services import DomainError, counters, sessions, signin_limits
 from forum.services.webinars import claim_registrations, forget_person
 
 MIN_PASSWORD_LENGTH = 10
-HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
+HANDLE_RE = re.compile(rf"^{HANDLE}$")
 
 
 def check_password_strength(password: str) -> None:

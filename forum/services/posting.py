@@ -10,11 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select, update
 
 from forum.extensions import db
-from forum.markup import (
-    rendered_mentions,
-    strip_invisible,
-    visible_text,
-)
+from forum.markup import rendered_mentions, strip_invisible, visible_text
 from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, counters, moderation, notifications, reading, watching

@@ -444,7 +444,7 @@ def _statistics(items: list[PostItem], live, zone: str) -> Statistics:
     weeks: dict[date, Counter] = defaultdict(Counter)
     local = timezones.zone(zone)
     for item in items:
-        day = item.created_at.astimezone(local).date()
+        day = timezones.to_local(item.created_at, local).date()
         weeks[day - timedelta(days=day.weekday())][item.language] += 1
     if weeks:
         first, last = min(weeks), max(weeks)
