@@ -45,6 +45,17 @@ from forum.people import clean_display_name, normalise_email
 from forum.policy import can, readable_communities_clause, readers_among
 from forum.services import rendering
 from forum.services.atomic import get_or_create
+from forum.services.attendance import (  # kept importable from here
+    GENDER_BUCKETS,
+    AttendanceReport,
+    Participation,
+    ParticipationRow,
+    attendance_page,
+    import_attendance,
+    participation,
+    participation_csv,
+    set_attendance,
+)
 from forum.timezones import to_local, to_utc
 from forum.uploads import store_image
 
@@ -781,20 +792,6 @@ def closing_webinar(pair: ForumPair) -> Webinar | None:
     return db.session.execute(select(Webinar).where(Webinar.pair_id == pair.id, Webinar.status == "scheduled")
                               .order_by(Webinar.starts_at.desc()).limit(1)).scalar_one_or_none()
 
-
-# --- attendance and the participation table: forum.services.attendance --------------------
-
-from forum.services.attendance import (  # noqa: E402  (kept importable from here; attendance imports this module)
-    GENDER_BUCKETS,
-    AttendanceReport,
-    Participation,
-    ParticipationRow,
-    attendance_page,
-    import_attendance,
-    participation,
-    participation_csv,
-    set_attendance,
-)
 
 __all__ = [
     "CAPITALS", "GENDER_BUCKETS", "AttendanceReport", "GuestInput", "Participation", "ParticipationRow",
