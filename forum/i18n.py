@@ -27,6 +27,7 @@ from flask_login import current_user
 
 from forum.extensions import babel
 from forum.languages import LANGUAGE_LABELS, configure, interface_languages
+from forum.timezones import to_local
 
 LANG_COOKIE = "lang"
 
@@ -164,10 +165,8 @@ def format_local_input(value: datetime | None, community) -> str:
     """A UTC moment as a datetime-local input's value, in the community's time zone."""
     if value is None:
         return ""
-    import zoneinfo
 
-    zone = zoneinfo.ZoneInfo(community.timezone or current_app.config["DEFAULT_TIMEZONE"])
-    return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    return to_local(value, community.timezone).strftime("%Y-%m-%dT%H:%M")
 
 
 def format_local_day(value: datetime | None, lang: str) -> str:

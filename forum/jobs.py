@@ -22,7 +22,7 @@ from flask import Flask
 
 from forum import mail
 from forum.logs import job_line
-from forum.services import leases
+from forum.services import leases, outbox
 
 log = logging.getLogger(__name__)
 HOLDER = leases.holder_id()
@@ -112,7 +112,7 @@ def seal_rounds(app: Flask) -> int | None:
 
 def sweep_outbox(app: Flask) -> int | None:
     """Messages left "sending" by a scheduler that died are shown as of unknown outcome within a minute."""
-    return _run(app, "sweep_outbox", mail.sweep_interrupted, quiet_when_idle=True)
+    return _run(app, "sweep_outbox", outbox.sweep_interrupted, quiet_when_idle=True)
 
 
 def refresh_assist(app: Flask) -> dict[str, int] | None:

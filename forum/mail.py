@@ -24,9 +24,10 @@ from urllib.parse import quote
 import css_inline
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
-from sqlalchemy import and_, or_, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from forum import tokens
 from forum.extensions import db
 from forum.languages import supported_locale
 from forum.models import OutboxMessage, User, utcnow
@@ -47,6 +48,19 @@ def absolute_url(endpoint: str, **values) -> str:
         with current_app.test_request_context():
             path = url_for(endpoint, **values)
     return current_app.config["BASE_URL"] + path
+
+
+def absolute_links(html: str) -> str:
+    """Links that work in a mail client: "/c/..." and "foro" become full addresses on BASE_URL."""
+    base = current_app.config["BASE_URL"]
+
+    def fix(match):
+        href = match.group(1)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE) or href.startswith("#"):
+            return match.group(0)
+        return f'href="{base}/{href.lstrip("/")}"'
+
+    return re.sub(r'href="([^"]*)"', fix, html)
 
 
 RETIRED_DOMAIN = "invalid"  # RFC 2606: can never be delivered
@@ -111,8 +125,6 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
         return None
     unsubscribe_url = None
     if unsubscribe and isinstance(to, User):
-        from forum.services import tokens
-
         unsubscribe_url = absolute_url("email.unsubscribe", token=tokens.make("unsubscribe", {"u": to.id, "c": unsubscribe}))
         context["unsubscribe_url"] = unsubscribe_url
         context["email_preferences_url"] = absolute_url("email.preferences",
@@ -308,36 +320,6 @@ def _deliver_one(message: OutboxMessage, session: _SMTPSession, counts: dict[str
         message.last_error = None
         counts["sent"] += 1
     db.session.commit()
-
-
-def sweep_interrupted(older_than: timedelta | None = None) -> int:
-    """Messages left "sending" by a deliverer that stopped before saying how it went.
-
-    They may or may not have left: sending again by itself could deliver twice, so they
-    become "unknown", shown to organizers and admins, who can resend them. A message
-    claimed by a scheduler that no longer holds the lease is swept at once; one claimed
-    by a delivery run by hand (or by the live holder, stuck) once it has been sending for
-    longer than any single delivery can take (MAIL_SENDING_TIMEOUT_SECONDS).
-    """
-    from forum.services.leases import live_holder
-
-    now = utcnow()
-    if older_than is None:
-        older_than = timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT_SECONDS"])
-    abandoned = OutboxMessage.claimed_at < now - older_than
-    holder = live_holder(now=now)
-    orphaned = OutboxMessage.claimed_by.is_not(None)
-    if holder is not None:
-        orphaned = and_(orphaned, OutboxMessage.claimed_by != holder)
-    swept = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.status == "sending", or_(abandoned, orphaned))
-        .values(status="unknown", last_error=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    if swept:
-        log.warning("outbox: %s message(s) interrupted while sending, outcome unknown", swept)
-    return swept
 
 
 __all__ = ["build_mime", "deliver_due", "queue_email", "render_email"]

@@ -50,10 +50,11 @@ ALLOWED_CLASSES = {
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
+HANDLE = r"[a-z0-9_]{3,30}"  # what a handle is: accounts checks new ones against it
 # "@handle", not inside a word, an email address or a URL path ("/@handle"). The one pattern.
-MENTION_RE = re.compile(r"(?i)(?<![\w@./])@([a-z0-9_]{3,30})\b")
+MENTION_RE = re.compile(rf"(?i)(?<![\w@./])@({HANDLE})\b")
 # A mention link in HTML this module wrote (either attribute order: older bodies had class first).
-_MENTION_LINK = re.compile(r'<a (?=[^>]*class="mention")[^>]*href="[^"]*/u/([a-z0-9_]+)"')
+_MENTION_LINK = re.compile(rf'<a (?=[^>]*class="mention")[^>]*href="[^"]*/u/({HANDLE})"')
 _BLOCKQUOTE = re.compile(r"<blockquote>.*?</blockquote>", re.DOTALL)
 # A link a reader can follow elsewhere: not a mention, not a footnote's own anchors.
 _OUTBOUND_LINK = re.compile(r'<a (?![^>]*class="(?:mention|footnote-backref)")[^>]*href="(?!#)')

@@ -13,9 +13,9 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from forum.errors import DomainError
 from forum.extensions import db
 from forum.models import Community, Forum, Membership, Post, Thread, User, utcnow
-from forum.services import DomainError
 
 ROLE_RANK = {"member": 1, "moderator": 2, "organizer": 3}
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from forum.errors import ValidationErrors
 from forum.extensions import db
 from forum.models import (
     AssistState,
@@ -21,7 +22,7 @@ from forum.models import (
     utcnow,
 )
 from forum.services import assist, assist_text, moderation, organizing, posting
-from forum.services.organizing import ValidationErrors, codebook_line, parse_themes
+from forum.services.organizing import codebook_line, parse_themes
 from tests.conftest import forum_of
 
 CODEBOOK = [

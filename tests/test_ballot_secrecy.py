@@ -13,7 +13,7 @@ from sqlalchemy import select, text, update
 from forum.logs import StructuredFormatter
 from forum.models import Answer, Ballot, Round, Thread, utcnow
 from forum.services import committees, sealing
-from forum.services.organizing import to_local
+from forum.timezones import to_local
 from tests import forensics
 from tests.conftest import forum_of, thread_url
 
@@ -59,8 +59,8 @@ def _round(committee, *, anonymous: bool):
     community = committee["community"]
     data = committees.RoundInput(
         kind="questionnaire", title_es="Ronda", title_en="Round", anonymous=anonymous,
-        opens_at=to_local(utcnow() - timedelta(hours=1), community),
-        closes_at=to_local(utcnow() + timedelta(days=7), community),
+        opens_at=to_local(utcnow() - timedelta(hours=1), community.timezone),
+        closes_at=to_local(utcnow() + timedelta(days=7), community.timezone),
         questions=[committees.QuestionInput(kind="single", text_es="¿Cuál?", text_en="Which?",
                                             options="Uno | One\nDos | Two\nTres | Three"),
                    committees.QuestionInput(kind="scale", text_es="Escala", text_en="Scale", allow_comment=True)])

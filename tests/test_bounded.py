@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import String
 from wtforms.validators import Length
 
-from forum import forms
+from forum import forms, timezones
 from forum.extensions import db as _db
 from forum.models import OutboxMessage, Post, Resource, Thread, utcnow
 from forum.services import posting, resources
@@ -225,8 +225,8 @@ def _words(n: int, word: str = "planificación") -> str:
 def test_emails_built_from_maximum_inputs_fit_the_outbox(db, make_user, make_community):
     """Webinar, invitation and newsletter emails whose subjects quote 300-character titles, a
     200-character community name and a 120-character inviter: queued, each subject shortened."""
+    from forum.people import clean_display_name
     from forum.services import membership, newsletters, webinars
-    from forum.services.accounts import clean_display_name
 
     community = make_community()
     community.name_es, community.name_en = _words(200), _words(200, "planning")
@@ -235,7 +235,7 @@ def test_emails_built_from_maximum_inputs_fit_the_outbox(db, make_user, make_com
     add_member(organizer, community, role="organizer")
     add_member(member, community)
     db.session.commit()
-    start = webinars.to_zone(utcnow() + timedelta(days=10), "America/Santiago").replace(second=0, microsecond=0)
+    start = timezones.to_local(utcnow() + timedelta(days=10), "America/Santiago").replace(second=0, microsecond=0)
     webinar = webinars.save_webinar(organizer, community, webinars.WebinarInput(
         title_es=_words(300), title_en=_words(300, "planning"), description_es="x", description_en="x",
         starts_at=start, timezone="America/Santiago", duration_minutes=60, capacity=None,
@@ -259,7 +259,7 @@ def test_an_open_round_with_maximum_titles_opens_its_forums(db, make_user, make_
     titles a thread of at most 300: both shortened at a word."""
     from forum.models import Forum, ForumPair
     from forum.services import committees
-    from forum.services.organizing import to_local
+    from forum.timezones import to_local
 
     community = make_community()
     organizer = make_user(_words(120, "Organizadora"))
@@ -268,8 +268,8 @@ def test_an_open_round_with_maximum_titles_opens_its_forums(db, make_user, make_
     process = committees.save_process(organizer, community, title_es=_words(300), title_en=_words(300, "planning"))
     committees.save_round(organizer, process, committees.RoundInput(
         kind="open", title_es=_words(300), title_en=_words(300, "planning"),
-        opens_at=to_local(utcnow() - timedelta(hours=1), community),
-        closes_at=to_local(utcnow() + timedelta(days=7), community),
+        opens_at=to_local(utcnow() - timedelta(hours=1), community.timezone),
+        closes_at=to_local(utcnow() + timedelta(days=7), community.timezone),
         questions=[committees.QuestionInput(kind="open", text_es=_words(2000), text_en=_words(2000, "planning"))]))
     forums = db.session.execute(db.select(Forum).join(ForumPair).where(ForumPair.community_id == community.id)).scalars().all()
     assert forums and all(len(f.title) <= 200 and f.title.endswith("…") for f in forums)

@@ -23,12 +23,12 @@ from forum.models import (
 )
 from forum.policy import can
 from forum.services import committees, posting, report_files, synthesis
-from forum.services.organizing import to_local
+from forum.timezones import to_local
 from tests.conftest import forum_of, outbox
 
 
 def _local(community, delta: timedelta) -> str:
-    return to_local(utcnow() + delta, community).strftime("%Y-%m-%dT%H:%M")
+    return to_local(utcnow() + delta, community.timezone).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture
@@ -46,8 +46,8 @@ def _questionnaire(committee, *, anonymous=False, visibility="after_close", kind
                    **fields):
     data = committees.RoundInput(
         kind=kind, title_es="Segunda ronda", title_en="Second round",
-        opens_at=to_local(utcnow() - timedelta(hours=1), committee["community"]),
-        closes_at=to_local(utcnow() + timedelta(days=7), committee["community"]),
+        opens_at=to_local(utcnow() - timedelta(hours=1), committee["community"].timezone),
+        closes_at=to_local(utcnow() + timedelta(days=7), committee["community"].timezone),
         anonymous=anonymous, results_visibility=visibility, **fields,
         questions=questions or [
             committees.QuestionInput(kind="single", text_es="¿Qué dimensión primero?", text_en="Which dimension first?",

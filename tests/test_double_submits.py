@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from forum import timezones
 from forum.extensions import db as _db
 from forum.models import (
     Community,
@@ -126,7 +127,7 @@ def test_two_webinar_registrations_at_once_leave_one_seat_taken(app, db, login, 
     community, ben = world["community"], world["ben"]
     organizer = make_user("Organizadora")
     add_member(organizer, community, role="organizer")
-    start = webinars.to_zone(utcnow() + timedelta(days=10), "America/Santiago").replace(second=0, microsecond=0)
+    start = timezones.to_local(utcnow() + timedelta(days=10), "America/Santiago").replace(second=0, microsecond=0)
     webinar = webinars.save_webinar(organizer, community, webinars.WebinarInput(
         title_es="Seminario", title_en="Webinar", description_es="x", description_en="x", starts_at=start,
         timezone="America/Santiago", duration_minutes=60, capacity=10, join_url="https://meet.example.org/x",

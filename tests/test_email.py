@@ -4,9 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from forum.mail import deliver_due, queue_email, sweep_interrupted
+from forum import timezones
+from forum.mail import deliver_due, queue_email
 from forum.models import Newsletter, OutboxMessage, Thread, ThreadRead, utcnow
 from forum.services import digests, newsletters, posting
+from forum.services.outbox import sweep_interrupted
 from tests.conftest import forum_of, html_part, link_in, outbox, text_part
 
 
@@ -156,7 +158,7 @@ def test_one_click_unsubscribe_and_the_link_both_take_effect_at_once(client, db,
 
 
 def test_preferences_page_works_without_signing_in(client, db, smtp, forum_world):
-    from forum.services import tokens
+    from forum import tokens
 
     ana = forum_world["ana"]
     url = f"/email/preferences/{tokens.make('email-preferences', {'u': ana.id})}"
@@ -182,7 +184,7 @@ def test_newsletter_compose_preview_test_send_archive_and_stats(client, db, smtp
 
     webinars.save_webinar(organizer, community, webinars.WebinarInput(
         title_es="Seminario de cierre", title_en="Closing webinar", timezone="America/Lima",
-        starts_at=webinars.to_zone(utcnow() + timedelta(days=20), "America/Lima")))
+        starts_at=timezones.to_local(utcnow() + timedelta(days=20), "America/Lima")))
     page = client.post("/c/red/newsletters/new", data={"subject_es": "", "subject_en": "", "body_es": "", "body_en": "",
                                                        "action": "suggest"}).get_data(as_text=True)
     assert "## Próximos seminarios web" in page and "[Seminario de cierre](http" in page

@@ -61,6 +61,31 @@ def test_member_replies_in_markdown_and_sees_author_country_institution_and_loca
     assert thread.reply_count == 1 and thread.post_count == 2
 
 
+def test_a_reply_is_rendered_once_and_its_mention_link_notification_and_search_follow(
+        client, db, login, make_user, monkeypatch, setting):
+    """One Markdown parse per reply: the stored HTML, the mentioned member's notification and
+    the search document all come from that single render."""
+    from forum import markup
+    from forum.models import Notification, SearchDocument
+    from forum.services import bodies
+    from forum.services.membership import add_member
+
+    member, community, pair = setting
+    bea = make_user("Bea Soto", handle="bea_soto")
+    add_member(bea, community)
+    db.session.commit()
+    thread = first_question(forum_of(pair, "es"))
+    parsed = []
+    monkeypatch.setattr(bodies, "parse", lambda source: parsed.append(source) or markup.parse(source))
+    login(member)
+    client.post(thread_url(thread), data={"body": "Gracias @bea_soto por la **propuesta**."})
+    post = db.session.execute(db.select(Post).order_by(Post.id.desc())).scalars().first()
+    assert len(parsed) == 1
+    assert 'class="mention"' in post.body_html and "/u/bea_soto" in post.body_html
+    assert db.session.execute(db.select(Notification.kind).filter_by(user_id=bea.id, post_id=post.id)).scalar() == "mention"
+    assert "propuesta" in db.session.get(SearchDocument, post.id).body
+
+
 def test_times_follow_the_viewers_time_zone(client, db, login, make_user, setting):
     member, community, pair = setting
     thread = first_question(forum_of(pair, "es"))

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+from forum import timezones
 from forum.models import Newsletter, OutboxMessage, Post, Resource, utcnow
 from forum.services import digests, newsletters, posting, webinars
 from forum.services.membership import add_member
@@ -55,7 +56,7 @@ def _plant(db, make_user, make_pair, community, author, marker):
     organizer = make_user(f"Org {community.slug}")
     add_member(organizer, community, role="organizer")
     db.session.commit()
-    start = webinars.to_zone(utcnow() + timedelta(days=10), "America/Lima").replace(second=0, microsecond=0)
+    start = timezones.to_local(utcnow() + timedelta(days=10), "America/Lima").replace(second=0, microsecond=0)
     webinar = webinars.save_webinar(organizer, community, webinars.WebinarInput(
         title_es=f"Seminario {marker}", title_en=f"Webinar {marker}", description_es=f"Sobre {marker}",
         description_en=f"About {marker}", starts_at=start, timezone="America/Lima",

@@ -2,8 +2,9 @@
 cancelling a place, member import rows, pasted Word notes, the pair form."""
 import pytest
 
+from forum import tokens
 from forum.models import Watch
-from forum.services import posting, tokens, watching
+from forum.services import posting, watching
 from forum.services.sealing import seal
 from tests import test_committees, test_webinars
 from tests.conftest import forum_of

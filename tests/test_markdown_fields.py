@@ -3,7 +3,7 @@ operators' command, bounded with a translated message that keeps the text, Word 
 cleaned, and previews rate limited like posts."""
 import pytest
 
-from forum import markup
+from forum import markup, timezones
 from forum.markup import RENDER_VERSION
 from forum.models import Forum, ForumPair, Newsletter, Post, Revision, SynthesisNote, Thread, Webinar
 from forum.services import posting
@@ -63,7 +63,7 @@ def test_every_stored_body_carries_the_render_version(db, world):
                                   body_es="**a**", body_en="**b**")
     webinar = webinars.save_webinar(world["organizer"], world["community"], webinars.WebinarInput(
         title_es="S", title_en="W", description_es="*uno*", description_en="*one*", timezone="America/Lima",
-        starts_at=webinars.to_zone(world["pair"].closes_at, "America/Lima")))
+        starts_at=timezones.to_local(world["pair"].closes_at, "America/Lima")))
     assert newsletter.render_version == webinar.render_version == world["es"].render_version == RENDER_VERSION
     assert "<strong>a</strong>" in newsletter.body_es_html and "<em>one</em>" in webinar.description_en_html
 

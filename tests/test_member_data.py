@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from forum import timezones
 from forum.extensions import db as _db
 from forum.models import (
     Answer,
@@ -51,7 +52,7 @@ def test_the_download_holds_registrations_ballots_revisions_settings_and_bio(
     organizer = make_user("Org")
     community = make_community("red", members={ana: "member", organizer: "organizer"})
     make_pair(community)
-    start = webinars.to_zone(utcnow() + timedelta(days=9), "America/Lima").replace(second=0, microsecond=0)
+    start = timezones.to_local(utcnow() + timedelta(days=9), "America/Lima").replace(second=0, microsecond=0)
     webinar = webinars.save_webinar(organizer, community, webinars.WebinarInput(
         title_es="Seminario de cierre", title_en="Closing webinar", starts_at=start, timezone="America/Lima"))
     webinars.register_member(ana, webinar)

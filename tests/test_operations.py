@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from forum import jobs, mail
 from forum.extensions import db as _db
 from forum.models import Community, Membership, OutboxMessage, Post, SchedulerLease, Thread, User, utcnow
-from forum.services import leases
+from forum.services import leases, outbox
 from tests.conftest import PASSWORD, IsolatedClient, forum_of, free_port
 from tests.servers import ROOT, VENV_BIN, Client, OwnPostgres, can_run_own_postgres, gunicorn, production_env, stop
 
@@ -494,7 +494,7 @@ def test_an_outbox_batch_killed_halfway_is_finished_by_the_next_run_without_send
         assert 0 < states["sent"] < 30 and states["queued"] > 0
         # The next run: the one that may have left is of unknown outcome, never resent by itself;
         # the rest go once.
-        mail.sweep_interrupted(older_than=timedelta(0))
+        outbox.sweep_interrupted(older_than=timedelta(0))
         old = {k: app.config[k] for k in ("MAIL_BACKEND", "MAIL_SERVER", "MAIL_PORT")}
         app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
         try:
@@ -553,7 +553,7 @@ def test_a_scheduler_killed_in_the_middle_of_a_send_leaves_a_message_the_organiz
         in_flight = _db.session.execute(select(OutboxMessage).filter_by(status="sending")).scalar_one()
         assert in_flight.to_address == received[0] and f":{scheduler.pid}:" in in_flight.claimed_by
         _wait(lambda: leases.live_holder() is None, 30, "the dead scheduler's lease lapsing")
-        assert mail.sweep_interrupted() == 1  # claimed seconds ago, by a holder that is gone
+        assert outbox.sweep_interrupted() == 1  # claimed seconds ago, by a holder that is gone
         _db.session.remove()
         assert _db.session.get(OutboxMessage, in_flight.id).status == "unknown"
 

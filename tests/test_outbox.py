@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from forum.extensions import db as _db
-from forum.mail import deliver_due, queue_email, sweep_interrupted
+from forum.mail import deliver_due, queue_email
 from forum.models import Newsletter, OutboxMessage, SchedulerLease, utcnow
 from forum.services import newsletters, outbox
+from forum.services.outbox import sweep_interrupted
 from tests.conftest import is_postgres
 
 

@@ -12,6 +12,7 @@ import docx
 import pytest
 from sqlalchemy import select
 
+from forum import timezones
 from forum.models import PostTheme, SynthesisNote, Theme, Thread, utcnow
 from forum.services import posting, report_files, synthesis, webinars
 from forum.services.membership import add_member
@@ -203,7 +204,7 @@ def test_the_closing_webinars_figures_close_the_report(db, forum_pair, make_user
     db.session.commit()
     webinar = webinars.save_webinar(organizer, community, webinars.WebinarInput(
         title_es="Seminario de cierre", title_en="Closing webinar", timezone="America/Santiago",
-        starts_at=webinars.to_zone(utcnow() + timedelta(days=5), "America/Santiago"), pair_id=pair.id))
+        starts_at=timezones.to_local(utcnow() + timedelta(days=5), "America/Santiago"), pair_id=pair.id))
     for person in forum_pair["people"].values():
         webinars.register_member(person, webinar)
     ana = forum_pair["people"]["ana"]

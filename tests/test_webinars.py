@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import vobject
 
-from forum import jobs, mail
+from forum import jobs, mail, timezones
 from forum.models import Registration, User, Webinar, utcnow
 from forum.services import webinars
 from tests.conftest import PASSWORD, html_part, link_in, outbox, text_part
@@ -30,7 +30,7 @@ def make_webinar(db, make_user):
         if organizer is None:
             organizer = make_user("Organizadora")
             add_member(organizer, community, role="organizer")
-        start = webinars.to_zone(utcnow() + starts_in, zone).replace(second=0, microsecond=0)
+        start = timezones.to_local(utcnow() + starts_in, zone).replace(second=0, microsecond=0)
         data = webinars.WebinarInput(
             title_es=fields.pop("title_es", "Seminario de cierre"), title_en=fields.pop("title_en", "Closing webinar"),
             description_es="Ideas **principales** del foro.", description_en="The forum's **main** ideas.",

@@ -1,17 +1,12 @@
 """Domain logic in plain functions, shared by views and CLI commands.
 
 A service validates, changes, commits, and raises DomainError with a
-translatable message; it never touches the request or flashes.
+translatable message; it never touches the request or flashes. The errors themselves
+live in forum/errors.py (below every service); they are named here too, as callers know them.
 """
+from forum.errors import DomainError, ValidationErrors
 
-
-class DomainError(Exception):
-    """A rule refused the change; `message` is shown to the person (translatable)."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+__all__ = ["DomainError", "ValidationErrors", "like_pattern", "safe_cell"]
 
 
 def like_pattern(text: str) -> str:

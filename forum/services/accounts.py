@@ -4,30 +4,39 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import delete, func, select, update
 
+from forum import tokens
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.languages import supported_locale
-from forum.mail import queue_email
-from forum.markup import strip_invisible, visible_text
-from forum.models import GENDERS, SECTORS, User, utcnow
-from forum.models.user import EMAIL_NOTIFICATION_CHOICES
-from forum.services import DomainError, sessions, signin_limits, tokens
+from forum.mail import absolute_url, queue_email, retired_address
+from forum.markup import HANDLE, strip_invisible
+from forum.models import (
+    GENDERS,
+    SECTORS,
+    Community,
+    Invitation,
+    Membership,
+    Notification,
+    OutboxMessage,
+    PostUseful,
+    ThreadRead,
+    User,
+    Watch,
+    utcnow,
+)
+from forum.models.user import DIGEST_CHOICES, EMAIL_NOTIFICATION_CHOICES
+from forum.people import clean_display_name, normalise_email
+from forum.policy import can
+from forum.services import DomainError, counters, sessions, signin_limits
+from forum.services.webinars import claim_registrations, forget_person
 
 MIN_PASSWORD_LENGTH = 10
-HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
-
-
-def normalise_email(address: str) -> str:
-    try:
-        return validate_email((address or "").strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise DomainError(_l("Enter a valid email address."), field="email") from None
+HANDLE_RE = re.compile(rf"^{HANDLE}$")
 
 
 def check_password_strength(password: str) -> None:
@@ -53,14 +62,6 @@ def suggest_handle(name: str) -> str:
     while f"{base}{n}" in taken:
         n += 1
     return f"{base}{n}"
-
-
-def clean_display_name(name: str | None) -> str:
-    """A name people can see: no invisible or direction-changing characters, at most 120."""
-    name = " ".join(strip_invisible(name or "").split())
-    if not visible_text(name):
-        raise DomainError(_l("Enter your name."), field="display_name")
-    return name[:120]
 
 
 def get_by_email(address: str) -> User | None:
@@ -115,8 +116,6 @@ def confirm_email(token: str) -> User:
         raise DomainError(_l("This confirmation link is not valid."))
     if not user.is_confirmed:
         user.email_confirmed_at = utcnow()
-        from forum.services.webinars import claim_registrations
-
         claim_registrations(user)  # places taken as a guest with this address
         db.session.commit()
     return user
@@ -131,6 +130,31 @@ def authenticate(email: str, password: str) -> User:
                              date=format_date(user.suspended_until, "long"),
                              reason=user.suspension_reason or "—"))
     return user
+
+
+def sign_in(email: str, password: str) -> User:
+    """authenticate, counting failures against the account and refusing a locked one, even with
+    the right password (the link emailed when it locked is the way in)."""
+    if signin_limits.is_locked(email):
+        raise signin_limits.AccountLocked()
+    try:
+        return authenticate(email, password)
+    except DomainError:
+        window = signin_limits.record_failure(email)
+        if window is not None:
+            _tell_locked_owner(email, window)
+            raise signin_limits.AccountLocked() from None
+        raise
+
+
+def _tell_locked_owner(email: str, window: int) -> None:
+    """One email per lock: its window's end names it, even if two failures trip it at once."""
+    user = get_by_email(email)
+    if user is None or not user.is_active:
+        return
+    queue_email(to=user, template="signin_locked", token=reset_token(user),
+                dedupe_key=f"signin-locked:{user.id}:{window}")
+    db.session.commit()
 
 
 def _reset_fingerprint(user: User) -> str:
@@ -180,8 +204,6 @@ def set_password_from_link(purpose: str, token: str, password: str) -> User:
     sessions.end_all(user)  # whoever knew the old password is signed out everywhere
     signin_limits.clear(user.email)  # and the owner may sign in again at once
     user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the link proved they own the address
-    from forum.services.webinars import claim_registrations
-
     claim_registrations(user)
     db.session.commit()
     return user
@@ -214,8 +236,6 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
         raise DomainError(_l("Choose a time zone from the list."), field="timezone")
     if email_notifications and email_notifications not in EMAIL_NOTIFICATION_CHOICES:
         raise DomainError(_l("Choose an option from the list."), field="email_notifications")
-    from forum.models.user import DIGEST_CHOICES
-
     if digest_frequency and digest_frequency not in DIGEST_CHOICES:
         raise DomainError(_l("Choose an option from the list."), field="digest_frequency")
     user.display_name = display_name
@@ -250,8 +270,6 @@ def set_locale(user: User, locale: str) -> None:
 
 def send_welcome(user: User, community, dedupe_key: str | None = None) -> None:
     """Invite someone added by an organizer to choose a password (no commit)."""
-    from forum.mail import absolute_url
-
     token = tokens.make("welcome", {"id": user.id, "fp": _reset_fingerprint(user)})
     queue_email(to=user, template="welcome_invitation", dedupe_key=dedupe_key or f"welcome:{user.id}",
                 community=community, welcome_url=absolute_url("auth.welcome", token=token))
@@ -260,10 +278,6 @@ def send_welcome(user: User, community, dedupe_key: str | None = None) -> None:
 # --- the member's own data: forum.services.member_data ----------------------------
 
 def _communities_where_sole_organizer(user: User) -> list[str]:
-    from sqlalchemy import select
-
-    from forum.models import Community, Membership
-
     mine = select(Membership.community_id).where(Membership.user_id == user.id, Membership.role == "organizer",
                                                  Membership.state == "active")
     counts = db.session.execute(
@@ -275,18 +289,6 @@ def _communities_where_sole_organizer(user: User) -> list[str]:
 
 def delete_account(user: User, password: str) -> None:
     """Anonymise: the conversation stays ("former member"), the person's data goes."""
-    from sqlalchemy import delete, select, update
-
-    from forum.models import (
-        Community,
-        Membership,
-        Notification,
-        OutboxMessage,
-        PostUseful,
-        ThreadRead,
-        Watch,
-    )
-
     if not user.check_password(password or ""):
         raise DomainError(_l("The password is not right."), field="password")
     sole = _communities_where_sole_organizer(user)
@@ -295,26 +297,15 @@ def delete_account(user: User, password: str) -> None:
                              names=", ".join(sole)), field="password")
     communities = list(db.session.execute(
         select(Membership.community_id).where(Membership.user_id == user.id, Membership.state == "active")).scalars())
-    for community_id in communities:
-        db.session.execute(update(Community).where(Community.id == community_id)
-                           .values(member_count=Community.member_count - 1)
-                           .execution_options(synchronize_session=False))
+    counters.members(communities, -1)
     for model in (Membership, Watch, ThreadRead, Notification):
         db.session.execute(delete(model).where(model.user_id == user.id))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_address == user.email,
                                                    OutboxMessage.status == "queued"))
-    from forum.models import Post
-
     marked = select(PostUseful.post_id).where(PostUseful.user_id == user.id)
-    db.session.execute(update(Post).where(Post.id.in_(marked)).values(useful_count=Post.useful_count - 1)
-                       .execution_options(synchronize_session=False))
+    counters.useful(marked, -1)
     db.session.execute(delete(PostUseful).where(PostUseful.user_id == user.id))
-    from forum.models import Invitation
-
     db.session.execute(delete(Invitation).where(Invitation.email == user.email))
-    from forum.mail import retired_address
-    from forum.services.webinars import forget_person
-
     forget_person(user)
     db.session.execute(update(OutboxMessage).where(OutboxMessage.to_address == user.email)
                        .values(to_address=retired_address("outbox")).execution_options(synchronize_session=False))
@@ -333,8 +324,6 @@ def delete_account(user: User, password: str) -> None:
 # --- site-wide suspension (admins) -------------------------------------------
 
 def suspend(admin: User, user: User, until, reason: str) -> User:
-    from forum.policy import can
-
     if not can(admin, "site.admin"):
         raise DomainError(_l("Only site administrators can suspend accounts."))
     if user.deleted_at is not None:
@@ -353,8 +342,6 @@ def suspend(admin: User, user: User, until, reason: str) -> User:
 
 
 def lift_suspension(admin: User, user: User) -> User:
-    from forum.policy import can
-
     if not can(admin, "site.admin"):
         raise DomainError(_l("Only site administrators can lift suspensions."))
     user.suspended_until = user.suspension_reason = None
@@ -390,8 +377,6 @@ def unsubscribe(user: User, category: str) -> None:
 
 
 def set_email_preferences(user: User, *, digest: str, newsletter: bool, notifications: str) -> User:
-    from forum.models.user import DIGEST_CHOICES
-
     if digest not in DIGEST_CHOICES:
         raise DomainError(_l("Choose an option from the list."), field="digest_frequency")
     if notifications not in EMAIL_NOTIFICATION_CHOICES:

@@ -21,10 +21,11 @@ from sqlalchemy import func, or_, select
 from forum.extensions import db
 from forum.i18n import locale_code
 from forum.models import SECTORS, Registration, User, Webinar, utcnow
+from forum.people import normalise_email
 from forum.policy import can
 from forum.services import DomainError, safe_cell
-from forum.services.accounts import normalise_email
 from forum.services.attendance_files import Presence, day_order, interval, read_rows
+from forum.timezones import to_local
 
 GENDER_BUCKETS = ("women", "men", "other", "not_stated")
 _GENDER_BUCKET = {"woman": "women", "man": "men", "other": "other"}
@@ -105,9 +106,7 @@ def import_attendance(user: User, webinar: Webinar, data: bytes) -> AttendanceRe
     if not data:
         raise DomainError(_l("The file is empty."))
     rows = read_rows(data)
-    from forum.services.webinars import to_zone
-
-    event_day = to_zone(webinar.starts_at, webinar.timezone).date()
+    event_day = to_local(webinar.starts_at, webinar.timezone).date()
     day_first = day_order(rows, event_day)
     by_email = {r.email: r for r in db.session.execute(select(Registration).where(
         Registration.webinar_id == webinar.id, Registration.status != "pending")).scalars()}

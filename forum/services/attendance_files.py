@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from forum.services import DomainError
-from forum.services.imports import decode, fold
+from forum.spreadsheets import decode, fold
 
 MAX_ATTENDANCE_ROWS = 20_000
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[Tt ](\d{1,2}):(\d{2})(?::(\d{2}))?")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-import zoneinfo
 from pathlib import Path
 
 from flask import current_app
@@ -26,6 +25,7 @@ from forum.mail import absolute_url, is_retired, queue_email
 from forum.models import Registration, User, Webinar, utcnow
 from forum.services import DomainError
 from forum.services.attendance import _check, meets_rule
+from forum.timezones import to_local
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
 # Certificates sent per click: each PDF takes about a tenth of a second to draw, so a large
@@ -101,7 +101,7 @@ def facts(registration: Registration) -> dict[str, str]:
 
     webinar = registration.webinar
     locale = supported_locale(registration.locale)
-    local = webinar.starts_at.astimezone(zoneinfo.ZoneInfo(webinar.timezone))
+    local = to_local(webinar.starts_at, webinar.timezone)
     with force_locale(locale):
         return {
             "title": webinar.title(locale),

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from forum.errors import ValidationErrors
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
 from forum.markup import clean_source
@@ -46,9 +47,9 @@ from forum.models import (
 )
 from forum.policy import can, ensure, role_in
 from forum.services import DomainError, posting, rendering
-from forum.services.organizing import ValidationErrors, to_utc
 from forum.services.sealing import eligible_count, seal
 from forum.text import fit, shorten
+from forum.timezones import to_utc
 
 SCALE = (1, 2, 3, 4, 5)
 PROPOSAL_VALUES = {"approve": 1, "reject": -1, "abstain": 0}
@@ -197,7 +198,7 @@ def save_round(user: User, process: Process, data: RoundInput) -> Round:
                    # An open round's description is its forums' concept note: Word debris cleaned like one.
                    description_es=clean_source(data.description_es).strip()[:10_000],
                    description_en=clean_source(data.description_en).strip()[:10_000],
-                   opens_at=to_utc(data.opens_at, community), closes_at=to_utc(data.closes_at, community),
+                   opens_at=to_utc(data.opens_at, community.timezone), closes_at=to_utc(data.closes_at, community.timezone),
                    anonymous=bool(data.anonymous), results_visibility=data.results_visibility,
                    quorum_percent=data.quorum_percent if data.kind == "vote" else None,
                    threshold_percent=data.threshold_percent if data.kind == "vote" else None,
@@ -273,7 +274,7 @@ def create_poll(user: User, thread: Thread, *, question: QuestionInput, closes_a
     data = RoundInput(kind="poll", opens_at=None, closes_at=closes_at, anonymous=anonymous,
                       results_visibility=results_visibility, questions=[question])
     validate_round(data, community, poll=True)
-    closes = to_utc(closes_at, community) if closes_at else thread.forum.pair.closes_at
+    closes = to_utc(closes_at, community.timezone) if closes_at else thread.forum.pair.closes_at
     if closes <= now:
         raise ValidationErrors({"closes_at": _l("The poll must close in the future.")})
     round_ = Round(community_id=community.id, thread_id=thread.id, kind="poll", opens_at=now, closes_at=closes,
@@ -485,7 +486,7 @@ def set_closing(user: User, round_: Round, closes_at: datetime) -> None:
     ensure(user, "community.organize", round_.community)
     if round_.sealed or round_.state(utcnow()) == "closed":
         raise DomainError(_l("A closed round keeps its dates."))
-    moment = to_utc(closes_at, round_.community)
+    moment = to_utc(closes_at, round_.community.timezone)
     if moment <= max(round_.opens_at, utcnow()):
         raise ValidationErrors({"closes_at": _l("The round must close after it opens.")})
     round_.closes_at = moment

@@ -8,7 +8,7 @@ Assistance (theme suggestions, the same answer in the other language) comes from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.models import CoderCode, Forum, ForumPair, Post, PostTheme, Thread, User
 from forum.services import DomainError, agreement, moderation
-from forum.services.organizing import community_zone
+from forum.timezones import community_zone, day_range
 
 PER_PAGE = 20
 BULK_LIMIT = 200
@@ -83,11 +83,12 @@ def _conditions(pair: ForumPair, filters: QueueFilters, codes) -> list:
         conditions.append(Post.id.not_in(select(codes.c.post_id)))
     if filters.highlighted:
         conditions.append(Post.is_highlight.is_(True))
-    zone = community_zone(pair.community) if (filters.start or filters.end) else None
-    if filters.start:
-        conditions.append(Post.created_at >= datetime.combine(filters.start, time.min, zone))
-    if filters.end:
-        conditions.append(Post.created_at < datetime.combine(filters.end + timedelta(days=1), time.min, zone))
+    if filters.start or filters.end:
+        start, end = day_range(filters.start, filters.end, community_zone(pair.community))
+        if start:
+            conditions.append(Post.created_at >= start)
+        if end:
+            conditions.append(Post.created_at < end)
     if filters.country:
         conditions += [User.country == filters.country, User.show_country.is_(True)]
     if filters.sector:

@@ -15,6 +15,7 @@ from forum.extensions import db
 from forum.models import Community, Forum, ForumPair, Theme, Thread, User, Webinar, utcnow
 from forum.services import posting, rendering
 from forum.services.membership import add_member
+from forum.timezones import to_local
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -144,7 +145,6 @@ def _seed_consultation(community: Community, pair: ForumPair, users: dict[str, U
     """A questionnaire round open for two weeks, whose results join the forum's synthesis."""
     from forum.models import Process
     from forum.services import committees
-    from forum.services.organizing import to_local
 
     if db.session.execute(db.select(Process.id).filter_by(community_id=community.id)).first():
         return 0
@@ -154,7 +154,7 @@ def _seed_consultation(community: Community, pair: ForumPair, users: dict[str, U
                                       pair_id=pair.id)
     committees.save_round(users["organizer"], process, committees.RoundInput(
         kind="questionnaire", title_es=c["round_es"], title_en=c["round_en"],
-        opens_at=to_local(now - timedelta(hours=1), community), closes_at=to_local(now + timedelta(days=14), community),
+        opens_at=to_local(now - timedelta(hours=1), community.timezone), closes_at=to_local(now + timedelta(days=14), community.timezone),
         questions=[committees.QuestionInput(**question) for question in c["questions"]]))
     return 1
 
@@ -166,7 +166,7 @@ def _seed_webinar(community: Community, pair: ForumPair, users: dict[str, User])
     if db.session.execute(db.select(Webinar.id).filter_by(pair_id=pair.id)).first():
         return 0
     w = texts.WEBINAR
-    start = webinars.to_zone(pair.closes_at + timedelta(days=1), "America/Santiago").replace(hour=10, minute=0)
+    start = to_local(pair.closes_at + timedelta(days=1), "America/Santiago").replace(hour=10, minute=0)
     data = webinars.WebinarInput(
         title_es=w["title_es"], title_en=w["title_en"], description_es=w["description_es"],
         description_en=w["description_en"], starts_at=start, timezone="America/Santiago", duration_minutes=120,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import pycountry
@@ -29,6 +28,7 @@ from forum.models import Community, Membership, User
 from forum.services import DomainError
 from forum.services.accounts import send_welcome
 from forum.services.membership import add_member
+from forum.spreadsheets import decode, fold
 
 HEADERS = {
     "email": {"email", "e-mail", "correo", "correo electronico", "mail"},
@@ -45,13 +45,6 @@ LANGUAGES = {"es": "es", "spanish": "es", "espanol": "es", "castellano": "es",
              "francais": "fr"}
 COMMIT_EVERY = 200
 MAX_ROWS = 20_000  # larger lists: split the file
-
-
-def fold(text: str) -> str:
-    """Lowercase, no accents, single spaces: how headers and values are compared."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.casefold().replace("_", " ").split())
 
 
 def _country_lookup() -> dict[str, str]:
@@ -92,19 +85,6 @@ class ImportReport:
     @property
     def total(self) -> int:
         return self.created + self.added + self.unchanged + len(self.refused)
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) if it is; UTF-16 with its BOM; otherwise Latin-1 (Windows-1252)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
 
 
 def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]], int]:

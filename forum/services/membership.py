@@ -9,22 +9,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from forum import tokens
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
 from forum.models import ROLES, Community, Invitation, Membership, User, utcnow
+from forum.people import normalise_email
 from forum.policy import can, membership
-from forum.services import DomainError, tokens
+from forum.services import DomainError, counters
 from forum.services.atomic import get_or_create
+from forum.services.webinars import withdraw_from_community
 
 INVITATION_PURPOSE = "community-invitation"
-
-
-def _bump_member_count(community: Community, delta: int) -> None:
-    db.session.execute(
-        update(Community).where(Community.id == community.id)
-        .values(member_count=Community.member_count + delta)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _row(user: User, community: Community) -> Membership | None:
@@ -42,7 +37,7 @@ def add_member(user: User, community: Community, role: str = "member") -> tuple[
             return m, False
         m.state = "active"
         m.role = role
-    _bump_member_count(community, 1)
+    counters.members(community.id, 1)
     return m, True
 
 
@@ -101,7 +96,7 @@ def approve(moderator: User, community: Community, membership_id: int) -> Member
         raise DomainError(_l("Only moderators can decide on requests."))
     m = _pending(community, membership_id)
     m.state, m.decided_by_id, m.decided_at = "active", moderator.id, utcnow()
-    _bump_member_count(community, 1)
+    counters.members(community.id, 1)
     queue_email(to=m.user, template="join_approved", dedupe_key=f"join-decision:{m.id}:{m.decided_at.isoformat()}",
                 community=community,
                 community_url=absolute_url("communities.show", slug=community.slug))
@@ -130,15 +125,13 @@ def leave(user: User, community: Community) -> None:
     if m.role == "organizer" and _organizer_count(community) <= 1:
         raise DomainError(_l("You are the last organizer: name another organizer before leaving."))
     db.session.delete(m)
-    _bump_member_count(community, -1)
+    counters.members(community.id, -1)
     _withdraw(user, community)
     db.session.commit()
 
 
 def _withdraw(user: User, community: Community) -> None:
     """What was only for members goes with the membership: places at its webinars."""
-    from forum.services.webinars import withdraw_from_community
-
     withdraw_from_community(user, community)
 
 
@@ -183,7 +176,7 @@ def remove_member(organizer: User, community: Community, user_id: int) -> None:
         raise DomainError(_l("A community needs at least one organizer."))
     person = m.user
     db.session.delete(m)
-    _bump_member_count(community, -1)
+    counters.members(community.id, -1)
     _withdraw(person, community)
     db.session.commit()
 
@@ -193,8 +186,6 @@ def remove_member(organizer: User, community: Community, user_id: int) -> None:
 def invite(organizer: User, community: Community, email: str, role: str = "member",
            locale: str = "es", commit: bool = True) -> str:
     """Invite an address: "sent", "pending" (a live invitation exists) or "member" (already in)."""
-    from forum.services.accounts import normalise_email
-
     if not can(organizer, "community.organize", community):
         raise DomainError(_l("Only organizers can invite."))
     email = normalise_email(email)

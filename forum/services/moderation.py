@@ -35,7 +35,8 @@ from forum.models import (
     utcnow,
 )
 from forum.policy import SYSTEM, can, ensure
-from forum.services import DomainError
+from forum.services import DomainError, counters, notifications
+from forum.services.bodies import prepare_body, set_body
 
 
 def log(community: Community, actor: User | None, action: str, target_type: str, target_id: int,
@@ -76,8 +77,6 @@ def needs_approval(user: User, forum: Forum) -> bool:
 
 
 def approve(moderator: User, post: Post) -> Post:
-    from forum.services import notifications, posting
-
     community = _community_of_post(post)
     ensure(moderator, "community.moderate", community)
     claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.status == "pending",
@@ -87,7 +86,7 @@ def approve(moderator: User, post: Post) -> Post:
         db.session.rollback()
         raise DomainError(_l("This post was already reviewed."))
     db.session.expire(post)
-    posting.count_in(post, post.thread)
+    counters.count_in(post, post.thread)
     notifications.notify_new_post(post)
     log(community, moderator, "approve_post", "post", post.id)
     db.session.commit()
@@ -184,26 +183,22 @@ def resolve_flags(moderator: User, post: Post, resolution: str, reason: str | No
 
 def _hide(post: Post, moderator: User | None, reason: str | None) -> bool:
     """Conditional, so two hides at once move the counters once. Returns whether it hid."""
-    from forum.services import posting
-
     was_live = post.is_live
     claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.hidden_at.is_(None)).values(
         hidden_at=utcnow(), hidden_by_id=moderator.id if moderator else None, hidden_reason=reason)
         .execution_options(synchronize_session=False)).rowcount
     db.session.expire(post)
     if claimed and was_live:
-        posting.count_out(post, post.thread)
+        counters.count_out(post, post.thread)
     return bool(claimed)
 
 
 def _restore(post: Post) -> bool:
-    from forum.services import posting
-
     claimed = db.session.execute(update(Post).where(Post.id == post.id, Post.hidden_at.is_not(None)).values(
         hidden_at=None, hidden_by_id=None, hidden_reason=None).execution_options(synchronize_session=False)).rowcount
     db.session.expire(post)
     if claimed and post.is_live:
-        posting.count_in(post, post.thread)
+        counters.count_in(post, post.thread)
     return bool(claimed)
 
 
@@ -231,14 +226,12 @@ def restore(moderator: User, post: Post, reason: str | None = None) -> Post:
 
 
 def _edit(moderator: User, post: Post, body: str | None, reason: str) -> None:
-    from forum.services import posting
-
-    body = posting.prepare_body(body)
+    body = prepare_body(body)
     before = post.body_md
     db.session.add(Revision(post_id=post.id, editor_id=moderator.id, body_md=before, created_at=utcnow()))
-    posting.set_body(post, body)
+    set_body(post, body)
     post.edited_at = utcnow()
-    posting.reindex(post)
+    counters.reindex(post)
     if post.author and post.author.email and post.author_id != moderator.id:
         queue_email(to=post.author, template="post_edited", dedupe_key=f"edited:{post.id}:{post.edited_at.isoformat()}",
                     post=post, thread=post.thread, reason=reason,
@@ -277,17 +270,8 @@ def move_thread(moderator: User, thread: Thread, target: Forum, reason: str | No
         raise DomainError(_l("Choose another forum of the same community."), field="target")
     if thread.kind == "guiding_question":
         raise DomainError(_l("Guiding questions stay in their forum."))
-    from forum.services import posting
-
     source = thread.forum
-    db.session.execute(update(Forum).where(Forum.id == source.id).values(
-        thread_count=Forum.thread_count - 1, post_count=Forum.post_count - thread.post_count)
-        .execution_options(synchronize_session=False))
-    db.session.execute(update(Forum).where(Forum.id == target.id).values(
-        thread_count=Forum.thread_count + 1, post_count=Forum.post_count + thread.post_count)
-        .execution_options(synchronize_session=False))
-    thread.forum = target
-    posting.reindex_thread(thread)
+    counters.thread_moved(thread, source, target)
     log(community, moderator, "move_thread", "thread", thread.id, reason=_clean_reason(reason, required=False),
         before=source.slug, after=target.slug)
     db.session.commit()

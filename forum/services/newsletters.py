@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import zoneinfo
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
@@ -12,12 +11,27 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from forum.errors import DomainError, ValidationErrors
 from forum.extensions import db
+from forum.i18n import format_local, timezone_label
 from forum.mail import absolute_url, queue_email, render_email
-from forum.markup import clean_source, plain_text
-from forum.models import Community, Forum, ForumPair, Membership, Newsletter, OutboxMessage, Post, Thread, User, utcnow
+from forum.markup import clean_source, excerpt, plain_text
+from forum.models import (
+    Community,
+    Forum,
+    ForumPair,
+    Membership,
+    Newsletter,
+    OutboxMessage,
+    Post,
+    Thread,
+    User,
+    Webinar,
+    utcnow,
+)
 from forum.policy import audience_clause, ensure, published_pairs_clause
-from forum.services import DomainError, rendering
+from forum.services import rendering
+from forum.timezones import to_local
 
 FLUSH_EVERY = 500
 log = logging.getLogger(__name__)
@@ -41,8 +55,6 @@ def save(user: User, community: Community | None, *, subject_es: str, subject_en
         if not (body or "").strip():
             errors[f"body_{lang}"] = _l("Write the text in this language.")
     if errors:
-        from forum.services.organizing import ValidationErrors
-
         raise ValidationErrors(errors)
     if newsletter is None:
         newsletter = Newsletter(community_id=community.id if community else None, created_by_id=user.id)
@@ -52,19 +64,6 @@ def save(user: User, community: Community | None, *, subject_es: str, subject_en
     rendering.cook(newsletter)
     db.session.commit()
     return newsletter
-
-
-def absolute_links(html: str) -> str:
-    """Links that work in a mail client: "/c/..." and "foro" become full addresses on BASE_URL."""
-    base = current_app.config["BASE_URL"]
-
-    def fix(match):
-        href = match.group(1)
-        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE) or href.startswith("#"):
-            return match.group(0)
-        return f'href="{base}/{href.lstrip("/")}"'
-
-    return re.sub(r'href="([^"]*)"', fix, html)
 
 
 def email_text(html: str) -> str:
@@ -79,9 +78,6 @@ def suggested_sections(community: Community | None) -> dict[str, str]:
 
     Only what every reader of the edition may read (policy.audience_clause): a network
     edition goes to everyone and sits in a public archive."""
-    from forum.markup import excerpt
-    from forum.models import Webinar
-
     now = utcnow()
     audience = (audience_clause(community), published_pairs_clause(None))
     forums = db.session.execute(
@@ -101,9 +97,7 @@ def suggested_sections(community: Community | None) -> dict[str, str]:
 
     def when(webinar, lang):
         """Date, hours and minutes (no seconds) in the webinar's own zone, named."""
-        from forum.i18n import format_local, timezone_label
-
-        local = webinar.starts_at.astimezone(zoneinfo.ZoneInfo(webinar.timezone)).replace(tzinfo=None)
+        local = to_local(webinar.starts_at, webinar.timezone)
         return f"{format_local(local, lang)} ({timezone_label(webinar.timezone, lang)})"
 
     result = {}

@@ -9,12 +9,12 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
+from forum import tokens
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
 from forum.markup import excerpt, rendered_mentions
 from forum.models import Forum, Notification, OutboxMessage, Post, Thread, User, utcnow
 from forum.policy import readers_among
-from forum.services import tokens
 from forum.services.watching import watchers
 
 PER_PAGE = 30

@@ -9,44 +9,47 @@ that has replies is hidden, never deleted.
 from __future__ import annotations
 
 import re
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
+from forum.errors import DomainError, ValidationErrors
 from forum.extensions import db
+from forum.i18n import is_timezone
+from forum.mail import absolute_url
 from forum.markup import clean_source
 from forum.models import (
+    JOIN_POLICIES,
     PRE_MODERATION,
+    VISIBILITIES,
     AssistSuggestion,
     Community,
     Forum,
     ForumPair,
+    Notification,
     Post,
+    PostUseful,
     Revision,
     TextRevision,
     Theme,
     Thread,
+    ThreadRead,
     User,
+    Watch,
     utcnow,
 )
 from forum.policy import can
-from forum.services import DomainError, assist, posting, rendering
+from forum.services import assist, counters, notifications, posting, rendering
+from forum.services.bodies import prepare_body, set_body
+from forum.services.membership import add_member
+from forum.timezones import community_zone, to_local, to_utc
+from forum.uploads import store_image
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGES = ("es", "en")
-
-
-class ValidationErrors(DomainError):
-    """Several fields are wrong at once: `errors` maps each to its message."""
-
-    def __init__(self, errors: dict[str, object]):
-        super().__init__(next(iter(errors.values())), field=next(iter(errors)))
-        self.errors = errors
 
 
 @dataclass
@@ -85,18 +88,6 @@ class PairInput:
     questions: list[QuestionInput] = field(default_factory=list)
 
 
-def community_zone(community: Community) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(community.timezone or current_app.config["DEFAULT_TIMEZONE"])
-
-
-def to_utc(local: datetime, community: Community) -> datetime:
-    return local.replace(tzinfo=community_zone(community)).astimezone(zoneinfo.ZoneInfo("UTC"))
-
-
-def to_local(moment: datetime, community: Community) -> datetime:
-    return moment.astimezone(community_zone(community)).replace(tzinfo=None, second=0, microsecond=0)
-
-
 def add_months(moment: datetime, months: int) -> datetime:
     import calendar
 
@@ -109,7 +100,7 @@ def add_months(moment: datetime, months: int) -> datetime:
 def blank_input(community: Community, questions: int = 4) -> PairInput:
     """A new pair: opens tomorrow at 9:00 in the community's zone, for two months, with four
     question rows (most forums have four: a fourth should not need a round trip)."""
-    start = datetime.combine(to_local(utcnow(), community).date() + timedelta(days=1), time(9, 0))
+    start = datetime.combine(to_local(utcnow(), community.timezone).date() + timedelta(days=1), time(9, 0))
     return PairInput(opens_at=start, closes_at=add_months(start, 2),
                      questions=[QuestionInput() for _ in range(questions)])
 
@@ -227,8 +218,8 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
     if pair is None:
         pair = ForumPair(community_id=community.id, slug=data.slug, status="draft", created_by_id=user.id)
         db.session.add(pair)
-    pair.opens_at = to_utc(data.opens_at, community)
-    pair.closes_at = to_utc(data.closes_at, community)
+    pair.opens_at = to_utc(data.opens_at, community.timezone)
+    pair.closes_at = to_utc(data.closes_at, community.timezone)
     pair.allow_member_threads = bool(data.allow_member_threads)
     pair.pre_moderation = data.pre_moderation
     pair.pre_moderation_count = data.pre_moderation_count
@@ -337,9 +328,9 @@ def _update_question(user: User, thread: Thread, title: str, body: str) -> None:
     first = db.session.execute(select(Post).filter_by(thread_id=thread.id, number=1)).scalar_one()
     if first.body_md != body:
         db.session.add(Revision(post_id=first.id, editor_id=user.id, body_md=first.body_md))
-        posting.set_body(first, posting.prepare_body(body))
+        set_body(first, prepare_body(body))
         first.edited_at = utcnow()
-    posting.reindex(first)
+    counters.reindex(first)
 
 
 def _remove_question(thread: Thread, opened: bool) -> None:
@@ -348,18 +339,13 @@ def _remove_question(thread: Thread, opened: bool) -> None:
         raise ValidationErrors({"questions": _l("“%(title)s” already has replies or the forum is open: "
                                                 "hide it instead of removing it.", title=thread.title)})
     posts = select(Post.id).where(Post.thread_id == thread.id)
-    posting.unindex_thread(thread)
+    counters.thread_removed(thread)  # while its posts are there to leave the index
     db.session.execute(delete(Revision).where(Revision.post_id.in_(posts)))
-    from forum.models import Notification, PostUseful, ThreadRead, Watch
-
     db.session.execute(delete(Notification).where(Notification.post_id.in_(posts)))
     db.session.execute(delete(PostUseful).where(PostUseful.post_id.in_(posts)))
     db.session.execute(delete(Watch).where(Watch.thread_id == thread.id))
     db.session.execute(delete(ThreadRead).where(ThreadRead.thread_id == thread.id))
     db.session.execute(delete(Post).where(Post.thread_id == thread.id))
-    db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(
-        thread_count=Forum.thread_count - 1, post_count=Forum.post_count - thread.post_count)
-        .execution_options(synchronize_session=False))
     db.session.delete(thread)
 
 
@@ -389,7 +375,7 @@ def input_from_pair(pair: ForumPair, copy: bool = False) -> PairInput:
         questions.append(q)
     data = PairInput(
         slug="" if copy else pair.slug, languages=tuple(forums),
-        opens_at=to_local(pair.opens_at, community), closes_at=to_local(pair.closes_at, community),
+        opens_at=to_local(pair.opens_at, community.timezone), closes_at=to_local(pair.closes_at, community.timezone),
         allow_member_threads=pair.allow_member_threads, pre_moderation=pair.pre_moderation,
         pre_moderation_count=pair.pre_moderation_count,
         themes="\n".join(codebook_line(t) for t in pair.themes),
@@ -443,7 +429,6 @@ def announcement(pair: ForumPair) -> dict[str, tuple[str, str]]:
     """Subject and text, per language, ready to send or copy: dates in the community's zone."""
     from flask import render_template
 
-    from forum.mail import absolute_url
 
     community = pair.community
     result = {}
@@ -454,8 +439,8 @@ def announcement(pair: ForumPair) -> dict[str, tuple[str, str]]:
         with force_locale(forum.language):
             text = render_template(
                 "organize/announcement.txt", forum=forum, pair=pair, community=community, questions=questions,
-                opens=to_local(pair.opens_at, community), closes=to_local(pair.closes_at, community),
-                zone=community.timezone or current_app.config["DEFAULT_TIMEZONE"],
+                opens=to_local(pair.opens_at, community.timezone), closes=to_local(pair.closes_at, community.timezone),
+                zone=str(community_zone(community)),
                 link=absolute_url("forums.show", community_slug=community.slug, forum_slug=forum.slug),
                 lang=forum.language,
             )
@@ -466,8 +451,6 @@ def announcement(pair: ForumPair) -> dict[str, tuple[str, str]]:
 
 def announce_openings(now: datetime | None = None) -> int:
     """The job: tell each community's watchers once when a forum pair opens. Returns how many pairs."""
-    from forum.services import notifications
-
     now = now or utcnow()
     due = db.session.execute(select(ForumPair).where(
         ForumPair.status == "published", ForumPair.opens_at <= now, ForumPair.closes_at > now,
@@ -501,9 +484,6 @@ class CommunityInput:
 
 
 def _validate_community(data: CommunityInput, community: Community | None) -> None:
-    from forum.i18n import is_timezone
-    from forum.models import JOIN_POLICIES, VISIBILITIES
-
     errors: dict[str, object] = {}
     if community is None:
         if not COMMUNITY_SLUG_RE.match(data.slug or "") or len(data.slug) > 80:
@@ -541,15 +521,11 @@ def _organizer_users(text: str) -> list[User]:
 
 
 def _store_logo(community: Community, upload) -> None:
-    from forum.services.resources import store_image
-
     community.logo_key, community.logo_type = store_image(upload, "logo")
 
 
 def save_community(user: User, data: CommunityInput, community: Community | None = None, logo=None) -> Community:
     """Admins create a community with its first organizers; organizers edit its profile."""
-    from forum.services.membership import add_member
-
     if community is None and not can(user, "community.create"):
         raise DomainError(_l("Only site administrators can create communities."))
     if community is not None:

@@ -9,18 +9,24 @@ once, however often the form is submitted.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from forum.extensions import db
 from forum.models import OutboxMessage, User, utcnow
 from forum.models.outbox import RESENDABLE
 from forum.policy import can
 from forum.services import DomainError
+from forum.services.leases import live_holder
 
 CHUNK = 500
+# The sweep logged as forum.mail before it moved here: operators' log filters keep working.
+log = logging.getLogger("forum.mail")
 COPIED = ("to_address", "subject", "body_text", "body_html", "kind", "unsubscribe_url", "reply_to", "locale",
           "attachment_name", "attachment_type", "attachment_body")
 @dataclass
@@ -123,3 +129,32 @@ def _wants(person: User, kind: str) -> bool:
     if kind == "notification":
         return person.email_notifications != "off"
     return True
+
+
+def sweep_interrupted(older_than: timedelta | None = None) -> int:
+    """Messages left "sending" by a deliverer that stopped before saying how it went.
+
+    They may or may not have left: sending again by itself could deliver twice, so they
+    become "unknown", shown to organizers and admins, who can resend them. A message
+    claimed by a scheduler that no longer holds the lease is swept at once; one claimed
+    by a delivery run by hand (or by the live holder, stuck) once it has been sending for
+    longer than any single delivery can take (MAIL_SENDING_TIMEOUT_SECONDS).
+    """
+    now = utcnow()
+    if older_than is None:
+        older_than = timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT_SECONDS"])
+    abandoned = OutboxMessage.claimed_at < now - older_than
+    holder = live_holder(now=now)
+    orphaned = OutboxMessage.claimed_by.is_not(None)
+    if holder is not None:
+        orphaned = and_(orphaned, OutboxMessage.claimed_by != holder)
+    swept = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == "sending", or_(abandoned, orphaned))
+        .values(status="unknown", last_error=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if swept:
+        log.warning("outbox: %s message(s) interrupted while sending, outcome unknown", swept)
+    return swept
+

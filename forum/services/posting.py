@@ -1,61 +1,23 @@
-"""Threads and posts: writing, editing, deleting, and the counters that go with them.
+"""Threads and posts: writing, editing, deleting, marking useful.
 
-The thread's and forum's counters (posts, participants, last activity) and
-the search index are kept here, and only here.
+Bodies are prepared (cleaned, checked, rendered once) by services/bodies.py; the counters and the
+search index that follow each change are services/counters.py's.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import current_app, url_for
-from flask_babel import format_number
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select, update
 
 from forum.extensions import db
-from forum.markup import (
-    Rendered,
-    clean_source,
-    parse,
-    rendered_mentions,
-    strip_invisible,
-    visible_text,
-)
+from forum.markup import rendered_mentions, strip_invisible, visible_text
 from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
-from forum.services import DomainError, search
+from forum.services import DomainError, counters, moderation, notifications, reading, watching
 from forum.services.atomic import get_or_create, saved_or_refused, side_effect
+from forum.services.bodies import Body, prepare_body, render_post, set_body
 
 MAX_TITLE = 300
-
-
-@dataclass(frozen=True)
-class Body:
-    """A post's Markdown as it is stored, rendered once: what a save needs from the renderer."""
-
-    md: str
-    rendered: Rendered
-
-
-def prepare_body(body: str | None) -> Body:
-    """Clean, check and render a post's text, once (the length first: nothing long is parsed)."""
-    body = clean_source(body).strip()
-    limit = current_app.config["POST_MAX_LENGTH"]
-    if len(body) > limit:
-        raise DomainError(
-            _l("A post can be at most %(limit)s characters; this one has %(n)s.",
-               limit=format_number(limit), n=format_number(len(body))),
-            field="body",
-        )
-    rendered = render_post(body) if body else None
-    if rendered is None or not rendered.has_visible_text:
-        raise DomainError(_l("Write something before posting."), field="body")
-    return Body(body, rendered)
-
-
-def set_body(post: Post, body: Body) -> None:
-    """Store a prepared body and the version of the renderer that made its HTML (no commit)."""
-    post.body_md, post.body_html, post.render_version = body.md, body.rendered.html, body.rendered.version
 
 
 def clean_title(title: str | None) -> str:
@@ -65,31 +27,6 @@ def clean_title(title: str | None) -> str:
     if len(title) > MAX_TITLE:
         raise DomainError(_l("A title can be at most %(n)d characters.", n=MAX_TITLE), field="title")
     return title
-
-
-def _profile_url(handle: str) -> str:
-    try:
-        return url_for("profiles.show", handle=handle)
-    except RuntimeError:  # outside a request (seeding, imports, the rerender command)
-        return f"/u/{handle}"
-
-
-def render_post(body: str) -> Rendered:
-    """One parse: the sanitised HTML, with links for the @handles that exist (one query) and
-    the handles it really mentions (not in code, links or quotes of others)."""
-    document = parse(body)
-    candidates = document.mention_candidates
-    handles = set(db.session.execute(
-        db.select(User.handle).where(User.handle.in_(candidates), User.deleted_at.is_(None))
-    ).scalars()) if candidates else set()
-    return document.render(handles, _profile_url)
-
-
-def _has_other_visible_post(thread_id: int, author_id: int, post_id: int) -> bool:
-    return db.session.execute(db.select(exists().where(
-        Post.thread_id == thread_id, Post.author_id == author_id, Post.id != post_id,
-        Post.is_live,
-    ))).scalar()
 
 
 def add_post(thread: Thread, author: User | None, body: str | Body, reply_to: Post | None = None,
@@ -115,67 +52,9 @@ def add_post(thread: Thread, author: User | None, body: str | Body, reply_to: Po
     db.session.add(post)
     db.session.flush()
     if status == "published":
-        count_in(post, thread)
+        counters.count_in(post, thread)
     db.session.refresh(thread)
     return post
-
-
-def count_in(post: Post, thread: Thread) -> None:
-    """A post becomes visible (new, approved, restored): counters, activity, search (no commit)."""
-    db.session.execute(update(Thread).where(Thread.id == thread.id).values(
-        post_count=Thread.post_count + 1, last_post_at=func.coalesce(
-            func.max(Thread.last_post_at, post.created_at) if db.engine.dialect.name == "sqlite"
-            else func.greatest(Thread.last_post_at, post.created_at), post.created_at),
-    ).execution_options(synchronize_session=False))
-    db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(
-        post_count=Forum.post_count + 1, last_post_at=func.coalesce(
-            func.max(Forum.last_post_at, post.created_at) if db.engine.dialect.name == "sqlite"
-            else func.greatest(Forum.last_post_at, post.created_at), post.created_at),
-    ).execution_options(synchronize_session=False))
-    if post.author_id is not None and not _has_other_visible_post(thread.id, post.author_id, post.id):
-        _bump_participants(thread, 1)
-    with side_effect("index_post"):
-        search.index_post(post, thread)
-
-
-def count_out(post: Post, thread: Thread) -> None:
-    """A visible post stops being seen (deleted, hidden): the reverse of count_in (no commit)."""
-    db.session.execute(update(Thread).where(Thread.id == thread.id).values(post_count=Thread.post_count - 1)
-                       .execution_options(synchronize_session=False))
-    db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(post_count=Forum.post_count - 1)
-                       .execution_options(synchronize_session=False))
-    if post.author_id and not _has_other_visible_post(thread.id, post.author_id, post.id):
-        _bump_participants(thread, -1)
-    _recompute_last_activity(thread)
-    search.unindex_post(post)
-
-
-def reindex(post: Post) -> None:
-    """A post's text changed (its author, a moderator or an organizer edited it): the search
-    index follows while the post is live; a held, hidden or deleted post stays out (no commit)."""
-    if post.is_live:
-        search.index_post(post, post.thread)
-
-
-def reindex_thread(thread: Thread) -> None:
-    """The thread moved to another forum (perhaps of another language): its live posts are
-    indexed again, under the new forum and language (no commit)."""
-    for post in db.session.execute(select(Post).where(Post.thread_id == thread.id, Post.is_live)).scalars():
-        search.index_post(post, thread)
-
-
-def unindex_thread(thread: Thread) -> None:
-    """A thread removed before it had replies leaves the index (no commit)."""
-    for post in db.session.execute(select(Post).where(Post.thread_id == thread.id)).scalars():
-        search.unindex_post(post)
-
-
-def _bump_participants(thread: Thread, delta: int) -> None:
-    db.session.execute(
-        update(Thread).where(Thread.id == thread.id)
-        .values(participant_count=Thread.participant_count + delta)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def create_thread(forum: Forum, author: User | None, *, title: str, body: str | Body,
@@ -186,10 +65,7 @@ def create_thread(forum: Forum, author: User | None, *, title: str, body: str | 
     thread = Thread(forum_id=forum.id, author_id=author.id if author else None, title=title,
                     kind=kind, position=position, created_at=utcnow())
     db.session.add(thread)
-    db.session.execute(
-        update(Forum).where(Forum.id == forum.id).values(thread_count=Forum.thread_count + 1)
-        .execution_options(synchronize_session=False)
-    )
+    counters.thread_added(forum)
     db.session.flush()
     add_post(thread, author, body)
     return thread
@@ -197,8 +73,6 @@ def create_thread(forum: Forum, author: User | None, *, title: str, body: str | 
 
 def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
     """A member opens a new thread, where the forum allows it."""
-    from forum.services import moderation, notifications, watching
-
     if not can(user, "forum.create_thread", forum):
         raise DomainError(_l("New threads cannot be opened in this forum."))
     if moderation.needs_approval(user, forum):
@@ -217,8 +91,6 @@ def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
 
 
 def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None) -> Post:
-    from forum.services import moderation, notifications, reading, watching
-
     if not can(user, "thread.view", thread):
         raise DomainError(_l("This thread does not exist."))
     reason = reply_block_reason(user, thread)
@@ -288,8 +160,6 @@ def edit_post(user: User, post: Post, body: str) -> Post:
     body = prepare_body(body)
     if body.md == post.body_md:
         return post
-    from forum.services import notifications
-
     with saved_or_refused("edit_post"):
         db.session.add(Revision(post_id=post.id, editor_id=user.id, body_md=post.body_md,
                                 created_at=utcnow()))
@@ -298,7 +168,7 @@ def edit_post(user: User, post: Post, body: str) -> Post:
         after = body.rendered.mentions
         post.edited_at = utcnow()
         with side_effect("reindex"):
-            reindex(post)
+            counters.reindex(post)
         if post.is_live:  # a held or rejected post stays out of search and tells no one
             with side_effect("notify_new_mentions"):
                 notifications.notify_new_mentions(post, after - before)
@@ -314,8 +184,6 @@ def delete_post(user: User, post: Post, reason: str | None = None) -> Post:
         raise DomainError(_l("You can delete your own posts while the forum is open."))
     if post.number == 1:
         raise DomainError(_l("The opening post of a thread cannot be deleted; ask a moderator."))
-    from forum.services import notifications
-
     now = utcnow()
     # Conditional: of two deletes at once, only the first moves the counters.
     claimed = db.session.execute(
@@ -328,22 +196,10 @@ def delete_post(user: User, post: Post, reason: str | None = None) -> Post:
         return post
     db.session.expire(post)
     if post.hidden_at is None and post.status == "published":
-        count_out(post, post.thread)
+        counters.count_out(post, post.thread)
     notifications.withdraw_for_post(post)
     db.session.commit()
     return post
-
-
-def _recompute_last_activity(thread: Thread) -> None:
-    """After a deletion, "last activity" is the newest visible post again."""
-    last = db.session.execute(select(func.max(Post.created_at)).where(
-        Post.thread_id == thread.id, Post.is_live)).scalar()
-    db.session.execute(update(Thread).where(Thread.id == thread.id).values(last_post_at=last)
-                       .execution_options(synchronize_session=False))
-    forum_last = db.session.execute(select(func.max(Thread.last_post_at)).where(
-        Thread.forum_id == thread.forum_id)).scalar()
-    db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(last_post_at=forum_last)
-                       .execution_options(synchronize_session=False))
 
 
 def set_useful(user: User, post: Post, marked: bool) -> bool:
@@ -365,9 +221,7 @@ def set_useful(user: User, post: Post, marked: bool) -> bool:
             db.session.rollback()
             return False
         delta = -1
-    db.session.execute(update(Post).where(Post.id == post.id)
-                       .values(useful_count=Post.useful_count + delta)
-                       .execution_options(synchronize_session=False))
+    counters.useful(post.id, delta)
     db.session.commit()
     return marked
 

@@ -14,19 +14,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
+from forum.mail import absolute_links
 from forum.markup import RENDER_VERSION, render
 from forum.models import Forum, Newsletter, Post, Thread, Webinar
+from forum.services import counters
+from forum.services.bodies import render_post
 
 
 def _post_html(source: str) -> str:
-    from forum.services.posting import render_post
-
     return render_post(source).html
 
 
 def _newsletter_html(source: str) -> str:
-    from forum.services.newsletters import absolute_links
-
     return absolute_links(render(source))
 
 
@@ -81,8 +80,6 @@ def rerender(batch_size: int = 200, outcome: Outcome | None = None) -> Iterator[
 
     A body that fails keeps its HTML and version (a later run tries it again); the reason
     is kept in `outcome.failed`. Live posts are re-indexed for search, from the new HTML."""
-    from forum.services import search
-
     outcome = outcome if outcome is not None else Outcome()
     for spec in COOKED:
         total, done, last_id = outdated(spec), 0, 0
@@ -105,8 +102,8 @@ def rerender(batch_size: int = 200, outcome: Outcome | None = None) -> Iterator[
                     outcome.failed.append((spec.name, row.id, f"{type(error).__name__}: {error}"))
                     continue
                 outcome.rendered[spec.name] += 1
-                if isinstance(row, Post) and row.is_live:
-                    search.index_post(row, row.thread)
+                if isinstance(row, Post):
+                    counters.reindex(row)
             done += len(rows)
             db.session.commit()
             yield f"{spec.name}: {done}/{total} checked, {outcome.rendered[spec.name]} re-rendered"

@@ -16,6 +16,7 @@ from forum.models import Community, Resource, User, utcnow
 from forum.policy import can
 from forum.services import DomainError, like_pattern
 from forum.text import fit, shorten
+from forum.uploads import storage
 
 # What may be uploaded, by what the bytes are (not what the name says).
 ALLOWED_TYPES = {
@@ -34,14 +35,8 @@ ALLOWED_TYPES = {
 PER_PAGE = 20
 
 
-def _storage() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def path_of(resource: Resource) -> Path:
-    return _storage() / resource.file_key
+    return storage() / resource.file_key
 
 
 def clean_tags(raw: str | None) -> str:
@@ -131,31 +126,3 @@ def browse(community: Community, *, query: str = "", tag: str = "", language: st
     ).scalars())
     return rows[:PER_PAGE], len(rows) > PER_PAGE
 
-
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
-IMAGE_MAX_BYTES = 2 * 1024 * 1024
-
-
-def store_image(upload, field: str) -> tuple[str, str]:
-    """A logo or a speaker's photo: checked by its bytes, at most 2 MB; returns (key, mime type)."""
-    from forum.services.organizing import ValidationErrors
-
-    data = upload.read(IMAGE_MAX_BYTES + 1)
-    if len(data) > IMAGE_MAX_BYTES:
-        raise ValidationErrors({field: _l("The file is larger than %(n)d MB.", n=IMAGE_MAX_BYTES // 1024 // 1024)})
-    kind = filetype.guess(data) if data else None
-    if kind is None or kind.mime not in IMAGE_TYPES:
-        raise ValidationErrors({field: _l("Use a PNG, JPEG, GIF or WebP image.")})
-    key = secrets.token_hex(16)
-    (_storage() / key).write_bytes(data)
-    return key, kind.mime
-
-
-def send_image(key: str, mime: str):
-    """An uploaded image as a response that cannot run anything, even if a browser sniffed it."""
-    from flask import send_file
-
-    response = send_file(_storage() / key, mimetype=mime, max_age=3600)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -12,7 +12,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import current_app, g, request
+from flask import current_app, g
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -50,13 +50,14 @@ def summarise_agent(agent: str | None) -> str | None:
     return " · ".join(parts) if parts else (agent[:60] or None)
 
 
-def start(user: User, remember: bool = False) -> None:
-    """Sign `user` in on this browser, as a new sign-in recorded on the server."""
+def start(user: User, remember: bool = False, user_agent: str | None = None) -> None:
+    """Sign `user` in on this browser, as a new sign-in recorded on the server; `user_agent` is
+    the browser's header, kept short (the view passes it: services do not read the request)."""
     now = utcnow()
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
                                                   LoginSession.created_at < now - max_age()))
     record = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, created_at=now, last_seen_at=now,
-                          user_agent=summarise_agent(request.user_agent.string))
+                          user_agent=summarise_agent(user_agent))
     db.session.add(record)
     db.session.commit()
     user.login_session_id = record.id

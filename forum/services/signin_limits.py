@@ -12,8 +12,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from limits import parse_many
 
-from forum.extensions import db, limiter
-from forum.mail import queue_email
+from forum.extensions import limiter
 from forum.services import DomainError
 
 SCOPE = "login-account"
@@ -26,21 +25,6 @@ class AccountLocked(DomainError):
 
     def __init__(self):
         super().__init__(LOCKED)
-
-
-def authenticate(email: str, password: str):
-    """accounts.authenticate, counting failures against the account and refusing a locked one,
-    even with the right password (the emailed link is the way in)."""
-    from forum.services import accounts
-
-    if is_locked(email):
-        raise AccountLocked()
-    try:
-        return accounts.authenticate(email, password)
-    except DomainError:
-        if record_failure(email):
-            raise AccountLocked() from None
-        raise
 
 
 def _limits():
@@ -62,20 +46,19 @@ def is_locked(email: str) -> bool:
     return not all(limiter.limiter.test(item, SCOPE, _key(email)) for item in _limits())
 
 
-def record_failure(email: str) -> bool:
-    """Count a failed sign-in; True when the account is now locked (the owner is told, once)."""
+def record_failure(email: str) -> int | None:
+    """Count a failed sign-in; when it locks the account, the end of the lock's window (which
+    names the one email its owner gets: accounts.sign_in sends it), otherwise None."""
     if not _active():
-        return False
+        return None
     tripped = None
     for item in _limits():
         limiter.limiter.hit(item, SCOPE, _key(email))
         if tripped is None and not limiter.limiter.test(item, SCOPE, _key(email)):
             tripped = item
-    if tripped is not None:
-        # One email per lock: its window's end names it, even if two failures trip it at once.
-        window = int(limiter.limiter.get_window_stats(tripped, SCOPE, _key(email)).reset_time)
-        _tell_owner(email, window)
-    return tripped is not None
+    if tripped is None:
+        return None
+    return int(limiter.limiter.get_window_stats(tripped, SCOPE, _key(email)).reset_time)
 
 
 def clear(email: str | None) -> None:
@@ -84,14 +67,3 @@ def clear(email: str | None) -> None:
         for item in _limits():
             limiter.limiter.clear(item, SCOPE, _key(email))
 
-
-def _tell_owner(email: str, window: int) -> None:
-    from forum.services import accounts
-
-    user = accounts.get_by_email(email)
-    if user is None or not user.is_active:
-        return
-    token = accounts.reset_token(user)
-    queue_email(to=user, template="signin_locked", token=token,
-                dedupe_key=f"signin-locked:{user.id}:{window}")
-    db.session.commit()

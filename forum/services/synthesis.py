@@ -14,16 +14,16 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from forum import timezones
 from forum.extensions import db
 from forum.i18n import country_name, sector_label
 from forum.markup import MENTION_RE, paragraph_text
@@ -43,6 +43,7 @@ from forum.models import (
 from forum.policy import can
 from forum.services import DomainError, anonymity
 from forum.services.key_terms import key_terms
+from forum.timezones import community_zone, day_range
 
 SCHEMA_VERSION = 2
 GENDER_BUCKETS = ("women", "men", "other", "not_stated")
@@ -197,10 +198,7 @@ def can_export(user, pair: ForumPair) -> bool:
 
 
 def _window(pair: ForumPair, options: ExportOptions) -> tuple[datetime | None, datetime | None]:
-    zone = zoneinfo.ZoneInfo(pair.community.timezone or current_app.config["DEFAULT_TIMEZONE"])
-    start = datetime.combine(options.start, time.min, zone) if options.start else None
-    end = datetime.combine(options.end + timedelta(days=1), time.min, zone) if options.end else None
-    return start, end
+    return day_range(options.start, options.end, community_zone(pair.community))
 
 
 def _check(user, pair: ForumPair, options: ExportOptions) -> None:
@@ -270,7 +268,7 @@ def _build(pair: ForumPair, options: ExportOptions, progress) -> Report:
     forums = [f for f in pair.forums if options.forum_id in (None, f.id)]
     if not forums:
         raise DomainError(_l("Choose a forum of this pair."))
-    zone = pair.community.timezone or current_app.config["DEFAULT_TIMEZONE"]
+    zone = str(community_zone(pair.community))
     say("reading posts")
     live, left_out = _read_live(forums, pair, options)
     themes = {t.id: t for t in pair.themes}
@@ -444,9 +442,9 @@ def _statistics(items: list[PostItem], live, zone: str) -> Statistics:
         return sorted(((k, v[0], v[1]) for k, v in groups.items()), key=lambda r: (r[0] is None, -r[1], -r[2], r[0] or ""))
 
     weeks: dict[date, Counter] = defaultdict(Counter)
-    local = zoneinfo.ZoneInfo(zone)
+    local = timezones.zone(zone)
     for item in items:
-        day = item.created_at.astimezone(local).date()
+        day = timezones.to_local(item.created_at, local).date()
         weeks[day - timedelta(days=day.weekday())][item.language] += 1
     if weeks:
         first, last = min(weeks), max(weeks)

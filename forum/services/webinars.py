@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -24,6 +23,8 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
+from forum import timezones, tokens
+from forum.errors import DomainError, ValidationErrors
 from forum.extensions import db
 from forum.i18n import is_country, is_timezone
 from forum.languages import supported_locale
@@ -41,11 +42,23 @@ from forum.models import (
     WebinarSpeaker,
     utcnow,
 )
+from forum.people import clean_display_name, normalise_email
 from forum.policy import can, readable_communities_clause, readers_among
-from forum.services import DomainError, rendering, tokens
-from forum.services.accounts import clean_display_name, normalise_email
+from forum.services import rendering
 from forum.services.atomic import get_or_create
-from forum.services.organizing import ValidationErrors
+from forum.services.attendance import (  # kept importable from here
+    GENDER_BUCKETS,
+    AttendanceReport,
+    Participation,
+    ParticipationRow,
+    attendance_page,
+    import_attendance,
+    participation,
+    participation_csv,
+    set_attendance,
+)
+from forum.timezones import to_local, to_utc
+from forum.uploads import store_image
 
 # The region's main capitals, shown beside the reader's own time.
 CAPITALS = (
@@ -95,15 +108,6 @@ class WebinarInput:
     speakers: list[SpeakerInput] = field(default_factory=list)
 
 
-def to_utc(local: datetime, zone: str) -> datetime:
-    """A wall-clock time in a zone as UTC; in a DST gap or overlap, Python's fold=0 rule decides."""
-    return local.replace(tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(zoneinfo.ZoneInfo("UTC"))
-
-
-def to_zone(moment: datetime, zone: str) -> datetime:
-    return moment.astimezone(zoneinfo.ZoneInfo(zone)).replace(tzinfo=None)
-
-
 def _check_url(value: str, name: str, errors: dict, required: bool = False) -> None:
     if not value:
         if required:
@@ -115,7 +119,7 @@ def _check_url(value: str, name: str, errors: dict, required: bool = False) -> N
 
 def _exists(local: datetime, zone: str) -> bool:
     """False for a wall-clock time skipped by a clock change (e.g. 00:30 when clocks jump to 01:00)."""
-    return to_zone(to_utc(local, zone), zone).replace(second=0, microsecond=0) == local.replace(second=0, microsecond=0)
+    return to_local(to_utc(local, zone), zone) == local.replace(second=0, microsecond=0)
 
 
 def validate(data: WebinarInput, community: Community, webinar: Webinar | None = None) -> None:
@@ -177,7 +181,7 @@ def _check(user: User, community: Community) -> None:
 
 def blank_input(community: Community) -> WebinarInput:
     zone = community.timezone or current_app.config["DEFAULT_TIMEZONE"]
-    start = to_zone(utcnow() + timedelta(days=14), zone).replace(hour=10, minute=0, second=0, microsecond=0)
+    start = to_local(utcnow() + timedelta(days=14), zone).replace(hour=10, minute=0)
     return WebinarInput(timezone=zone, starts_at=start,
                         speakers=[SpeakerInput(role="moderator"), SpeakerInput(), SpeakerInput()])
 
@@ -187,9 +191,9 @@ def input_from_webinar(webinar: Webinar) -> WebinarInput:
     return WebinarInput(
         title_es=webinar.title_es, title_en=webinar.title_en,
         description_es=webinar.description_es_md, description_en=webinar.description_en_md,
-        starts_at=to_zone(webinar.starts_at, zone), timezone=zone, duration_minutes=webinar.duration_minutes,
+        starts_at=to_local(webinar.starts_at, zone), timezone=zone, duration_minutes=webinar.duration_minutes,
         languages=tuple(webinar.language_list), interpretation=webinar.interpretation, capacity=webinar.capacity,
-        registration_deadline=to_zone(webinar.registration_deadline, zone) if webinar.registration_deadline else None,
+        registration_deadline=to_local(webinar.registration_deadline, zone) if webinar.registration_deadline else None,
         join_url=webinar.join_url, pair_id=webinar.pair_id,
         speakers=[SpeakerInput(name=s.name, affiliation=s.affiliation, bio=s.bio, role=s.role, speaker_id=s.id)
                   for s in webinar.speakers] + [SpeakerInput()])
@@ -201,8 +205,6 @@ def save_webinar(user: User, community: Community, data: WebinarInput, webinar: 
     if webinar is not None and webinar.is_cancelled:
         raise DomainError(_l("This webinar was cancelled; it cannot be changed."))
     validate(data, community, webinar)
-    from forum.services.resources import store_image
-
     photos = {index: store_image(s.photo, "speakers") for index, s in enumerate(data.speakers)
               if s.photo is not None and getattr(s.photo, "filename", "")}
     if webinar is None:
@@ -730,7 +732,7 @@ def times_in_capitals(webinar: Webinar, locale: str, zone: str | None = None) ->
 
     def local(name: str) -> str:
         return format_datetime(webinar.starts_at, "EEE d MMM · HH:mm",
-                               tzinfo=zoneinfo.ZoneInfo(name), locale=locale)
+                               tzinfo=timezones.zone(name), locale=locale)
 
     with force_locale(locale):
         rows = [(str(label), local(name)) for name, label in CAPITALS]
@@ -791,20 +793,6 @@ def closing_webinar(pair: ForumPair) -> Webinar | None:
     return db.session.execute(select(Webinar).where(Webinar.pair_id == pair.id, Webinar.status == "scheduled")
                               .order_by(Webinar.starts_at.desc()).limit(1)).scalar_one_or_none()
 
-
-# --- attendance and the participation table: forum.services.attendance --------------------
-
-from forum.services.attendance import (  # noqa: E402  (kept importable from here; attendance imports this module)
-    GENDER_BUCKETS,
-    AttendanceReport,
-    Participation,
-    ParticipationRow,
-    attendance_page,
-    import_attendance,
-    participation,
-    participation_csv,
-    set_attendance,
-)
 
 __all__ = [
     "CAPITALS", "GENDER_BUCKETS", "AttendanceReport", "GuestInput", "Participation", "ParticipationRow",

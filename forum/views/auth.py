@@ -47,7 +47,7 @@ def register():
         except DomainError as error:
             form_error(form, error)
         else:
-            sessions.start(user)
+            sessions.start(user, user_agent=request.user_agent.string)
             flash(_("Welcome! We sent you an email: follow its link to confirm your address."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("auth.unconfirmed")))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
@@ -95,12 +95,12 @@ def login():
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            user = signin_limits.authenticate(form.email.data, form.password.data)
+            user = accounts.sign_in(form.email.data, form.password.data)
         except DomainError as error:
             status = 429 if isinstance(error, signin_limits.AccountLocked) else status
             form_error(form, error)
         else:
-            sessions.start(user, remember=form.remember.data)
+            sessions.start(user, remember=form.remember.data, user_agent=request.user_agent.string)
             return redirect(safe_next(form.next.data, url_for("main.home")))
     return render_template("auth/login.html", form=form), status
 
@@ -137,7 +137,7 @@ def _choose_password(purpose: str, token: str, template: str, success: str):
         except DomainError as error:
             form_error(form, error)
         else:
-            sessions.start(user)
+            sessions.start(user, user_agent=request.user_agent.string)
             flash(success, "success")
             return redirect(url_for("main.home"))
     return render_template(template, form=form, person=user), 400 if form.errors else 200

@@ -12,6 +12,7 @@ from forum.models import Community, ForumPair, Resource, utcnow
 from forum.policy import can, listed_communities_clause, published_pairs_clause, role_in
 from forum.policy import membership as membership_of
 from forum.services import DomainError, membership, watching, webinars
+from forum.uploads import send_image
 from forum.views.util import flash_outcome, require, safe_next, use_community_timezone
 
 bp = Blueprint("communities", __name__, url_prefix="/c")
@@ -95,8 +96,6 @@ def watch(slug: str):
 
 @bp.get("/<slug>/logo")
 def logo(slug: str):
-    from forum.services.resources import send_image
-
     community = community_or_404(slug)
     if not community.logo_key:
         abort(404)

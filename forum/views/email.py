@@ -2,9 +2,10 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from forum import tokens
 from forum.extensions import csrf
 from forum.forms import EmailPreferencesForm
-from forum.services import DomainError, accounts, tokens
+from forum.services import DomainError, accounts
 
 bp = Blueprint("email", __name__, url_prefix="/email")
 

@@ -31,6 +31,7 @@ from forum.models import (
 from forum.policy import can, reply_block_reason
 from forum.services import (
     DomainError,
+    bodies,
     committees,
     feeds,
     notifications,
@@ -242,7 +243,7 @@ def preview_or_error(form, thread: Thread | None = None) -> str | None:
         reason = reply_block_reason(current_user, thread) if thread is not None else None
         if reason is not None:
             raise DomainError(reason, field="body")
-        return posting.prepare_body(form.body.data).rendered.html
+        return bodies.prepare_body(form.body.data).rendered.html
     except DomainError as error:
         form_error(form, error)
         return None

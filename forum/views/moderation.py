@@ -1,6 +1,6 @@
 """Moderators at work: the queue, flags, actions on posts, threads, forums and people,
 the moderation log, curation across a forum pair, and the dashboard."""
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from forum.models import (
 )
 from forum.policy import can
 from forum.services import DomainError, assist, curation, moderation, report_quotes
+from forum.timezones import to_utc
 from forum.views.communities import community_or_404
 from forum.views.util import flash_outcome, page_arg, pager_args, parse_id, safe_next
 
@@ -213,15 +214,13 @@ def reschedule(slug: str, pair_id: int):
 
 def _date_end(value: str | None, community) -> datetime | None:
     """The end of a day entered in the community's time zone, as UTC."""
-    from forum.services.organizing import community_zone
-
     try:
         day = datetime.strptime((value or "").strip(), "%Y-%m-%d").date()
     except ValueError:
         return None
     if not 2000 <= day.year <= 2100:
         return None
-    return datetime.combine(day, time(23, 59), community_zone(community)).astimezone(UTC)
+    return to_utc(datetime.combine(day, time(23, 59)), community.timezone)
 
 
 @bp.route("/people/<id:user_id>", methods=["GET", "POST"])

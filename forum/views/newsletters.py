@@ -13,6 +13,7 @@ from forum.forms import NewsletterForm
 from forum.models import Community, Newsletter
 from forum.policy import can
 from forum.services import DomainError, newsletters, organizing
+from forum.timezones import to_utc
 from forum.views.communities import community_or_404
 from forum.views.util import page_arg
 
@@ -215,13 +216,6 @@ def _when(value: str | None, community: Community | None) -> datetime | None:
         return None
     if not 2000 <= local.year <= 2100:
         return None
-    from forum.services.organizing import to_utc
-
-    if community is None:
-        import zoneinfo
-
-        return local.replace(tzinfo=zoneinfo.ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).astimezone(
-            zoneinfo.ZoneInfo("UTC"))
-    return to_utc(local, community)
+    return to_utc(local, community.timezone if community else None)
 
 

@@ -1,6 +1,5 @@
 """Search everything the person may read."""
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import Blueprint, render_template, request
 from flask_babel import get_timezone
@@ -13,6 +12,7 @@ from forum.models import Community
 from forum.policy import readable_communities_clause
 from forum.services import DomainError
 from forum.services import search as search_service
+from forum.timezones import day_range
 from forum.views.util import page_arg, pager_args, parse_id
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -33,17 +33,16 @@ def index():
     args = request.args
     query = (args.get("q") or "").strip()[:search_service.MAX_QUERY]
     errors: list[str] = []
-    tz = ZoneInfo(str(get_timezone()))
     start = _day(args.get("from", ""), errors, _("From"))
     end = _day(args.get("to", ""), errors, _("To"))
     if end is not None and end >= date.max - timedelta(days=1):
         end = None  # "until the end of time"
+    date_from, date_to = day_range(start, end, str(get_timezone()))  # the reader's days
     filters = search_service.Filters(
         community=args.get("community") or None,
         forum_id=parse_id(args.get("forum")),
         author=(args.get("author") or "").strip() or None,
-        date_from=datetime.combine(start, time.min, tz) if start else None,
-        date_to=datetime.combine(end + timedelta(days=1), time.min, tz) if end else None,
+        date_from=date_from, date_to=date_to,
         other_language=args.get("other") == "1",
     )
     page = page_arg()

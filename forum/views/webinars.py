@@ -22,10 +22,11 @@ from forum.extensions import db, limiter
 from forum.forms import AttendanceImportForm, FollowUpForm, GuestRegistrationForm, WebinarForm
 from forum.i18n import country_choices, country_name, locale_code, sector_label, select_timezone, timezone_choices
 from forum.models import ForumPair, Webinar, WebinarSpeaker, utcnow
+from forum.people import normalise_email
 from forum.policy import can, published_pairs_clause
 from forum.services import DomainError, certificates, webinars
 from forum.services import attendance as attendance_service
-from forum.services.accounts import normalise_email
+from forum.uploads import send_image
 from forum.views.communities import community_or_404
 from forum.views.util import flash_outcome, page_arg, parse_id, require, show_errors
 
@@ -90,8 +91,6 @@ def speaker_photo(slug: str, webinar_id: int, speaker_id: int):
     speaker = db.session.get(WebinarSpeaker, speaker_id)
     if speaker is None or speaker.webinar_id != webinar.id or not speaker.photo_key:
         abort(404)
-    from forum.services.resources import send_image
-
     return send_image(speaker.photo_key, speaker.photo_type)
 
 

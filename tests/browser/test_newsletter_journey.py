@@ -48,7 +48,7 @@ def test_newsletter_pages_have_no_serious_accessibility_violations(live_server, 
     organizer = ("organizer@demo.example.org", "demo-organizer-2026")
     for path in ("/c/red-planificacion/newsletters/", "/c/red-planificacion/newsletters/new"):
         assert axe_scan(live_server + path, locale=locale, login=organizer) == [], path
-    from forum.services import tokens
+    from forum import tokens
 
     member = db.session.execute(db.select(User).filter_by(handle="ana_morales")).scalar_one()
     for path in (f"/email/preferences/{tokens.make('email-preferences', {'u': member.id})}",

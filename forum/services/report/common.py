@@ -3,14 +3,16 @@ post's parsed document (parsed once per export, whichever writers read it)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 
 from forum.i18n import country_name, sector_label
 from forum.markup import Document, parse
 from forum.services.synthesis import Author, PostItem
+from forum.timezones import to_local
 
 LANGUAGE_NAMES = {"es": {"es": "español", "en": "inglés"}, "en": {"es": "Spanish", "en": "English"}}
 LANGUAGE_TAGS = {"es": "es-ES", "en": "en-US"}
@@ -18,14 +20,12 @@ LANGUAGE_TAGS = {"es": "es-ES", "en": "en-US"}
 
 def day(value: datetime | date | None, lang: str, zone: str | None = None) -> str:
     """A long date in the report's language; moments as the community's local day."""
-    import zoneinfo
-
     from babel.dates import format_date
 
     if value is None:
         return ""
     if isinstance(value, datetime) and zone:
-        value = value.astimezone(zoneinfo.ZoneInfo(zone))
+        value = to_local(value, zone)
     return format_date(value, "long", locale=lang)
 
 
@@ -148,3 +148,23 @@ def inline_text(node) -> str:
         elif kind in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts)
+
+
+# A chapter's pieces, shared by the outline and the chapters it calls (statistics), and read by
+# every writer.
+@dataclass
+class Block:
+    kind: str          # title, subtitle, toc, heading, paragraph, note, markdown, table, chart, quote,
+    #                    reference, post, bullets, page_break
+    text: str = ""
+    level: int = 1
+    rows: list | None = None        # table: header row first; bullets: items
+    meta: str = ""                  # post: the attribution line; quote: the citation; chart: its key
+    item: PostItem | None = None    # post: the post itself (its source is parsed by the writer)
+    target: str = ""                # quote, reference, post reply: the anchor of the post it points to
+    language: str = ""              # the language of the text, when it is a participant's
+    notes: list[str] = field(default_factory=list)  # post: lines under the attribution (reply, themes)
+
+
+def gender_labels() -> list[str]:
+    return [gettext("Women"), gettext("Men"), gettext("Other"), gettext("Not stated")]

@@ -7,13 +7,11 @@ by question and theme, each with its author, date and the post it answers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask_babel import force_locale, gettext, ngettext
 
 from forum.i18n import country_name
 from forum.services.report import quotes as q
-from forum.services.report.common import LANGUAGE_NAMES, anchor, citation, day
+from forum.services.report.common import LANGUAGE_NAMES, Block, anchor, citation, day, gender_labels
 from forum.services.report.statistics import statistics
 from forum.services.synthesis import (
     GENDER_BUCKETS,
@@ -22,24 +20,6 @@ from forum.services.synthesis import (
     Report,
     author_line,
 )
-
-
-@dataclass
-class Block:
-    kind: str          # title, subtitle, toc, heading, paragraph, note, markdown, table, chart, quote,
-    #                    reference, post, bullets, page_break
-    text: str = ""
-    level: int = 1
-    rows: list | None = None        # table: header row first; bullets: items
-    meta: str = ""                  # post: the attribution line; quote: the citation; chart: its key
-    item: PostItem | None = None    # post: the post itself (its source is parsed by the writer)
-    target: str = ""                # quote, reference, post reply: the anchor of the post it points to
-    language: str = ""              # the language of the text, when it is a participant's
-    notes: list[str] = field(default_factory=list)  # post: lines under the attribution (reply, themes)
-
-
-def gender_labels() -> list[str]:
-    return [gettext("Women"), gettext("Men"), gettext("Other"), gettext("Not stated")]
 
 
 def outline(report: Report) -> list[Block]:

@@ -4,14 +4,12 @@ from __future__ import annotations
 from flask_babel import gettext, ngettext
 
 from forum.i18n import country_name, sector_label
-from forum.services.report.common import LANGUAGE_NAMES, anchor, citation, day
+from forum.services.report.common import LANGUAGE_NAMES, Block, anchor, citation, day, gender_labels
 from forum.services.report.quotes import best_sentence
 from forum.services.synthesis import GENDER_BUCKETS, Report
 
 
 def statistics(report: Report, lang: str):
-    from forum.services.report.outline import Block, gender_labels
-
     stats = report.statistics
     names = LANGUAGE_NAMES[lang]
     yield Block("heading", gettext("Participation"), level=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from forum.services import DomainError
+from forum.errors import DomainError
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
