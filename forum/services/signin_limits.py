@@ -12,9 +12,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from limits import parse_many
 
-from forum.extensions import db, limiter
+from forum.extensions import limiter
 from forum.mail import queue_email
 from forum.services import DomainError
+from forum.services.atomic import atomic
 
 SCOPE = "login-account"
 LOCKED = _l("Too many failed attempts to sign in to this account. Try again later, or choose a new password "
@@ -62,6 +63,7 @@ def is_locked(email: str) -> bool:
     return not all(limiter.limiter.test(item, SCOPE, _key(email)) for item in _limits())
 
 
+@atomic
 def record_failure(email: str) -> bool:
     """Count a failed sign-in; True when the account is now locked (the owner is told, once)."""
     if not _active():
@@ -94,4 +96,3 @@ def _tell_owner(email: str, window: int) -> None:
     token = accounts.reset_token(user)
     queue_email(to=user, template="signin_locked", token=token,
                 dedupe_key=f"signin-locked:{user.id}:{window}")
-    db.session.commit()
