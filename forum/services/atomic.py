@@ -66,10 +66,6 @@ def atomic(function):
     return in_unit
 
 
-def in_unit_of_work() -> bool:
-    return db.session.info.get(_DEPTH, 0) > 0
-
-
 @event.listens_for(Session, "before_commit")
 def _refuse_commit_inside_a_unit(session) -> None:
     """A commit while a unit is open would make its caller's half-done work permanent."""
