@@ -3,7 +3,7 @@ import os
 
 from flask import Flask
 
-from config import CONFIGS, INSTANCE_DIR
+import config
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -11,12 +11,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         __name__,
         template_folder="../templates",
         static_folder="../static",
-        instance_path=str(INSTANCE_DIR),
+        instance_path=str(config.INSTANCE_DIR),
     )
     config_name = config_name or os.environ.get("FORUM_CONFIG") or (
         "development" if os.environ.get("FLASK_DEBUG") == "1" else "production"
     )
-    app.config.from_object(CONFIGS[config_name])
+    app.config.from_mapping(config.settings(config_name))  # the environment, read now
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError(

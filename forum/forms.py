@@ -19,6 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from forum import choices
 from forum.i18n import GENDER_LABELS, SECTOR_LABELS
 from forum.languages import interface_language_choices
 from forum.markup import MAX_SOURCE_LENGTH
@@ -114,9 +115,9 @@ class ProfileForm(BaseForm):
     country = SelectField(_l("Country"), validators=[Optional()], validate_choice=False)
     institution = StringField(_l("Institution"), validators=[Optional(), Length(max=200)])
     sector = SelectField(_l("Sector"), validators=[Optional()], validate_choice=False,
-                         choices=[("", "—")] + list(SECTOR_LABELS.items()))
+                         choices=choices.options([("", "—"), *SECTOR_LABELS.items()]))
     gender = SelectField(_l("Sex/gender (optional)"), validators=[Optional()], validate_choice=False,
-                         choices=[("", "—")] + list(GENDER_LABELS.items()),
+                         choices=choices.options([("", "—"), *GENDER_LABELS.items()]),
                          description=_l("Used only for aggregated participation statistics, "
                                         "never shown on your profile."))
     locale = SelectField(_l("Preferred language"), validate_choice=False,
@@ -131,10 +132,10 @@ class ProfileForm(BaseForm):
         description=_l("Otherwise the reports quote you as “Participant 12 — country, sector”."))
     email_notifications = SelectField(
         _l("Email me about notifications"), validate_choice=False,
-        choices=[("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))],
+        choices=choices.options([("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))]),
         description=_l("Replies to your posts, mentions and new posts in what you watch."))
     digest_frequency = SelectField(_l("Digest of new activity in my communities"), validate_choice=False,
-                                   choices=[("weekly", _l("Weekly")), ("daily", _l("Daily")), ("off", _l("Never"))])
+                                   choices=choices.options([("weekly", _l("Weekly")), ("daily", _l("Daily")), ("off", _l("Never"))]))
     newsletter = BooleanField(_l("Send me newsletters from the network and my communities"))
 
 
@@ -166,7 +167,7 @@ class DecisionForm(BaseForm):
 class InviteForm(BaseForm):
     emails = TextAreaField(_l("Email addresses"), description=_l("One per line, or separated by commas."))
     role = SelectField(_l("Role"), validate_choice=False,
-                       choices=[("member", _l("member")), ("moderator", _l("moderator")), ("organizer", _l("organizer"))])
+                       choices=choices.options([("member", _l("member")), ("moderator", _l("moderator")), ("organizer", _l("organizer"))]))
     language = SelectField(_l("Language of the invitation for people without an account"), validate_choice=False,
                            choices=interface_language_choices)
 
@@ -227,7 +228,7 @@ PRE_MODERATION_CHOICES = [("off", _l("Off: posts appear at once")),
 class PairForm(BaseForm):
     slug = StringField(_l("Address"), validators=[Length(max=60)],
                        description=_l("Lowercase letters, digits and hyphens; each forum adds -es or -en."))
-    languages = SelectField(_l("Languages"), choices=PAIR_LANGUAGES, validate_choice=False)
+    languages = SelectField(_l("Languages"), choices=choices.options(PAIR_LANGUAGES), validate_choice=False)
     opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     title_es = StringField(_l("Title in Spanish"), validators=[Length(max=200)])
@@ -237,7 +238,7 @@ class PairForm(BaseForm):
     summary_en = StringField(_l("One-line summary in English"), validators=[Length(max=500)])
     concept_note_en = TextAreaField(_l("Concept note in English (Markdown)"), validators=[MaxLength(100_000)])
     allow_member_threads = BooleanField(_l("Members may open new threads besides the guiding questions"))
-    pre_moderation = SelectField(_l("Pre-moderation"), choices=PRE_MODERATION_CHOICES, validate_choice=False)
+    pre_moderation = SelectField(_l("Pre-moderation"), choices=choices.options(PRE_MODERATION_CHOICES), validate_choice=False)
     pre_moderation_count = IntegerField(_l("How many first posts of a new member wait"), default=3,
                                         validators=[Optional()])
     themes = TextAreaField(_l("Theme codebook"), validators=[Length(max=10_000)], description=_l(
@@ -253,12 +254,12 @@ class CommunityForm(BaseForm):
     name_en = StringField(_l("Name in English"), validators=[Length(max=200)])
     description_es = TextAreaField(_l("Description in Spanish"), validators=[Length(max=5000)])
     description_en = TextAreaField(_l("Description in English"), validators=[Length(max=5000)])
-    visibility = SelectField(_l("Who can see it"), validate_choice=False, choices=[
+    visibility = SelectField(_l("Who can see it"), validate_choice=False, choices=choices.options([
         ("public", _l("Public: anyone reads it")), ("members", _l("Members only: listed, only members read")),
-        ("private", _l("Private: not listed; only members know it exists"))])
-    join_policy = SelectField(_l("How people join"), validate_choice=False, choices=[
+        ("private", _l("Private: not listed; only members know it exists"))]))
+    join_policy = SelectField(_l("How people join"), validate_choice=False, choices=choices.options([
         ("open", _l("Open: one click")), ("approval", _l("On request, approved by moderators")),
-        ("invite", _l("By invitation only"))])
+        ("invite", _l("By invitation only"))]))
     timezone = SelectField(_l("Time zone"), validate_choice=False)
     logo = FileField(_l("Logo (optional)"), description=_l("PNG, JPEG, GIF or WebP, up to 2 MB."))
     organizers = TextAreaField(_l("First organizers"), description=_l(
@@ -273,12 +274,12 @@ DIGEST_LABELS = [("weekly", _l("Weekly")), ("daily", _l("Daily")), ("off", _l("N
 
 
 class EmailPreferencesForm(BaseForm):
-    digest_frequency = SelectField(_l("Digest of new activity in my communities"), choices=DIGEST_LABELS,
+    digest_frequency = SelectField(_l("Digest of new activity in my communities"), choices=choices.options(DIGEST_LABELS),
                                    validate_choice=False)
     newsletter = BooleanField(_l("Send me newsletters from the network and my communities"))
     email_notifications = SelectField(
         _l("Email me about notifications"), validate_choice=False,
-        choices=[("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))])
+        choices=choices.options([("immediately", _l("Immediately")), ("off", _l("Never (only in the site)"))]))
 
 
 class NewsletterForm(BaseForm):
@@ -293,7 +294,7 @@ class SpeakerForm(TranslatedForm):
 
     speaker_id = HiddenField()
     role = SelectField(_l("Role"), validate_choice=False,
-                       choices=[("speaker", _l("Speaker")), ("moderator", _l("Moderator"))])
+                       choices=choices.options([("speaker", _l("Speaker")), ("moderator", _l("Moderator"))]))
     name = StringField(_l("Name"), validators=[Length(max=200)])
     affiliation = StringField(_l("Affiliation"), validators=[Length(max=300)])
     bio = TextAreaField(_l("Short bio"), validators=[MaxLength(2000)])
@@ -312,7 +313,7 @@ class WebinarForm(BaseForm):
     starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     timezone = SelectField(_l("Time zone of this date and time"), validate_choice=False)
     duration_minutes = IntegerField(_l("Duration in minutes"), default=90, validators=[Optional()])
-    languages = SelectField(_l("Languages"), choices=WEBINAR_LANGUAGES, validate_choice=False)
+    languages = SelectField(_l("Languages"), choices=choices.options(WEBINAR_LANGUAGES), validate_choice=False)
     interpretation = BooleanField(_l("Simultaneous interpretation between Spanish and English"))
     capacity = IntegerField(_l("Capacity"), validators=[Optional()],
                             description=_l("Empty for no limit. When it is full, people join a waiting list."))
@@ -329,9 +330,9 @@ class GuestRegistrationForm(BaseForm):
     email = EmailField(_l("Email"), validators=[Length(max=254)])
     country = SelectField(_l("Country"), validate_choice=False)
     institution = StringField(_l("Institution"), validators=[Length(max=200)])
-    sector = SelectField(_l("Sector"), validate_choice=False, choices=[("", "—")] + list(SECTOR_LABELS.items()))
+    sector = SelectField(_l("Sector"), validate_choice=False, choices=choices.options([("", "—"), *SECTOR_LABELS.items()]))
     gender = SelectField(_l("Sex/gender (optional)"), validate_choice=False,
-                         choices=[("", "—")] + list(GENDER_LABELS.items()),
+                         choices=choices.options([("", "—"), *GENDER_LABELS.items()]),
                          description=_l("Used only for aggregated participation statistics."))
     locale = SelectField(_l("Language of your emails"), validate_choice=False, choices=interface_language_choices)
 
@@ -362,9 +363,9 @@ class ExportForm(BaseForm):
     class Meta:
         csrf = False
 
-    format = SelectField(_l("Format"), choices=EXPORT_FORMATS, validate_choice=False)
+    format = SelectField(_l("Format"), choices=choices.options(EXPORT_FORMATS), validate_choice=False)
     language = SelectField(_l("Language of the report"), validate_choice=False,
-                           choices=[("es", _l("Spanish")), ("en", _l("English"))],
+                           choices=choices.options([("es", _l("Spanish")), ("en", _l("English"))]),
                            description=_l("Headings and labels; posts stay in the language they were written in."))
     forum = SelectField(_l("Forums"), validate_choice=False)
     start = DateField(_l("From (optional)"), validators=[Optional()])
@@ -376,7 +377,7 @@ class ExportForm(BaseForm):
     theme = SelectField(_l("Themes"), validate_choice=False)
     reviewed = HiddenField()
     paper = SelectField(_l("Paper size (Word)"), validate_choice=False, default="a4",
-                        choices=[("a4", _l("A4")), ("letter", _l("Letter"))])
+                        choices=choices.options([("a4", _l("A4")), ("letter", _l("Letter"))]))
 
 
 class ProcessForm(BaseForm):
@@ -392,7 +393,7 @@ QUESTION_KIND_CHOICES = [("single", _l("Single choice")), ("multiple", _l("Multi
 
 
 class RoundQuestionForm(TranslatedForm):
-    kind = SelectField(_l("Type"), choices=QUESTION_KIND_CHOICES, validate_choice=False)
+    kind = SelectField(_l("Type"), choices=choices.options(QUESTION_KIND_CHOICES), validate_choice=False)
     text_es = TextAreaField(_l("Question in Spanish"), validators=[Length(max=2000)])
     text_en = TextAreaField(_l("Question in English"), validators=[Length(max=2000)])
     options = TextAreaField(_l("Options, one per line"), validators=[Length(max=10_000)],
@@ -406,7 +407,7 @@ ROUND_KIND_CHOICES = [("open", _l("Open round: questions answered in discussion 
 
 
 class RoundForm(BaseForm):
-    kind = SelectField(_l("Kind of round"), choices=ROUND_KIND_CHOICES, validate_choice=False)
+    kind = SelectField(_l("Kind of round"), choices=choices.options(ROUND_KIND_CHOICES), validate_choice=False)
     title_es = StringField(_l("Title in Spanish"), validators=[Length(max=300)])
     title_en = StringField(_l("Title in English"), validators=[Length(max=300)])
     description_es = TextAreaField(_l("Instructions in Spanish"), validators=[Length(max=10_000)])
@@ -414,8 +415,8 @@ class RoundForm(BaseForm):
     opens_at = DateTimeLocalField(_l("Opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     closes_at = DateTimeLocalField(_l("Closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     anonymous = BooleanField(_l("Anonymous ballots: results never show who answered what, not even to organizers"))
-    results_visibility = SelectField(_l("Results"), validate_choice=False, choices=[
-        ("after_close", _l("Hidden until the round closes")), ("live", _l("Shown while the round is open"))])
+    results_visibility = SelectField(_l("Results"), validate_choice=False, choices=choices.options([
+        ("after_close", _l("Hidden until the round closes")), ("live", _l("Shown while the round is open"))]))
     quorum_percent = IntegerField(_l("Quorum: percentage of members who must vote (votes)"), validators=[Optional()])
     threshold_percent = IntegerField(_l("Approval threshold: percentage of approvals among approvals and rejections (votes)"),
                                      validators=[Optional()],
@@ -426,7 +427,7 @@ class RoundForm(BaseForm):
 
 class PollForm(BaseForm):
     kind = SelectField(_l("Type"), validate_choice=False,
-                       choices=[("single", _l("Single choice")), ("multiple", _l("Multiple choice"))])
+                       choices=choices.options([("single", _l("Single choice")), ("multiple", _l("Multiple choice"))]))
     text_es = StringField(_l("Question in Spanish"), validators=[Length(max=2000)])
     text_en = StringField(_l("Question in English"), validators=[Length(max=2000)])
     options = TextAreaField(_l("Options, one per line"), validators=[Length(max=10_000)],
@@ -434,5 +435,5 @@ class PollForm(BaseForm):
     closes_at = DateTimeLocalField(_l("Closes (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
                                    description=_l("Empty: when the forum closes."))
     anonymous = BooleanField(_l("Anonymous ballots"))
-    results_visibility = SelectField(_l("Results"), validate_choice=False, choices=[
-        ("live", _l("Shown while the poll is open")), ("after_close", _l("Hidden until the poll closes"))])
+    results_visibility = SelectField(_l("Results"), validate_choice=False, choices=choices.options([
+        ("live", _l("Shown while the poll is open")), ("after_close", _l("Hidden until the poll closes"))]))

@@ -47,9 +47,11 @@ def interface_languages() -> dict[str, str]:
     return {code: LANGUAGE_NAMES.get(code, code) for code in current_app.config["LANGUAGES"]}
 
 
-def interface_language_choices() -> list[tuple[str, str]]:
-    """The same as choices of a form's select (called when the form is built)."""
-    return list(interface_languages().items())
+def interface_language_choices() -> list:
+    """The same as a form select's options (called when the form is built)."""
+    from forum.choices import options
+
+    return options(interface_languages().items())
 
 
 def supported_locale(code: str | None) -> str:

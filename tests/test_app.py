@@ -38,11 +38,28 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user):
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    import config
-
-    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", None)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
+
+
+def test_the_environment_is_read_when_the_app_is_built(app, monkeypatch):
+    """A variable set after config.py was imported still counts (a test, a CLI wrapper, a
+    process manager that sets it late): settings are read by create_app, not at import."""
+    from forum.extensions import db
+
+    monkeypatch.setenv("GUNICORN_WORKERS", "1")
+    monkeypatch.setenv("SECRET_KEY", "set-after-import")
+    monkeypatch.setenv("SITE_NAME", "Red de prueba")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/6")
+    production = create_app("production", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        assert production.config["SECRET_KEY"] == "set-after-import"
+        assert production.config["SITE_NAME"] == "Red de prueba"
+        assert production.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/6"
+    finally:
+        with production.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.mark.parametrize("base_url, expected", [("https://foros.example.org", "max-age=31536000"),

@@ -14,6 +14,7 @@ from forum.logs import StructuredFormatter
 from forum.models import Answer, Ballot, Round, Thread, utcnow
 from forum.services import committees, sealing
 from forum.timezones import to_local
+from forum.views.ballot_form import read_replies
 from tests import forensics
 from tests.conftest import forum_of, thread_url
 
@@ -240,7 +241,7 @@ def test_an_answer_that_arrives_while_the_round_is_sealed_is_refused_not_counted
     single, scale = secret.questions
     form = _Form({f"q{single.id}": str(single.options[1].id), f"q{scale.id}": "2"})
     with pytest.raises(committees.DomainError):
-        committees.submit(voter, secret, form)  # the round object still says it is open
+        committees.submit(voter, secret, read_replies(secret, form))  # the round object still says it is open
     db.session.rollback()
     assert committees.results(secret).ballots == 1
     assert db.session.execute(select(Ballot.voter_key).filter_by(round_id=secret.id)).scalar_one().startswith("sealed-")

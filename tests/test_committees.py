@@ -24,6 +24,7 @@ from forum.models import (
 from forum.policy import can
 from forum.services import committees, posting, report_files, synthesis
 from forum.timezones import to_local
+from forum.views.ballot_form import read_replies
 from tests.conftest import forum_of, outbox
 
 
@@ -240,7 +241,7 @@ def test_vote_quorum_and_threshold_arithmetic(db, committee, make_user):
     second = ["approve", "approve", "reject", "reject", "abstain", "abstain"]
     for person, a, b in zip(experts, first, second):
         for round_, picks in ((vote, {1: a, 2: b}), (strict, {1: a}), (simple, {1: b})):
-            committees.submit(person, round_, _MultiDict(_form(round_, picks)))
+            committees.submit(person, round_, read_replies(round_, _MultiDict(_form(round_, picks))))
     for round_ in (vote, strict, simple):
         _close(db, round_)
     social, cost = committees.results(vote).questions
@@ -323,7 +324,7 @@ def test_reminders_go_to_those_who_have_not_answered(client, login, db, committe
     round_ = _questionnaire(committee)
     answered = committee["members"][:2]
     for member in answered:
-        committees.submit(member, round_, _MultiDict(_form(round_, {1: 1, 2: [1], 3: 3, 4: [1, 2, 3]})))
+        committees.submit(member, round_, read_replies(round_, _MultiDict(_form(round_, {1: 1, 2: [1], 3: 3, 4: [1, 2, 3]}))))
     login(committee["organizer"])
     page = client.get(f"/c/comite/rounds/{round_.id}").get_data(as_text=True)
     assert "Quiénes no respondieron todavía" in page and "Experta 3" in page and "Experta 1" not in page.split(
@@ -389,7 +390,7 @@ def test_results_go_to_csv_and_to_the_forum_pairs_synthesis(client, login, db, c
     db.session.commit()
     round_ = _questionnaire(committee)
     for member in committee["members"]:
-        committees.submit(member, round_, _MultiDict(_form(round_, {1: 1, 2: [1, 3], 3: 4, 4: [1, 2, 3]})))
+        committees.submit(member, round_, read_replies(round_, _MultiDict(_form(round_, {1: 1, 2: [1, 3], 3: 4, 4: [1, 2, 3]}))))
     report = synthesis.build(None, pair, synthesis.ExportOptions())
     assert report.consultations == []  # hidden until the round closes
     _close(db, round_)

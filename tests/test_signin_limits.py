@@ -86,10 +86,8 @@ def test_production_counts_sign_ins_by_the_peer_unless_told_about_proxies(app, m
 
 
 def test_production_refuses_to_start_with_limits_counted_per_worker(monkeypatch):
-    import config
-
-    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "x")
-    monkeypatch.setattr(config.ProductionConfig, "RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     monkeypatch.setenv("GUNICORN_WORKERS", "5")
     with pytest.raises(RuntimeError, match="REDIS_URL"):
         create_app("production")

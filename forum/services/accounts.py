@@ -33,6 +33,7 @@ from forum.models.user import DIGEST_CHOICES, EMAIL_NOTIFICATION_CHOICES
 from forum.people import clean_display_name, normalise_email
 from forum.policy import can
 from forum.services import DomainError, counters, sessions, signin_limits
+from forum.services.atomic import atomic
 from forum.services.webinars import claim_registrations, forget_person
 
 MIN_PASSWORD_LENGTH = 10
@@ -72,6 +73,7 @@ def get_by_email(address: str) -> User | None:
     return db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
 
 
+@atomic
 def register(*, email: str, password: str, display_name: str, locale: str, newsletter: bool = False) -> User:
     email = normalise_email(email)
     display_name = clean_display_name(display_name)
@@ -88,7 +90,6 @@ def register(*, email: str, password: str, display_name: str, locale: str, newsl
     db.session.add(user)
     db.session.flush()
     send_confirmation(user)
-    db.session.commit()
     return user
 
 
@@ -98,13 +99,14 @@ def send_confirmation(user: User) -> None:
                 dedupe_key=f"confirm:{user.id}:{token[-16:]}")
 
 
+@atomic
 def resend_confirmation(user: User) -> None:
     if user.is_confirmed:
         return
     send_confirmation(user)
-    db.session.commit()
 
 
+@atomic
 def confirm_email(token: str) -> User:
     data = tokens.load(
         "confirm-email", token, max_age=current_app.config["CONFIRM_TOKEN_MAX_AGE"],
@@ -117,7 +119,6 @@ def confirm_email(token: str) -> User:
     if not user.is_confirmed:
         user.email_confirmed_at = utcnow()
         claim_registrations(user)  # places taken as a guest with this address
-        db.session.commit()
     return user
 
 
@@ -147,6 +148,7 @@ def sign_in(email: str, password: str) -> User:
         raise
 
 
+@atomic
 def _tell_locked_owner(email: str, window: int) -> None:
     """One email per lock: its window's end names it, even if two failures trip it at once."""
     user = get_by_email(email)
@@ -154,7 +156,6 @@ def _tell_locked_owner(email: str, window: int) -> None:
         return
     queue_email(to=user, template="signin_locked", token=reset_token(user),
                 dedupe_key=f"signin-locked:{user.id}:{window}")
-    db.session.commit()
 
 
 def _reset_fingerprint(user: User) -> str:
@@ -167,6 +168,7 @@ def reset_token(user: User) -> str:
     return tokens.make("reset-password", {"id": user.id, "fp": _reset_fingerprint(user)})
 
 
+@atomic
 def request_password_reset(email: str) -> None:
     """Queue a reset link if the account exists; say nothing either way (no account probing)."""
     user = get_by_email(email)
@@ -175,7 +177,6 @@ def request_password_reset(email: str) -> None:
     token = reset_token(user)
     queue_email(to=user, template="reset_password", token=token,
                 dedupe_key=f"reset:{user.id}:{token[-16:]}")
-    db.session.commit()
 
 
 # Links that let someone choose a password: a reset, or the welcome of an imported member.
@@ -197,6 +198,7 @@ def password_link_user(purpose: str, token: str) -> User:
     return user
 
 
+@atomic
 def set_password_from_link(purpose: str, token: str, password: str) -> User:
     user = password_link_user(purpose, token)
     check_password_strength(password)
@@ -205,10 +207,10 @@ def set_password_from_link(purpose: str, token: str, password: str) -> User:
     signin_limits.clear(user.email)  # and the owner may sign in again at once
     user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the link proved they own the address
     claim_registrations(user)
-    db.session.commit()
     return user
 
 
+@atomic
 def update_profile(user: User, *, display_name: str, handle: str, country: str | None,
                    institution: str | None, sector: str | None, gender: str | None,
                    locale: str | None, timezone: str | None,
@@ -256,14 +258,13 @@ def update_profile(user: User, *, display_name: str, handle: str, country: str |
             user.newsletter_opt_in_at = utcnow()  # the opt-in, with its date
         elif not newsletter:
             user.newsletter_opt_in_at = None
-    db.session.commit()
     return user
 
 
+@atomic
 def set_locale(user: User, locale: str) -> None:
     if locale in current_app.config["LANGUAGES"] and user.locale != locale:
         user.locale = locale
-        db.session.commit()
 
 
 # --- accounts created by an import: "choose your password" ---------------------
@@ -287,6 +288,7 @@ def _communities_where_sole_organizer(user: User) -> list[str]:
     return [name for name, count in counts if count <= 1]
 
 
+@atomic
 def delete_account(user: User, password: str) -> None:
     """Anonymise: the conversation stays ("former member"), the person's data goes."""
     if not user.check_password(password or ""):
@@ -318,11 +320,11 @@ def delete_account(user: User, password: str) -> None:
     user.show_email = False
     user.email_notifications = "off"
     user.deleted_at = utcnow()
-    db.session.commit()
 
 
 # --- site-wide suspension (admins) -------------------------------------------
 
+@atomic
 def suspend(admin: User, user: User, until, reason: str) -> User:
     if not can(admin, "site.admin"):
         raise DomainError(_l("Only site administrators can suspend accounts."))
@@ -337,15 +339,14 @@ def suspend(admin: User, user: User, until, reason: str) -> User:
         raise DomainError(_l("Choose a date in the future."), field="until")
     user.suspended_until, user.suspension_reason = until, reason[:500]
     sessions.end_all(user)  # lifting the suspension later does not bring old sign-ins back
-    db.session.commit()
     return user
 
 
+@atomic
 def lift_suspension(admin: User, user: User) -> User:
     if not can(admin, "site.admin"):
         raise DomainError(_l("Only site administrators can lift suspensions."))
     user.suspended_until = user.suspension_reason = None
-    db.session.commit()
     return user
 
 
@@ -363,6 +364,7 @@ def user_from_email_token(purpose: str, token: str) -> tuple[User, dict]:
     return user, data
 
 
+@atomic
 def unsubscribe(user: User, category: str) -> None:
     """Takes effect at once: the next digest or newsletter run already leaves them out."""
     if category not in UNSUBSCRIBE_CATEGORIES:
@@ -373,9 +375,9 @@ def unsubscribe(user: User, category: str) -> None:
         user.newsletter_opt_in_at = None
     else:
         user.email_notifications = "off"
-    db.session.commit()
 
 
+@atomic
 def set_email_preferences(user: User, *, digest: str, newsletter: bool, notifications: str) -> User:
     if digest not in DIGEST_CHOICES:
         raise DomainError(_l("Choose an option from the list."), field="digest_frequency")
@@ -387,5 +389,4 @@ def set_email_preferences(user: User, *, digest: str, newsletter: bool, notifica
         user.newsletter_opt_in_at = utcnow()  # the opt-in, with its date
     elif not newsletter:
         user.newsletter_opt_in_at = None
-    db.session.commit()
     return user

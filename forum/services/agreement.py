@@ -19,6 +19,7 @@ from forum.extensions import db
 from forum.models import CoderCode, CodeSettlement, Forum, ForumPair, Post, PostTheme, Theme, Thread, User
 from forum.policy import ensure
 from forum.services import DomainError, moderation
+from forum.services.atomic import atomic
 
 PER_PAGE = 20
 
@@ -90,6 +91,7 @@ class Agreement:
         return kappa(sum(t.observed for t in rows) / len(rows), sum(t.expected for t in rows) / len(rows))
 
 
+@atomic
 def set_independent(moderator: User, pair: ForumPair, on: bool) -> None:
     """Switch the pair's queue between the agreed coding and each coder's own layer."""
     ensure(moderator, "community.moderate", pair.community)
@@ -97,7 +99,6 @@ def set_independent(moderator: User, pair: ForumPair, on: bool) -> None:
         pair.independent_coding = on
         moderation.log(pair.community, moderator, "independent_coding_on" if on else "independent_coding_off",
                        "pair", pair.id)
-    db.session.commit()
 
 
 def _reply_of_pair(pair: ForumPair, post_id: int) -> Post:
@@ -114,6 +115,7 @@ def _theme_of_pair(pair: ForumPair, theme_id: int | None) -> Theme:
     return theme
 
 
+@atomic
 def toggle(coder: User, post: Post, theme_id: int, on: bool) -> list[int]:
     """One theme on or off in the coder's own layer; returns the coder's themes on the post."""
     pair = post.thread.forum.pair
@@ -129,7 +131,7 @@ def toggle(coder: User, post: Post, theme_id: int, on: bool) -> list[int]:
             pass
     elif not on and row is not None:
         db.session.delete(row)
-    db.session.commit()
+        db.session.flush()
     return sorted(codes_of(coder, [post.id])[post.id])
 
 
@@ -256,6 +258,7 @@ def disagreements(pair: ForumPair, a: User, b: User, page: int = 1, per_page: in
     return items, len(found), page, pages
 
 
+@atomic
 def settle(moderator: User, pair: ForumPair, post_id: int, theme_id: int | None, applied: bool) -> None:
     """Decide one disagreement: the theme goes into the agreed coding or stays out, and the
     decision is kept so the disagreement leaves the list (the coders' own codes stay as they were,
@@ -279,13 +282,14 @@ def settle(moderator: User, pair: ForumPair, post_id: int, theme_id: int | None,
 
 
 def _agreed_themes(moderator: User, post: Post, add: set[int], remove: set[int]) -> bool:
-    """Change the agreed coding of a post (logged and committed by the moderation service)."""
+    """Change the agreed coding of a post (logged by the moderation service)."""
     current = set(db.session.execute(select(PostTheme.theme_id).filter_by(post_id=post.id)).scalars())
     wanted = (current | add) - remove
     moderation.set_themes(moderator, post, sorted(wanted))
     return wanted != current
 
 
+@atomic
 def apply_agreed(moderator: User, pair: ForumPair, a: User, b: User) -> int:
     """Every theme both coders put on a reply goes into the agreed coding; returns how many
     replies changed (running it twice changes nothing the second time)."""

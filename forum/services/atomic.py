@@ -1,5 +1,12 @@
-"""Savepoints that keep a member's action whole.
+"""The unit of work, and savepoints that keep a member's action whole.
 
+`atomic` / `unit_of_work`: each public service call that writes runs in one transaction, committed
+when it returns and rolled back when it raises (a DomainError included), so a refused action leaves
+nothing half-written and no view commits or rolls back. A service called by another joins the
+caller's unit: only the outermost one commits. A commit by anyone else while a unit is open is an
+error (RuntimeError), so a nested service can never commit its caller's half-done work.
+Jobs that work in batches (outbox, digests, imports, sealing, re-rendering) commit per batch on
+purpose and are not called inside a unit.
 `side_effect`: what follows an action (notifications, emails, watches, read marks, the search
 index) runs in a savepoint; if it fails, it is undone and logged, and the action itself (the
 reply) is still saved. `get_or_create`: "create if absent" under concurrency, on both databases,
@@ -7,11 +14,13 @@ without a uniqueness error reaching the member (double clicks, two tabs, paralle
 """
 from __future__ import annotations
 
+import functools
 import logging
 from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_sqlalchemy.session import Session
+from sqlalchemy import event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -22,6 +31,46 @@ from forum.services import DomainError
 
 log = logging.getLogger("forum.side_effects")
 STORING_ERRORS = (SQLAlchemyError, ValueTooLong, ForbiddenCharacter)
+_DEPTH = "unit_of_work_depth"  # in Session.info: how many units are open in this session
+
+
+@contextmanager
+def unit_of_work():
+    """One transaction: the outermost unit commits when the block ends and rolls back when it
+    raises; an inner unit (a service called by another) only joins it."""
+    session = db.session
+    depth = session.info.get(_DEPTH, 0)
+    session.info[_DEPTH] = depth + 1
+    try:
+        yield
+    except BaseException:
+        session.info[_DEPTH] = depth
+        if depth == 0:
+            session.rollback()
+        raise
+    session.info[_DEPTH] = depth
+    if depth == 0:
+        try:
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def atomic(function):
+    """Run a public service function in a unit of work (see the module's docstring)."""
+    @functools.wraps(function)
+    def in_unit(*args, **kwargs):
+        with unit_of_work():
+            return function(*args, **kwargs)
+    return in_unit
+
+
+@event.listens_for(Session, "before_commit")
+def _refuse_commit_inside_a_unit(session) -> None:
+    """A commit while a unit is open would make its caller's half-done work permanent."""
+    if session.info.get(_DEPTH, 0) and session.get_nested_transaction() is None:
+        raise RuntimeError("commit inside a unit of work: let the outermost service call commit")
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from forum.models import SECTORS, Registration, User, Webinar, utcnow
 from forum.people import normalise_email
 from forum.policy import can
 from forum.services import DomainError, safe_cell
+from forum.services.atomic import atomic
 from forum.services.attendance_files import Presence, day_order, interval, read_rows
 from forum.timezones import to_local
 
@@ -74,12 +75,12 @@ def rule_text(webinar: Webinar) -> str:
                    pct=webinar.attendance_threshold, n=needed, total=webinar.duration_minutes)
 
 
+@atomic
 def set_threshold(user: User, webinar: Webinar, percent: int | None) -> None:
     _check(user, webinar)
     if percent is not None and not 0 <= percent <= 100:
         raise DomainError(_l("Use a percentage from 0 to 100, or leave it empty."), field="threshold")
     webinar.attendance_threshold = percent or None
-    db.session.commit()
 
 
 # --- import and ticks ---------------------------------------------------------------------
@@ -97,6 +98,7 @@ class AttendanceReport:
         return self.marked + self.already + self.repeated + len(self.unmatched)
 
 
+@atomic
 def import_attendance(user: User, webinar: Webinar, data: bytes) -> AttendanceReport:
     """Mark as present everyone whose email is in the report, with their minutes (the union of
     their connections) and number of joins; the rest is listed, nothing guessed. The minutes of
@@ -138,10 +140,10 @@ def import_attendance(user: User, webinar: Webinar, data: bytes) -> AttendanceRe
         registration.attended_minutes = person.minutes
         report.timed += person.minutes is not None
     _recount(webinar)
-    db.session.commit()
     return report
 
 
+@atomic
 def set_attendance(user: User, webinar: Webinar, shown_ids: list[int], attended_ids: set[int]) -> int:
     """Ticks by hand, for the registrations shown on one page of the list."""
     _check(user, webinar)
@@ -153,7 +155,6 @@ def set_attendance(user: User, webinar: Webinar, shown_ids: list[int], attended_
         if not registration.attended:
             registration.attended_minutes = registration.joins = None
     _recount(webinar)
-    db.session.commit()
     return webinar.attended_count
 
 

@@ -24,6 +24,7 @@ from forum.languages import supported_locale
 from forum.mail import absolute_url, is_retired, queue_email
 from forum.models import Registration, User, Webinar, utcnow
 from forum.services import DomainError
+from forum.services.atomic import atomic
 from forum.services.attendance import _check, meets_rule
 from forum.timezones import to_local
 
@@ -64,6 +65,7 @@ def due(webinar: Webinar) -> list[Registration]:
     return [r for r in recipients(webinar) if r.certificate_sent_at is None]
 
 
+@atomic
 def send_certificates(user: User, webinar: Webinar, limit: int | None = None) -> tuple[int, int]:
     """Queue a certificate to each person who met the rule and has none yet, `limit` (BATCH) at
     a time; returns (how many were sent, how many are still due)."""
@@ -81,7 +83,6 @@ def send_certificates(user: User, webinar: Webinar, limit: int | None = None) ->
         if message is not None:
             registration.certificate_sent_at = utcnow()
             sent += 1
-    db.session.commit()
     return sent, len(waiting) - len(waiting[:limit])
 
 

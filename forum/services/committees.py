@@ -47,6 +47,7 @@ from forum.models import (
 )
 from forum.policy import can, ensure, role_in
 from forum.services import DomainError, posting, rendering
+from forum.services.atomic import atomic, unit_of_work
 from forum.services.sealing import eligible_count, seal
 from forum.text import fit, shorten
 from forum.timezones import to_utc
@@ -97,12 +98,22 @@ class RoundInput:
     questions: list[QuestionInput] = field(default_factory=list)
 
 
+@dataclass
+class Reply:
+    """One question's answer as the member gave it, still text: the service checks it."""
+    chosen: list[str] = field(default_factory=list)    # option ids (single and multiple choice)
+    value: str = ""                                     # a scale point, or approve / reject / abstain
+    comment: str = ""
+    ranks: dict[int, str] = field(default_factory=dict)  # option id -> place (ranking)
+
+
 def _clean(text: str | None, limit: int) -> str:
     return " ".join((text or "").split())[:limit]
 
 
 # --- processes ------------------------------------------------------------------------------
 
+@atomic
 def save_process(user: User, community: Community, *, title_es: str, title_en: str, description_es: str = "",
                  description_en: str = "", pair_id: int | None = None, process: Process | None = None) -> Process:
     ensure(user, "community.organize", community)
@@ -122,7 +133,6 @@ def save_process(user: User, community: Community, *, title_es: str, title_en: s
     process.description_es = (description_es or "").strip()[:5000]
     process.description_en = (description_en or "").strip()[:5000]
     process.pair_id = pair_id
-    db.session.commit()
     return process
 
 
@@ -174,6 +184,7 @@ def validate_round(data: RoundInput, community: Community, *, poll: bool = False
         raise ValidationErrors(errors)
 
 
+@atomic
 def save_round(user: User, process: Process, data: RoundInput) -> Round:
     """A new round of a process; an open round becomes a forum pair with its questions as threads."""
     community = process.community
@@ -211,7 +222,6 @@ def save_round(user: User, process: Process, data: RoundInput) -> Round:
     cited = {p.id: p for p in source_posts(source)} if source else {}
     for number, question in enumerate(questions, start=1):
         _add_question(round_, number, question, cited)
-    db.session.commit()
     return round_
 
 
@@ -261,6 +271,7 @@ def source_posts(source: Round) -> list[Post]:
         .order_by(Thread.position, Post.created_at).options(joinedload(Post.author))).scalars())
 
 
+@atomic
 def create_poll(user: User, thread: Thread, *, question: QuestionInput, closes_at: datetime | None,
                 anonymous: bool, results_visibility: str) -> Round:
     """A poll in a thread of an ordinary forum, by the thread's author or a moderator."""
@@ -284,7 +295,6 @@ def create_poll(user: User, thread: Thread, *, question: QuestionInput, closes_a
     db.session.add(round_)
     db.session.flush()
     _add_question(round_, 1, question, {})
-    db.session.commit()
     return round_
 
 
@@ -316,48 +326,50 @@ def has_answered(user, round_: Round) -> bool:
         is not None
 
 
-def _parse_answers(round_: Round, form) -> list[Answer]:
-    """Answers from the submitted form (`q<id>`, `q<id>-comment`, `q<id>-rank-<option>`), checked."""
+def _parse_answers(round_: Round, replies: dict[int, Reply]) -> list[Answer]:
+    """The answers to the round's questions, checked; errors by question id."""
     answers, errors = [], {}
     for question in round_.questions:
-        name = f"q{question.id}"
+        reply = replies.get(question.id) or Reply()
         options = {o.id for o in question.options}
         if question.kind in ("single", "multiple"):
-            chosen = [v for v in form.getlist(name)]
+            chosen = reply.chosen
             ids = [int(v) for v in chosen if str(v).isdecimal() and str(v).isascii() and int(v) in options]
             if not ids or len(ids) != len(chosen) or (question.kind == "single" and len(ids) != 1):
-                errors[name] = _l("Choose one option.") if question.kind == "single" else _l("Choose at least one option.")
+                errors[question.id] = (_l("Choose one option.") if question.kind == "single"
+                                       else _l("Choose at least one option."))
                 continue
             answers.extend(Answer(question_id=question.id, option_id=i) for i in dict.fromkeys(ids))
         elif question.kind == "scale":
-            value = form.get(name, "")
+            value = reply.value
             if not (value.isascii() and value.isdecimal()) or int(value) not in SCALE:
-                errors[name] = _l("Choose a point of the scale from 1 to 5.")
+                errors[question.id] = _l("Choose a point of the scale from 1 to 5.")
                 continue
-            comment = (form.get(f"{name}-comment") or "").strip()[:2000] if question.allow_comment else ""
+            comment = reply.comment.strip()[:2000] if question.allow_comment else ""
             answers.append(Answer(question_id=question.id, value=int(value), comment=comment or None))
         elif question.kind == "ranking":
             ranks = {}
             for option in question.options:
-                value = form.get(f"{name}-rank-{option.id}", "")
+                value = reply.ranks.get(option.id, "")
                 ranks[option.id] = int(value) if value.isascii() and value.isdecimal() and len(value) < 4 else 0
             if sorted(ranks.values()) != list(range(1, len(options) + 1)):
-                errors[name] = _l("Give each option a different place, from 1 to %(n)d.", n=len(options))
+                errors[question.id] = _l("Give each option a different place, from 1 to %(n)d.", n=len(options))
                 continue
             answers.extend(Answer(question_id=question.id, option_id=o, value=r) for o, r in ranks.items())
         elif question.kind == "proposal":
-            value = form.get(name, "")
-            if value not in PROPOSAL_VALUES:
-                errors[name] = _l("Choose approve, reject or abstain.")
+            if reply.value not in PROPOSAL_VALUES:
+                errors[question.id] = _l("Choose approve, reject or abstain.")
                 continue
-            answers.append(Answer(question_id=question.id, value=PROPOSAL_VALUES[value]))
+            answers.append(Answer(question_id=question.id, value=PROPOSAL_VALUES[reply.value]))
     if errors:
         raise ValidationErrors(errors)
     return answers
 
 
-def submit(user: User, round_: Round, form) -> Ballot:
-    """Answer, or change the answer: one ballot per member and round."""
+@atomic
+def submit(user: User, round_: Round, replies: dict[int, Reply]) -> Ballot:
+    """Answer, or change the answer: one ballot per member and round. `replies` by question id;
+    a refusal (ValidationErrors) names the questions by id."""
     if not can(user, "round.answer", round_):
         if round_.kind == "open":
             raise DomainError(_l("This round is answered in its discussion threads."))
@@ -366,7 +378,7 @@ def submit(user: User, round_: Round, form) -> Ballot:
         if round_.thread_id is not None and role_in(user, round_.community) is not None:
             raise DomainError(_l("This poll's thread no longer accepts answers."))
         raise DomainError(_l("Only members of the community can answer."))
-    answers = _parse_answers(round_, form)
+    answers = _parse_answers(round_, replies)
     key = voter_key(round_, user)
     for _attempt in range(2):
         ballot = db.session.execute(select(Ballot).filter_by(round_id=round_.id, voter_key=key)).scalar_one_or_none()
@@ -392,15 +404,14 @@ def submit(user: User, round_: Round, form) -> Ballot:
                     db.session.execute(update(Round).where(Round.id == round_.id)
                                        .values(response_count=Round.response_count + 1)
                                        .execution_options(synchronize_session=False))
-            db.session.commit()
             return ballot
         except IntegrityError:  # a double submission raced us: the second attempt updates
-            db.session.rollback()
+            db.session.rollback()  # only this call's reads: submit is never called inside another unit
     raise DomainError(_l("Your answer could not be saved; try again."))
 
 
-def draft_from_form(round_: Round, form) -> dict[int, list]:
-    """What a member typed, kept when the answer is refused, to show the form again as they left it."""
+def draft_from(round_: Round, replies: dict[int, Reply]) -> dict[int, list]:
+    """What a member gave, kept when the answer is refused, to show the form again as they left it."""
     from types import SimpleNamespace
 
     def number(value):
@@ -408,18 +419,16 @@ def draft_from_form(round_: Round, form) -> dict[int, list]:
 
     draft: dict[int, list] = {}
     for question in round_.questions:
-        name = f"q{question.id}"
+        reply = replies.get(question.id) or Reply()
         if question.kind in ("single", "multiple"):
-            draft[question.id] = [SimpleNamespace(option_id=number(v), value=None, comment=None)
-                                  for v in form.getlist(name)]
+            draft[question.id] = [SimpleNamespace(option_id=number(v), value=None, comment=None) for v in reply.chosen]
         elif question.kind == "ranking":
-            draft[question.id] = [SimpleNamespace(option_id=o.id, value=number(form.get(f"{name}-rank-{o.id}", "")),
+            draft[question.id] = [SimpleNamespace(option_id=o.id, value=number(reply.ranks.get(o.id, "")),
                                                   comment=None) for o in question.options]
         else:
-            value = form.get(name, "")
-            value = PROPOSAL_VALUES.get(value, number(value)) if question.kind == "proposal" else number(value)
-            draft[question.id] = [SimpleNamespace(option_id=None, value=value,
-                                                  comment=(form.get(f"{name}-comment") or "")[:2000] or None)]
+            value = PROPOSAL_VALUES.get(reply.value, number(reply.value)) if question.kind == "proposal" \
+                else number(reply.value)
+            draft[question.id] = [SimpleNamespace(option_id=None, value=value, comment=reply.comment[:2000] or None)]
     return draft
 
 
@@ -473,14 +482,16 @@ class RoundResults:
 
 
 def close_now(user: User, round_: Round) -> None:
-    ensure(user, "community.organize", round_.community)
-    if round_.state(utcnow()) != "open":
-        raise DomainError(_l("Only an open round can be closed."))
-    round_.closes_at = utcnow()
-    db.session.commit()
+    """Close the round now, then seal it: sealing commits in steps of its own, after the close."""
+    with unit_of_work():
+        ensure(user, "community.organize", round_.community)
+        if round_.state(utcnow()) != "open":
+            raise DomainError(_l("Only an open round can be closed."))
+        round_.closes_at = utcnow()
     seal(round_)
 
 
+@atomic
 def set_closing(user: User, round_: Round, closes_at: datetime) -> None:
     """Move the close of a round that has not closed yet (the local time of the community)."""
     ensure(user, "community.organize", round_.community)
@@ -493,7 +504,6 @@ def set_closing(user: User, round_: Round, closes_at: datetime) -> None:
     if round_.pair_id:
         db.session.execute(update(ForumPair).where(ForumPair.id == round_.pair_id).values(closes_at=moment)
                            .execution_options(synchronize_session=False))
-    db.session.commit()
 
 
 def results(round_: Round) -> RoundResults:
@@ -588,6 +598,7 @@ def non_respondents(round_: Round, page: int = 1, per_page: int = 50) -> tuple[l
     return waiting[(page - 1) * per_page: page * per_page], len(waiting)
 
 
+@atomic
 def send_reminders(user: User, round_: Round) -> int:
     """Email the members who have not answered yet; once a day at most per person."""
     ensure(user, "community.organize", round_.community)
@@ -600,7 +611,6 @@ def send_reminders(user: User, round_: Round) -> int:
     for person in people:
         sent += queue_email(to=person, template="round_reminder", dedupe_key=f"round-reminder:{round_.id}:{person.id}:{day}",
                             round=round_, round_url=url) is not None
-    db.session.commit()
     return sent
 
 
@@ -704,4 +714,4 @@ def results_rows(result: RoundResults, lang: str) -> list[list[str]]:
         return rows
 
 
-__all__ = ["QuestionInput", "RoundInput", "create_poll", "results", "save_process", "save_round", "submit"]
+__all__ = ["QuestionInput", "Reply", "RoundInput", "create_poll", "results", "save_process", "save_round", "submit"]

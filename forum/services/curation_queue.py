@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.models import CoderCode, Forum, ForumPair, Post, PostTheme, Thread, User
 from forum.services import DomainError, agreement, moderation
+from forum.services.atomic import atomic
 from forum.timezones import community_zone, day_range
 
 PER_PAGE = 20
@@ -144,6 +145,7 @@ def _post_of_pair(pair: ForumPair, post_id: int) -> Post:
     return post
 
 
+@atomic
 def toggle_theme(moderator: User, post: Post, theme_id: int, on: bool) -> list[int]:
     """One theme on or off, leaving the post's other themes as they are; returns the theme ids now
     on the post (the moderator's own when coding independently)."""
@@ -156,6 +158,7 @@ def toggle_theme(moderator: User, post: Post, theme_id: int, on: bool) -> list[i
     return [t.id for t in moderation.set_themes(moderator, post, sorted(wanted))]
 
 
+@atomic
 def bulk(moderator: User, pair: ForumPair, post_ids: list[int], action: str, theme_id: int | None) -> int:
     """The same action on each selected reply; returns how many posts it changed or confirmed."""
     if not post_ids:
@@ -175,6 +178,7 @@ def bulk(moderator: User, pair: ForumPair, post_ids: list[int], action: str, the
     return len(posts)
 
 
+@atomic
 def carry_themes(moderator: User, source: Post, target: Post) -> int:
     """The source's themes added to the same answer in the other language; returns how many were new."""
     if source.thread.forum.pair_id != target.thread.forum.pair_id or target.number == 1 or not target.is_live:

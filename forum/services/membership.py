@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from forum import tokens
 from forum.extensions import db
@@ -16,7 +15,7 @@ from forum.models import ROLES, Community, Invitation, Membership, User, utcnow
 from forum.people import normalise_email
 from forum.policy import can, membership
 from forum.services import DomainError, counters
-from forum.services.atomic import get_or_create
+from forum.services.atomic import atomic, get_or_create
 from forum.services.webinars import withdraw_from_community
 
 INVITATION_PURPOSE = "community-invitation"
@@ -41,20 +40,17 @@ def add_member(user: User, community: Community, role: str = "member") -> tuple[
     return m, True
 
 
+@atomic
 def join(user: User, community: Community) -> Membership:
     if membership(user, community) is not None and membership(user, community).is_active:
         raise DomainError(_l("You are already a member of this community."))
     if not can(user, "community.join", community):
         raise DomainError(_l("This community cannot be joined directly."))
-    try:
-        m, _ = add_member(user, community)
-        db.session.commit()
-    except IntegrityError:  # a double click: the first one joined
-        db.session.rollback()
-        return _row(user, community)
+    m, _ = add_member(user, community)  # a double click: get_or_create finds the first one's row
     return m
 
 
+@atomic
 def request_to_join(user: User, community: Community, message: str | None = None) -> Membership:
     if not can(user, "community.request_join", community):
         raise DomainError(_l("You cannot ask to join this community."))
@@ -65,7 +61,6 @@ def request_to_join(user: User, community: Community, message: str | None = None
         m.state, m.request_message = "pending", text
         m.decided_at = m.decided_by_id = m.decision_reason = None
         m.created_at = utcnow()
-    db.session.commit()
     return m
 
 
@@ -91,6 +86,7 @@ def _pending(community: Community, membership_id: int) -> Membership:
     return m
 
 
+@atomic
 def approve(moderator: User, community: Community, membership_id: int) -> Membership:
     if not can(moderator, "community.moderate", community):
         raise DomainError(_l("Only moderators can decide on requests."))
@@ -100,10 +96,10 @@ def approve(moderator: User, community: Community, membership_id: int) -> Member
     queue_email(to=m.user, template="join_approved", dedupe_key=f"join-decision:{m.id}:{m.decided_at.isoformat()}",
                 community=community,
                 community_url=absolute_url("communities.show", slug=community.slug))
-    db.session.commit()
     return m
 
 
+@atomic
 def decline(moderator: User, community: Community, membership_id: int, reason: str) -> Membership:
     if not can(moderator, "community.moderate", community):
         raise DomainError(_l("Only moderators can decide on requests."))
@@ -114,10 +110,10 @@ def decline(moderator: User, community: Community, membership_id: int, reason: s
     m.state, m.decided_by_id, m.decided_at, m.decision_reason = "declined", moderator.id, utcnow(), reason[:2000]
     queue_email(to=m.user, template="join_declined", dedupe_key=f"join-decision:{m.id}:{m.decided_at.isoformat()}",
                 community=community, reason=m.decision_reason)
-    db.session.commit()
     return m
 
 
+@atomic
 def leave(user: User, community: Community) -> None:
     m = membership(user, community)
     if m is None or not m.is_active:
@@ -127,7 +123,6 @@ def leave(user: User, community: Community) -> None:
     db.session.delete(m)
     counters.members(community.id, -1)
     _withdraw(user, community)
-    db.session.commit()
 
 
 def _withdraw(user: User, community: Community) -> None:
@@ -149,6 +144,7 @@ def _organizer_count(community: Community) -> int:
         Membership.role == "organizer")).scalar_one()
 
 
+@atomic
 def set_role(organizer: User, community: Community, user_id: int, role: str) -> Membership:
     if not can(organizer, "community.organize", community):
         raise DomainError(_l("Only organizers can change roles."))
@@ -161,10 +157,10 @@ def set_role(organizer: User, community: Community, user_id: int, role: str) -> 
     if m.role == "organizer" and role != "organizer" and _organizer_count(community) <= 1:
         raise DomainError(_l("A community needs at least one organizer."))
     m.role = role
-    db.session.commit()
     return m
 
 
+@atomic
 def remove_member(organizer: User, community: Community, user_id: int) -> None:
     if not can(organizer, "community.organize", community):
         raise DomainError(_l("Only organizers can remove members."))
@@ -178,13 +174,13 @@ def remove_member(organizer: User, community: Community, user_id: int) -> None:
     db.session.delete(m)
     counters.members(community.id, -1)
     _withdraw(person, community)
-    db.session.commit()
 
 
 # --- invitations ---------------------------------------------------------------
 
+@atomic
 def invite(organizer: User, community: Community, email: str, role: str = "member",
-           locale: str = "es", commit: bool = True) -> str:
+           locale: str = "es") -> str:
     """Invite an address: "sent", "pending" (a live invitation exists) or "member" (already in)."""
     if not can(organizer, "community.organize", community):
         raise DomainError(_l("Only organizers can invite."))
@@ -210,9 +206,21 @@ def invite(organizer: User, community: Community, email: str, role: str = "membe
                 dedupe_key=f"invitation:{invitation.id}:{invitation.created_at.isoformat()}",
                 community=community, inviter=organizer,
                 accept_url=absolute_url("communities.accept_invitation", token=token))
-    if commit:
-        db.session.commit()
     return "sent"
+
+
+@atomic
+def invite_all(organizer: User, community: Community, emails: list[str], role: str = "member",
+               locale: str = "es") -> dict[str, list]:
+    """Invite each address in one transaction: {"sent"|"pending"|"member": [address],
+    "refused": [(address, reason)]}. A refused address is refused before anything is written."""
+    results: dict[str, list] = {"sent": [], "pending": [], "member": [], "refused": []}
+    for email in emails:
+        try:
+            results[invite(organizer, community, email, role, locale=locale)].append(email)
+        except DomainError as error:
+            results["refused"].append((email, str(error.message)))
+    return results
 
 
 def invitation_from_token(token: str) -> Invitation:
@@ -227,6 +235,7 @@ def invitation_from_token(token: str) -> Invitation:
     return invitation
 
 
+@atomic
 def accept_invitation(user: User, token: str) -> Membership:
     invitation = invitation_from_token(token)
     if invitation.accepted_at is not None:
@@ -238,5 +247,4 @@ def accept_invitation(user: User, token: str) -> Membership:
         invitation.accepted_at, invitation.accepted_by_id = utcnow(), user.id
     if not user.is_confirmed:  # the link proved they own the address
         user.email_confirmed_at = utcnow()
-    db.session.commit()
     return m

@@ -36,6 +36,7 @@ from forum.models import (
 )
 from forum.policy import SYSTEM, can, ensure
 from forum.services import DomainError, counters, notifications
+from forum.services.atomic import atomic
 from forum.services.bodies import prepare_body, set_body
 
 
@@ -76,6 +77,7 @@ def needs_approval(user: User, forum: Forum) -> bool:
     return published < pair.pre_moderation_count
 
 
+@atomic
 def approve(moderator: User, post: Post) -> Post:
     community = _community_of_post(post)
     ensure(moderator, "community.moderate", community)
@@ -83,16 +85,15 @@ def approve(moderator: User, post: Post) -> Post:
                                                     Post.deleted_at.is_(None))
                                  .values(status="published").execution_options(synchronize_session=False)).rowcount
     if not claimed:
-        db.session.rollback()
         raise DomainError(_l("This post was already reviewed."))
     db.session.expire(post)
     counters.count_in(post, post.thread)
     notifications.notify_new_post(post)
     log(community, moderator, "approve_post", "post", post.id)
-    db.session.commit()
     return post
 
 
+@atomic
 def reject(moderator: User, post: Post, reason: str) -> Post:
     community = _community_of_post(post)
     ensure(moderator, "community.moderate", community)
@@ -108,12 +109,12 @@ def reject(moderator: User, post: Post, reason: str) -> Post:
                     thread=post.thread, reason=reason,
                     thread_url=absolute_url("posts.permalink", post_id=post.id))
     log(community, moderator, "reject_post", "post", post.id, reason=reason, before=post.body_md)
-    db.session.commit()
     return post
 
 
 # --- flags --------------------------------------------------------------------
 
+@atomic
 def flag(user: User, post: Post, reason: str, text: str | None = None) -> Flag:
     community = _community_of_post(post)
     if not can(user, "post.flag", post):
@@ -140,10 +141,10 @@ def flag(user: User, post: Post, reason: str, text: str | None = None) -> Flag:
         _hide(post, SYSTEM, None)  # shown translated: "hidden until a moderator reviews it"
         log(community, SYSTEM, "auto_hide_post", "post", post.id,
             reason=f"{post.open_flag_count} flags")
-    db.session.commit()
     return entry
 
 
+@atomic
 def resolve_flags(moderator: User, post: Post, resolution: str, reason: str | None = None,
                   new_body: str | None = None) -> int:
     """keep (and restore if flags hid it), hide, or edit; every flagger is told. Returns flags closed."""
@@ -175,7 +176,6 @@ def resolve_flags(moderator: User, post: Post, resolution: str, reason: str | No
                     post_url=absolute_url("posts.permalink", post_id=post.id))
     post.open_flag_count = 0
     log(community, moderator, f"resolve_flags_{resolution}", "post", post.id, reason=reason)
-    db.session.commit()
     return len(flags)
 
 
@@ -202,26 +202,24 @@ def _restore(post: Post) -> bool:
     return bool(claimed)
 
 
+@atomic
 def hide(moderator: User, post: Post, reason: str) -> Post:
     community = _community_of_post(post)
     ensure(moderator, "community.moderate", community)
     reason = _clean_reason(reason)
     if post.hidden_at is not None or not _hide(post, moderator, reason):
-        db.session.rollback()
         raise DomainError(_l("This post is already hidden."))
     log(community, moderator, "hide_post", "post", post.id, reason=reason)
-    db.session.commit()
     return post
 
 
+@atomic
 def restore(moderator: User, post: Post, reason: str | None = None) -> Post:
     community = _community_of_post(post)
     ensure(moderator, "community.moderate", community)
     if post.hidden_at is None or not _restore(post):
-        db.session.rollback()
         raise DomainError(_l("This post is not hidden."))
     log(community, moderator, "restore_post", "post", post.id, reason=_clean_reason(reason, required=False))
-    db.session.commit()
     return post
 
 
@@ -239,15 +237,16 @@ def _edit(moderator: User, post: Post, body: str | None, reason: str) -> None:
     log(_community_of_post(post), moderator, "edit_post", "post", post.id, reason=reason, before=before, after=body.md)
 
 
+@atomic
 def edit(moderator: User, post: Post, body: str, reason: str) -> Post:
     ensure(moderator, "community.moderate", _community_of_post(post))
     _edit(moderator, post, body, _clean_reason(reason))
-    db.session.commit()
     return post
 
 
 # --- threads and forums ---------------------------------------------------------------
 
+@atomic
 def set_thread_flag(moderator: User, thread: Thread, attribute: str, value: bool, reason: str | None = None) -> Thread:
     """Lock or unlock, pin or unpin."""
     community = thread.forum.community
@@ -258,10 +257,10 @@ def set_thread_flag(moderator: User, thread: Thread, attribute: str, value: bool
     action = {("is_locked", True): "lock_thread", ("is_locked", False): "unlock_thread",
               ("is_pinned", True): "pin_thread", ("is_pinned", False): "unpin_thread"}[(attribute, value)]
     log(community, moderator, action, "thread", thread.id, reason=_clean_reason(reason, required=False))
-    db.session.commit()
     return thread
 
 
+@atomic
 def move_thread(moderator: User, thread: Thread, target: Forum, reason: str | None = None) -> Thread:
     """To another forum of the same community; counters and the search index follow."""
     community = thread.forum.community
@@ -274,10 +273,10 @@ def move_thread(moderator: User, thread: Thread, target: Forum, reason: str | No
     counters.thread_moved(thread, source, target)
     log(community, moderator, "move_thread", "thread", thread.id, reason=_clean_reason(reason, required=False),
         before=source.slug, after=target.slug)
-    db.session.commit()
     return thread
 
 
+@atomic
 def reschedule(moderator: User, pair: ForumPair, *, action: str, until: datetime | None = None,
                reason: str | None = None) -> ForumPair:
     """Open now, close now, or move the closing date (extend)."""
@@ -304,7 +303,6 @@ def reschedule(moderator: User, pair: ForumPair, *, action: str, until: datetime
     after = f"{pair.opens_at.isoformat()} / {pair.closes_at.isoformat()}"
     log(community, moderator, f"{action}_forum", "pair", pair.id, reason=_clean_reason(reason, required=False),
         before=before, after=after)
-    db.session.commit()
     return pair
 
 
@@ -317,6 +315,7 @@ def _member(community: Community, user: User) -> Membership:
     return m
 
 
+@atomic
 def warn(moderator: User, community: Community, user: User, message: str) -> None:
     ensure(moderator, "community.moderate", community)
     _member(community, user)
@@ -326,9 +325,9 @@ def warn(moderator: User, community: Community, user: User, message: str) -> Non
     entry = log(community, moderator, "warn_user", "user", user.id, reason=message)
     db.session.flush()
     queue_email(to=user, template="warning", dedupe_key=f"warning:{entry.id}", community=community, message=message)
-    db.session.commit()
 
 
+@atomic
 def suspend(moderator: User, community: Community, user: User, until: datetime | None, reason: str) -> Membership:
     ensure(moderator, "community.moderate", community)
     m = _member(community, user)
@@ -344,30 +343,30 @@ def suspend(moderator: User, community: Community, user: User, until: datetime |
     db.session.flush()
     queue_email(to=user, template="community_suspension", dedupe_key=f"suspension:{entry.id}", community=community,
                 until=until, reason=reason)
-    db.session.commit()
     return m
 
 
+@atomic
 def lift_suspension(moderator: User, community: Community, user: User) -> Membership:
     ensure(moderator, "community.moderate", community)
     m = _member(community, user)
     m.suspended_until = m.suspension_reason = None
     log(community, moderator, "lift_suspension", "user", user.id)
-    db.session.commit()
     return m
 
 
 # --- curation ----------------------------------------------------------------------
 
+@atomic
 def set_highlight(moderator: User, post: Post, value: bool) -> Post:
     community = _community_of_post(post)
     ensure(moderator, "community.moderate", community)
     post.is_highlight = value
     log(community, moderator, "highlight_post" if value else "unhighlight_post", "post", post.id)
-    db.session.commit()
     return post
 
 
+@atomic
 def set_themes(moderator: User, post: Post, theme_ids: list[int]) -> list[Theme]:
     community = _community_of_post(post)
     ensure(moderator, "community.moderate", community)
@@ -389,13 +388,13 @@ def set_themes(moderator: User, post: Post, theme_ids: list[int]) -> list[Theme]
     after = ", ".join(sorted(t.code for t in chosen))
     if before != after:
         log(community, moderator, "tag_post", "post", post.id, before=before, after=after)
-    db.session.commit()
     return chosen
 
 
 NOTE_MAX_LENGTH = 20_000
 
 
+@atomic
 def save_synthesis_note(moderator: User, pair: ForumPair, position: int, body_es: str, body_en: str) -> SynthesisNote:
     """The moderators' Markdown for one guiding question; too long is refused, never cut."""
     ensure(moderator, "community.moderate", pair.community)
@@ -416,7 +415,6 @@ def save_synthesis_note(moderator: User, pair: ForumPair, position: int, body_es
     db.session.flush()
     log(pair.community, moderator, "write_synthesis_note", "pair", pair.id, reason=f"question {position}",
         before=before, after=f"{note.body_es}\n---\n{note.body_en}")
-    db.session.commit()
     return note
 
 

@@ -31,6 +31,7 @@ from forum.models import (
 )
 from forum.policy import audience_clause, ensure, published_pairs_clause
 from forum.services import rendering
+from forum.services.atomic import atomic
 from forum.timezones import to_local
 
 FLUSH_EVERY = 500
@@ -43,6 +44,7 @@ def _require(user, newsletter_or_community) -> None:
     ensure(user, "newsletter.compose", community)
 
 
+@atomic
 def save(user: User, community: Community | None, *, subject_es: str, subject_en: str, body_es: str, body_en: str,
          newsletter: Newsletter | None = None) -> Newsletter:
     _require(user, newsletter or community)
@@ -62,7 +64,6 @@ def save(user: User, community: Community | None, *, subject_es: str, subject_en
     newsletter.subject_es, newsletter.subject_en = " ".join(subject_es.split())[:300], " ".join(subject_en.split())[:300]
     newsletter.body_es_md, newsletter.body_en_md = clean_source(body_es).strip(), clean_source(body_en).strip()
     rendering.cook(newsletter)
-    db.session.commit()
     return newsletter
 
 
@@ -129,6 +130,7 @@ def _context(newsletter: Newsletter, lang: str, user: User, preview: bool = Fals
     return context
 
 
+@atomic
 def send_test(user: User, newsletter: Newsletter) -> None:
     _require(user, newsletter)
     minute = utcnow().strftime("%Y%m%d%H%M")  # repeated clicks within a minute send one pair
@@ -139,9 +141,9 @@ def send_test(user: User, newsletter: Newsletter) -> None:
                     dedupe_key=f"newsletter-test:{newsletter.id}:{user.id}:{lang}:{minute}",
                     reply_to=current_app.config.get("NEWSLETTER_REPLY_TO"),
                     **{k: v for k, v in _context(newsletter, lang, user).items() if k != "user"})
-    db.session.commit()
 
 
+@atomic
 def schedule(user: User, newsletter: Newsletter, when: datetime | None) -> Newsletter:
     """`when` None: send now (the scheduler picks it up within a minute)."""
     _require(user, newsletter)
@@ -150,16 +152,15 @@ def schedule(user: User, newsletter: Newsletter, when: datetime | None) -> Newsl
     if when is not None and when <= utcnow():
         raise DomainError(_l("Choose a date in the future."), field="when")
     newsletter.status, newsletter.scheduled_at = "scheduled", when or utcnow()
-    db.session.commit()
     return newsletter
 
 
+@atomic
 def cancel(user: User, newsletter: Newsletter) -> Newsletter:
     _require(user, newsletter)
     if newsletter.status != "scheduled":
         raise DomainError(_l("Only a scheduled edition can go back to draft."))
     newsletter.status, newsletter.scheduled_at = "draft", None
-    db.session.commit()
     return newsletter
 
 

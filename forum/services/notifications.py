@@ -15,6 +15,7 @@ from forum.mail import absolute_url, queue_email
 from forum.markup import excerpt, rendered_mentions
 from forum.models import Forum, Notification, OutboxMessage, Post, Thread, User, utcnow
 from forum.policy import readers_among
+from forum.services.atomic import atomic
 from forum.services.watching import watchers
 
 PER_PAGE = 30
@@ -139,6 +140,7 @@ def mark_read_in_thread(user: User, thread: Thread, first_number: int, last_numb
     return mark_read(user, posts)
 
 
+@atomic
 def mark_read(user: User, post_ids=None) -> int:
     """Mark some (posts: ids or a subquery) or all notifications read; the counter follows. No commit."""
     query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))

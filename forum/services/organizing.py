@@ -43,6 +43,7 @@ from forum.models import (
 )
 from forum.policy import can
 from forum.services import assist, counters, notifications, posting, rendering
+from forum.services.atomic import atomic
 from forum.services.bodies import prepare_body, set_body
 from forum.services.membership import add_member
 from forum.timezones import community_zone, to_local, to_utc
@@ -207,6 +208,7 @@ def _check(user: User, community: Community) -> None:
         raise DomainError(_l("Only the community's organizers can do this."))
 
 
+@atomic
 def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair | None = None,
               publish: bool = False) -> ForumPair:
     """Create or update a pair and its forums and questions; a draft unless `publish`."""
@@ -248,7 +250,6 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
             rendering.cook(forum)
         forum.summary = summary
     _save_questions(user, pair, forums, languages, data.questions, opened)
-    db.session.commit()
     return pair
 
 
@@ -395,16 +396,17 @@ def input_from_pair(pair: ForumPair, copy: bool = False) -> PairInput:
     return data
 
 
+@atomic
 def publish(user: User, pair: ForumPair) -> ForumPair:
     _check(user, pair.community)
     if not db.session.execute(select(func.count(Thread.id)).join(Forum, Forum.id == Thread.forum_id).where(
             Forum.pair_id == pair.id, Thread.kind == "guiding_question")).scalar():
         raise DomainError(_l("Write at least one guiding question."))
     pair.status = "published"
-    db.session.commit()
     return pair
 
 
+@atomic
 def join_single_forums(user: User, forum: Forum, other: Forum) -> ForumPair:
     """Pair a single forum with one in the other language: it joins the other's pair."""
     _check(user, forum.community)
@@ -421,7 +423,6 @@ def join_single_forums(user: User, forum: Forum, other: Forum) -> ForumPair:
     for theme in list(old.themes):
         old.themes.remove(theme)
     db.session.delete(old)
-    db.session.commit()
     return other.pair
 
 
@@ -524,6 +525,7 @@ def _store_logo(community: Community, upload) -> None:
     community.logo_key, community.logo_type = store_image(upload, "logo")
 
 
+@atomic
 def save_community(user: User, data: CommunityInput, community: Community | None = None, logo=None) -> Community:
     """Admins create a community with its first organizers; organizers edit its profile."""
     if community is None and not can(user, "community.create"):
@@ -547,5 +549,4 @@ def save_community(user: User, data: CommunityInput, community: Community | None
     for organizer in organizers:
         membership, _ = add_member(organizer, community, role="organizer")
         membership.role = "organizer"
-    db.session.commit()
     return community

@@ -22,6 +22,7 @@ from forum.models import OutboxMessage, User, utcnow
 from forum.models.outbox import RESENDABLE
 from forum.policy import can
 from forum.services import DomainError
+from forum.services.atomic import atomic
 from forum.services.leases import live_holder
 
 CHUNK = 500
@@ -74,6 +75,7 @@ def resend_key(original: OutboxMessage) -> str:
     return f"{root}:resend:{original.id}"
 
 
+@atomic
 def resend(user: User, *, prefix: str | None = None, message_ids: list[int] | None = None) -> ResendResult:
     """Queue a copy of each failed or unknown message in scope (an edition's, or the given ones)."""
     if prefix is None and not can(user, "site.admin"):
@@ -98,7 +100,6 @@ def resend(user: User, *, prefix: str | None = None, message_ids: list[int] | No
             db.session.add(OutboxMessage(dedupe_key=resend_key(original), resend_of_id=original.id, status="queued",
                                          **{field: getattr(original, field) for field in COPIED}))
         result.resent += len(taken)
-    db.session.commit()
     return result
 
 

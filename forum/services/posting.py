@@ -14,7 +14,7 @@ from forum.markup import rendered_mentions, strip_invisible, visible_text
 from forum.models import Forum, Post, PostUseful, Revision, Thread, User, utcnow
 from forum.policy import can, reply_block_reason
 from forum.services import DomainError, counters, moderation, notifications, reading, watching
-from forum.services.atomic import get_or_create, saved_or_refused, side_effect
+from forum.services.atomic import atomic, get_or_create, saved_or_refused, side_effect
 from forum.services.bodies import Body, prepare_body, render_post, set_body
 
 MAX_TITLE = 300
@@ -71,6 +71,7 @@ def create_thread(forum: Forum, author: User | None, *, title: str, body: str | 
     return thread
 
 
+@atomic
 def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
     """A member opens a new thread, where the forum allows it."""
     if not can(user, "forum.create_thread", forum):
@@ -86,10 +87,10 @@ def start_thread(user: User, forum: Forum, *, title: str, body: str) -> Thread:
             watching.auto_watch(user, thread)
         with side_effect("notify_new_post"):
             notifications.notify_new_post(first)
-        db.session.commit()
     return thread
 
 
+@atomic
 def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None) -> Post:
     if not can(user, "thread.view", thread):
         raise DomainError(_l("This thread does not exist."))
@@ -117,7 +118,6 @@ def reply(user: User, thread: Thread, body: str, reply_to_id: int | None = None)
         if not held:  # a held post tells its watchers when it is approved
             with side_effect("notify_new_post"):
                 notifications.notify_new_post(post)
-        db.session.commit()
     return post
 
 
@@ -152,6 +152,7 @@ def edit_block_reason(user: User, post: Post):
     return None
 
 
+@atomic
 def edit_post(user: User, post: Post, body: str) -> Post:
     """Keep the earlier body as a revision, then re-render; the search index follows."""
     reason = edit_block_reason(user, post)
@@ -172,10 +173,10 @@ def edit_post(user: User, post: Post, body: str) -> Post:
         if post.is_live:  # a held or rejected post stays out of search and tells no one
             with side_effect("notify_new_mentions"):
                 notifications.notify_new_mentions(post, after - before)
-        db.session.commit()
     return post
 
 
+@atomic
 def delete_post(user: User, post: Post, reason: str | None = None) -> Post:
     """Soft delete: the post shows as deleted, its text is kept, counters move."""
     if post.is_deleted:
@@ -192,16 +193,15 @@ def delete_post(user: User, post: Post, reason: str | None = None) -> Post:
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
-        db.session.rollback()
         return post
     db.session.expire(post)
     if post.hidden_at is None and post.status == "published":
         counters.count_out(post, post.thread)
     notifications.withdraw_for_post(post)
-    db.session.commit()
     return post
 
 
+@atomic
 def set_useful(user: User, post: Post, marked: bool) -> bool:
     """Mark (or unmark) a post as useful; returns whether it is now marked.
 
@@ -212,17 +212,14 @@ def set_useful(user: User, post: Post, marked: bool) -> bool:
     if marked:
         _, created = get_or_create(PostUseful, {"post_id": post.id, "user_id": user.id})
         if not created:  # already marked (or a second click raced the first): it counted once
-            db.session.commit()
             return True
         delta = 1
     else:
         if not db.session.execute(delete(PostUseful).where(PostUseful.post_id == post.id,
                                                            PostUseful.user_id == user.id)).rowcount:
-            db.session.rollback()
             return False
         delta = -1
     counters.useful(post.id, delta)
-    db.session.commit()
     return marked
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.models import Forum, Post, Thread, ThreadRead, User, utcnow
-from forum.services.atomic import get_or_create
+from forum.services.atomic import atomic, get_or_create
 
 
 def _is_member(user) -> bool:
@@ -19,6 +19,16 @@ def last_read(user, thread: Thread) -> int | None:
     return db.session.execute(
         select(ThreadRead.last_read_number).filter_by(user_id=user.id, thread_id=thread.id)
     ).scalar_one_or_none()
+
+
+@atomic
+def mark_page_read(user: User, thread: Thread, first_number: int, last_number: int) -> None:
+    """Reading a page of a thread: the thread is read up to its last post shown, and the
+    notifications about the posts shown are read too."""
+    from forum.services import notifications
+
+    mark_read(user, thread, last_number)
+    notifications.mark_read_in_thread(user, thread, first_number, last_number)
 
 
 def mark_read(user: User, thread: Thread, up_to: int) -> None:

@@ -18,6 +18,7 @@ from forum.markup import paragraph_text
 from forum.models import QUOTE_MAX_LENGTH, Post, ReportQuote, Theme, User
 from forum.policy import ensure
 from forum.services import DomainError
+from forum.services.atomic import atomic
 from forum.services.moderation import log
 
 _SPACE = re.compile(r"\s+")
@@ -31,6 +32,7 @@ def is_passage(text: str, post: Post) -> bool:
     return bool(text) and _squash(text).casefold() in _squash(paragraph_text(post.body_html)).casefold()
 
 
+@atomic
 def choose(moderator: User, post: Post, text: str, theme_id: int | None = None) -> ReportQuote:
     pair = post.thread.forum.pair
     ensure(moderator, "community.moderate", pair.community)
@@ -58,15 +60,14 @@ def choose(moderator: User, post: Post, text: str, theme_id: int | None = None) 
     except IntegrityError:  # the same passage chosen at the same moment elsewhere
         return db.session.execute(select(ReportQuote).filter_by(post_id=post.id, text=text)).scalar_one()
     log(pair.community, moderator, "choose_quote", "post", post.id, after=text)
-    db.session.commit()
     return quote
 
 
+@atomic
 def remove(moderator: User, quote: ReportQuote) -> None:
     ensure(moderator, "community.moderate", quote.post.thread.forum.community)
     log(quote.post.thread.forum.community, moderator, "remove_quote", "post", quote.post_id, before=quote.text)
     db.session.delete(quote)
-    db.session.commit()
 
 
 def of_posts(post_ids: list[int]) -> dict[int, list[ReportQuote]]:

@@ -15,6 +15,7 @@ from forum.extensions import db
 from forum.models import Community, Resource, User, utcnow
 from forum.policy import can
 from forum.services import DomainError, like_pattern
+from forum.services.atomic import atomic
 from forum.text import fit, shorten
 from forum.uploads import storage
 
@@ -54,6 +55,7 @@ def _safe_file_name(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
+@atomic
 def add_resource(user: User, community: Community, *, title: str, summary: str, language: str,
                  tags: str, url: str | None, upload=None) -> Resource:
     """`upload` is a werkzeug FileStorage or None; a link or a file (or both) is needed."""
@@ -93,16 +95,15 @@ def add_resource(user: User, community: Community, *, title: str, summary: str, 
         resource.file_name = _safe_file_name(upload.filename, ALLOWED_TYPES[kind.mime])
         path_of(resource).write_bytes(data)
     db.session.add(resource)
-    db.session.commit()
     return resource
 
 
+@atomic
 def delete_resource(user: User, resource: Resource) -> None:
     """Soft: the entry leaves the lists; the file stays on disk (nothing is lost)."""
     if not can(user, "resource.delete", resource):
         raise DomainError(_l("You cannot remove this resource."))
     resource.deleted_at = utcnow()
-    db.session.commit()
 
 
 def browse(community: Community, *, query: str = "", tag: str = "", language: str = "",

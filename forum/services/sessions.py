@@ -19,6 +19,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from forum.extensions import db
 from forum.models import LoginSession, User, utcnow
+from forum.services.atomic import atomic, unit_of_work
 
 # "Last seen" is written at most this often, not on every request.
 TOUCH_EVERY = timedelta(minutes=5)
@@ -51,15 +52,16 @@ def summarise_agent(agent: str | None) -> str | None:
 
 
 def start(user: User, remember: bool = False, user_agent: str | None = None) -> None:
-    """Sign `user` in on this browser, as a new sign-in recorded on the server; `user_agent` is
-    the browser's header, kept short (the view passes it: services do not read the request)."""
+    """Sign `user` in on this browser, as a new sign-in recorded on the server (saved first);
+    `user_agent` is the browser's header, kept short (the view passes it: services do not read
+    the request)."""
     now = utcnow()
-    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
-                                                  LoginSession.created_at < now - max_age()))
-    record = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, created_at=now, last_seen_at=now,
-                          user_agent=summarise_agent(user_agent))
-    db.session.add(record)
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
+                                                      LoginSession.created_at < now - max_age()))
+        record = LoginSession(id=secrets.token_urlsafe(32), user_id=user.id, created_at=now, last_seen_at=now,
+                              user_agent=summarise_agent(user_agent))
+        db.session.add(record)
     user.login_session_id = record.id
     login_user(user, remember=remember)
 
@@ -97,12 +99,12 @@ def touch() -> None:
             pass  # the database is away: the page itself says so; "last seen" can wait
 
 
+@atomic
 def end_current() -> None:
     """Sign out here: this sign-in ends on the server too, so a copy of the cookies stops working."""
     session_id = getattr(current_user, "login_session_id", None)
     if session_id:
         db.session.execute(delete(LoginSession).where(LoginSession.id == session_id))
-        db.session.commit()
     logout_user()
 
 
@@ -112,8 +114,8 @@ def end_all(user: User) -> None:
 
 
 def sign_out_everywhere(user: User) -> None:
-    end_all(user)
-    db.session.commit()
+    with unit_of_work():
+        end_all(user)
     logout_user()
 
 

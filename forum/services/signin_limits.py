@@ -14,6 +14,7 @@ from limits import parse_many
 
 from forum.extensions import limiter
 from forum.services import DomainError
+from forum.services.atomic import atomic
 
 SCOPE = "login-account"
 LOCKED = _l("Too many failed attempts to sign in to this account. Try again later, or choose a new password "
@@ -46,6 +47,7 @@ def is_locked(email: str) -> bool:
     return not all(limiter.limiter.test(item, SCOPE, _key(email)) for item in _limits())
 
 
+@atomic
 def record_failure(email: str) -> int | None:
     """Count a failed sign-in; when it locks the account, the end of the lock's window (which
     names the one email its owner gets: accounts.sign_in sends it), otherwise None."""

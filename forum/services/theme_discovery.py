@@ -29,6 +29,7 @@ from forum.models import (
 )
 from forum.policy import ensure
 from forum.services import DomainError, assist_text
+from forum.services.atomic import atomic
 from forum.services.key_terms import key_terms
 from forum.services.moderation import log
 from forum.services.organizing import THEME_CODE, THEME_LABEL_MAX
@@ -111,6 +112,7 @@ def candidates(pair: ForumPair, position: int) -> list[Candidate]:
     return sorted(groups, key=lambda c: -c.size)
 
 
+@atomic
 def add_theme(moderator: User, pair: ForumPair, code: str, label_es: str, label_en: str) -> Theme:
     """A new theme at the end of the pair's codebook, as a moderator names it from a candidate."""
     ensure(moderator, "community.moderate", pair.community)
@@ -129,5 +131,4 @@ def add_theme(moderator: User, pair: ForumPair, code: str, label_es: str, label_
     pair.themes.append(theme)
     db.session.flush()
     log(pair.community, moderator, "add_theme", "pair", pair.id, after=f"{code} | {label_es} | {label_en}")
-    db.session.commit()
     return theme

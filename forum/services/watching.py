@@ -8,7 +8,7 @@ from forum.extensions import db
 from forum.models import Forum, Thread, User, Watch
 from forum.policy import can
 from forum.services import DomainError
-from forum.services.atomic import get_or_create
+from forum.services.atomic import atomic, get_or_create
 
 
 def _column(target):
@@ -31,6 +31,7 @@ def is_watching(user, target) -> bool:
     return row is not None and row.level == "watching"
 
 
+@atomic
 def set_watch(user: User, target, watching: bool) -> None:
     """Watch (or stop watching) a thread, a forum, or a community (told when its forums open)."""
     _, attribute, action = _column(target)
@@ -39,7 +40,6 @@ def set_watch(user: User, target, watching: bool) -> None:
     level = "watching" if watching else "off"
     row, _ = get_or_create(Watch, {"user_id": user.id, attribute: target.id}, {"level": level})
     row.level = level
-    db.session.commit()
 
 
 def auto_watch(user: User, thread: Thread) -> None:

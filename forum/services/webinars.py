@@ -45,7 +45,7 @@ from forum.models import (
 from forum.people import clean_display_name, normalise_email
 from forum.policy import can, readable_communities_clause, readers_among
 from forum.services import rendering
-from forum.services.atomic import get_or_create
+from forum.services.atomic import atomic, get_or_create
 from forum.services.attendance import (  # kept importable from here
     GENDER_BUCKETS,
     AttendanceReport,
@@ -199,6 +199,7 @@ def input_from_webinar(webinar: Webinar) -> WebinarInput:
                   for s in webinar.speakers] + [SpeakerInput()])
 
 
+@atomic
 def save_webinar(user: User, community: Community, data: WebinarInput, webinar: Webinar | None = None) -> Webinar:
     """Create or change a webinar; registrants get an updated invitation when the time or link moves."""
     _check(user, community)
@@ -244,7 +245,6 @@ def save_webinar(user: User, community: Community, data: WebinarInput, webinar: 
             _fill_from_waitlist(webinar)
     elif webinar.capacity is not None:
         _fill_from_waitlist(webinar)  # a larger capacity makes room for the waiting list
-    db.session.commit()
     return webinar
 
 
@@ -271,6 +271,7 @@ def _save_speakers(webinar: Webinar, speakers: list[SpeakerInput], photos: dict)
     webinar.speakers = kept
 
 
+@atomic
 def cancel_webinar(user: User, webinar: Webinar) -> int:
     """Cancel the event: registrants get a METHOD:CANCEL invitation; returns how many were told."""
     _check(user, webinar.community)
@@ -290,10 +291,10 @@ def cancel_webinar(user: User, webinar: Webinar) -> int:
                     dedupe_key=f"webinar-cancelled:{registration.id}", attachment=attachment,
                     **_email_context(webinar, registration))
         told += 1
-    db.session.commit()
     return told
 
 
+@atomic
 def save_follow_up(user: User, webinar: Webinar, *, recording_url: str, slides_url: str) -> None:
     _check(user, webinar.community)
     errors: dict[str, object] = {}
@@ -303,7 +304,6 @@ def save_follow_up(user: User, webinar: Webinar, *, recording_url: str, slides_u
     if errors:
         raise ValidationErrors(errors)
     webinar.recording_url, webinar.slides_url = recording_url, slides_url
-    db.session.commit()
 
 
 # --- registration ---------------------------------------------------------------------
@@ -335,6 +335,7 @@ def _refuse_if_closed(webinar: Webinar) -> None:
         raise DomainError(_l("Registration for this webinar is closed."))
 
 
+@atomic
 def register_member(user: User, webinar: Webinar) -> Registration:
     """One click: the profile fills the registration; a full event puts the person on the waiting list."""
     if not can(user, "webinar.register", webinar):
@@ -358,7 +359,6 @@ def register_member(user: User, webinar: Webinar) -> Registration:
     registration.status = "pending"
     db.session.flush()
     _take_seat_or_wait(webinar, registration)
-    db.session.commit()
     return registration
 
 
@@ -376,6 +376,7 @@ def _claim(registration: Registration) -> bool:
     return claimed
 
 
+@atomic
 def register_guest(webinar: Webinar, data: GuestInput) -> Registration | None:
     """A person without an account: a short profile, then a link to confirm the address.
 
@@ -393,7 +394,6 @@ def register_guest(webinar: Webinar, data: GuestInput) -> Registration | None:
     if registration is not None and registration.status in ("registered", "waitlisted"):
         hour = utcnow().strftime("%Y%m%d%H")
         _send_place(webinar, registration, dedupe=f"again:{hour}")
-        db.session.commit()
         return registration
     if registration is None:
         registration, _ = get_or_create(Registration, {"webinar_id": webinar.id, "email": email},
@@ -411,7 +411,6 @@ def register_guest(webinar: Webinar, data: GuestInput) -> Registration | None:
                 dedupe_key=f"webinar-confirm:{registration.id}:{token[-16:]}",
                 confirm_url=absolute_url("webinars.confirm", token=token),
                 **_email_context(webinar, registration))
-    db.session.commit()
     return registration
 
 
@@ -442,6 +441,7 @@ def _validate_guest(data: GuestInput) -> dict[str, object]:
     return errors
 
 
+@atomic
 def confirm_guest(token: str) -> Registration:
     data = tokens.load("webinar-confirm", token, max_age=14 * 24 * 3600,
                        expired=_l("This confirmation link has expired. Register again to get a new one."),
@@ -457,7 +457,6 @@ def confirm_guest(token: str) -> Registration:
     if account is not None and account.deleted_at is None:
         registration.user_id = account.id  # the address is proven: it is this member's place
     _take_seat_or_wait(webinar, registration)
-    db.session.commit()
     return registration
 
 
@@ -505,6 +504,7 @@ def _send_place(webinar: Webinar, registration: Registration, promoted: bool = F
                     dedupe_key=f"webinar-waitlisted:{registration.id}:{stamp}:{dedupe}", **context)
 
 
+@atomic
 def cancel_registration(registration: Registration) -> None:
     """The person gives up their place; the first on the waiting list takes it."""
     if registration.status not in ("registered", "waitlisted", "pending"):
@@ -512,9 +512,7 @@ def cancel_registration(registration: Registration) -> None:
     if registration.webinar.is_past():
         raise DomainError(_l("This webinar has already taken place."))
     if _release(registration, template="webinar_unregistered") is None:
-        db.session.rollback()
         return
-    db.session.commit()
 
 
 def _release(registration: Registration, *, template: str | None, tell_waiting: bool = False,

@@ -106,7 +106,6 @@ def new_community():
         try:
             community = organizing.save_community(current_user, community_input(form), logo=form.logo.data)
         except DomainError as error:
-            db.session.rollback()
             show_errors(form, error)
         else:
             flash(_("The community is created."), "success")

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from forum.choices import grouped_options
 from forum.extensions import limiter, login_manager
 from forum.forms import DeleteAccountForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from forum.i18n import LANG_COOKIE, country_groups, locale_code, timezone_choices
@@ -156,11 +157,11 @@ def profile():
         if request.method == "GET" else ProfileForm()
     countries = country_groups()
     first = next(iter(countries))
-    form.country.choices = {first: [("", "—")] + countries[first], **{k: v for k, v in countries.items() if k != first}}
+    form.country.choices = grouped_options({first: [("", "—")] + countries[first], **{k: v for k, v in countries.items() if k != first}})
     zones = timezone_choices(locale_code())
     first = next(iter(zones))
-    form.timezone.choices = {first: [("", _("The community's time zone"))] + zones[first],
-                             **{k: v for k, v in zones.items() if k != first}}
+    form.timezone.choices = grouped_options({first: [("", _("The community's time zone"))] + zones[first],
+                                             **{k: v for k, v in zones.items() if k != first}})
     if form.validate_on_submit():
         try:
             accounts.update_profile(

@@ -11,12 +11,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from forum.choices import SelectChoice, options
 from forum.extensions import db
 from forum.forms import PollForm, ProcessForm, RoundForm
 from forum.i18n import locale_code
 from forum.models import ForumPair, Post, Process, QuestionSource, Round, RoundQuestion, Thread, utcnow
 from forum.policy import can, published_pairs_clause
 from forum.services import DomainError, committees, safe_cell
+from forum.views import ballot_form
 from forum.views.communities import community_or_404
 from forum.views.util import flash_outcome, page_arg, parse_id, require, safe_next, show_errors
 
@@ -59,11 +61,11 @@ def processes(slug: str):
                            can_create=can(current_user, "community.organize", community))
 
 
-def _pair_choices(community) -> list[tuple[str, str]]:
+def _pair_choices(community) -> list[SelectChoice]:
     pairs = db.session.execute(select(ForumPair).where(
         ForumPair.community_id == community.id, published_pairs_clause(current_user),
         ~ForumPair.slug.startswith("committee-")).order_by(ForumPair.opens_at.desc()).limit(50)).scalars().all()
-    return [("", "—")] + [(str(p.id), p.title(locale_code())) for p in pairs]
+    return options([("", "—")] + [(str(p.id), p.title(locale_code())) for p in pairs])
 
 
 @bp.route("/processes/new", methods=["GET", "POST"])
@@ -85,7 +87,6 @@ def edit_process(slug: str, process_id: int | None = None):
                 description_es=form.description_es.data, description_en=form.description_en.data,
                 pair_id=parse_id(form.pair_id.data), process=process)
         except DomainError as error:
-            db.session.rollback()
             show_errors(form, error)
             status = 400
         else:
@@ -149,7 +150,6 @@ def new_round(slug: str, process_id: int):
             try:
                 saved = committees.save_round(current_user, process, _round_input(form))
             except DomainError as error:
-                db.session.rollback()
                 show_errors(form, error)
                 status = 400
             else:
@@ -196,14 +196,14 @@ def _round_page(round_: Round, draft=None, errors=None, status: int = 200):
 def answer(slug: str, round_id: int):
     round_ = _round_of(slug, round_id)
     back = safe_next(request.form.get("next"), url_for("committees.show_round", slug=slug, round_id=round_.id))
+    replies = ballot_form.read_replies(round_, request.form)
     try:
-        committees.submit(current_user, round_, request.form)
+        committees.submit(current_user, round_, replies)
     except DomainError as error:
-        db.session.rollback()
         errors = getattr(error, "errors", None)
         if errors and round_.thread_id is None:  # show the questionnaire again as it was typed
-            return _round_page(round_, draft=committees.draft_from_form(round_, request.form),
-                               errors={k: str(v) for k, v in errors.items()}, status=400)
+            return _round_page(round_, draft=committees.draft_from(round_, replies),
+                               errors=ballot_form.field_errors(errors), status=400)
         for message in (errors or {"": error.message}).values():
             flash(str(message), "error")
         return redirect(back)
@@ -286,7 +286,6 @@ def new_poll(slug: str, thread_id: int):
                                    anonymous=bool(form.anonymous.data),
                                    results_visibility=form.results_visibility.data or "live")
         except DomainError as error:
-            db.session.rollback()
             show_errors(form, error)
             status = 400
         else:

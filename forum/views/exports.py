@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from forum import choices
 from forum.extensions import db
 from forum.forms import ExportForm
 from forum.i18n import locale_code
@@ -45,21 +46,21 @@ def _pair(slug: str, pair_id: int) -> ForumPair:
 def export(slug: str, pair_id: int):
     pair = _pair(slug, pair_id)
     form = ExportForm(request.args)
-    form.forum.choices = [("", _("Both forums of the pair"))] + [(str(f.id), f.title) for f in pair.forums]
+    form.forum.choices = choices.options([("", _("Both forums of the pair"))] + [(str(f.id), f.title) for f in pair.forums])
     if not request.args.get("forum"):
         form.forum.data = ""
     if not request.args.get("language"):
         form.language.data = locale_code()
-    form.question.choices = [("", _("All guiding questions"))] + [
-        (str(position), f"{position}. {title}") for position, title in synthesis.question_titles(pair, locale_code())]
-    form.theme.choices = [("", _("All themes"))] + [(t.code, localized_label(t)) for t in pair.themes]
+    form.question.choices = choices.options([("", _("All guiding questions"))] + [
+        (str(position), f"{position}. {title}") for position, title in synthesis.question_titles(pair, locale_code())])
+    form.theme.choices = choices.options([("", _("All themes"))] + [(t.code, localized_label(t)) for t in pair.themes])
     if not request.args:
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form)
     fmt = form.format.data if form.format.data in CONTENT_TYPES else None
     if not request.args.get("paper"):
         form.paper.data = "a4"
     bad_choices = [field for field in (form.language, form.forum, form.question, form.theme, form.paper)
-                   if (field.data or "") not in [value for value, _label in field.choices]]
+                   if (field.data or "") not in [choice.value for choice in field.choices]]
     if not form.validate() or fmt is None or bad_choices:
         for field in bad_choices + ([form.format] if fmt is None else []):
             field.errors = list(field.errors) + [_("Choose an option from the list.")]

@@ -34,7 +34,6 @@ from forum.services import (
     bodies,
     committees,
     feeds,
-    notifications,
     posting,
     reading,
     watching,
@@ -184,9 +183,7 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
         marker = reading.last_read(current_user, thread)
         if request.method == "GET":
             # Write first, then read: a commit after loading the page would expire it all.
-            reading.mark_read(current_user, thread, last_number)
-            notifications.mark_read_in_thread(current_user, thread, first_number, last_number)
-            db.session.commit()
+            reading.mark_page_read(current_user, thread, first_number, last_number)
     moderator = can(current_user, "community.moderate", forum.community)
     seen = [] if moderator else [or_(Post.status == "published", Post.author_id == getattr(current_user, "id", None))]
     posts = db.session.execute(

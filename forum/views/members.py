@@ -116,16 +116,8 @@ def invite(slug: str):
         elif not addresses:
             form.emails.errors = [_("Write at least one email address.")]
         else:
-            results = {"sent": [], "pending": [], "member": [], "refused": []}
-            for address in addresses:
-                try:
-                    outcome = membership.invite(current_user, community, address, form.role.data,
-                                                locale=form.language.data, commit=False)
-                except DomainError as error:
-                    results["refused"].append((address, str(error.message)))
-                else:
-                    results[outcome].append(address)
-            db.session.commit()
+            results = membership.invite_all(current_user, community, addresses, form.role.data,
+                                            locale=form.language.data)
     return render_template("members/invite.html", community=community, form=form, results=results)
 
 

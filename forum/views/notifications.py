@@ -33,7 +33,6 @@ def index():
 @login_required
 def mark_all_read():
     notifications.mark_read(current_user)
-    db.session.commit()
     flash(_("All notifications are marked as read."), "success")
     return redirect(url_for("notifications.index"))
 

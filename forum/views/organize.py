@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from forum.choices import grouped_options, options
 from forum.extensions import db
 from forum.forms import CommunityForm, PairForm, PairWithForm
 from forum.i18n import locale_code, timezone_choices
@@ -124,7 +125,6 @@ def _handle_pair_form(community, pair=None):
         saved = organizing.save_pair(current_user, community, _form_to_input(form), pair,
                                      publish=action == "publish")
     except DomainError as error:
-        db.session.rollback()
         show_errors(form, error)
         return _pair_form_page(community, form, pair, status=400)
     if action == "publish":
@@ -202,7 +202,7 @@ def pair_forum(slug: str, forum_id: int):
         Forum.community_id == community.id, Forum.language != forum.language)).scalars()
         if len(f.pair.forums) == 1]
     form = PairWithForm()
-    form.other.choices = [(str(f.id), f.title) for f in candidates]
+    form.other.choices = options((str(f.id), f.title) for f in candidates)
     if form.validate_on_submit():
         other = db.session.get(Forum, parse_id(form.other.data) or 0)
         try:
@@ -223,8 +223,8 @@ def pair_forum(slug: str, forum_id: int):
 def community_form_page(form, community=None, status=200):
     zones = timezone_choices(locale_code())
     first = next(iter(zones))
-    form.timezone.choices = {first: [("", _("The site's default time zone"))] + zones[first],
-                             **{k: v for k, v in zones.items() if k != first}}
+    form.timezone.choices = grouped_options({first: [("", _("The site's default time zone"))] + zones[first],
+                                             **{k: v for k, v in zones.items() if k != first}})
     return render_template("organize/community_form.html", form=form, community=community), status
 
 
@@ -245,7 +245,6 @@ def settings(slug: str):
         try:
             organizing.save_community(current_user, community_input(form), community, logo=form.logo.data)
         except DomainError as error:
-            db.session.rollback()
             show_errors(form, error)
         else:
             flash(_("The community's profile is saved."), "success")

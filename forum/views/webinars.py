@@ -18,6 +18,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from forum.choices import grouped_options, options
 from forum.extensions import db, limiter
 from forum.forms import AttendanceImportForm, FollowUpForm, GuestRegistrationForm, WebinarForm
 from forum.i18n import country_choices, country_name, locale_code, sector_label, select_timezone, timezone_choices
@@ -120,7 +121,7 @@ def register_guest(slug: str, webinar_id: int):
     if current_user.is_authenticated:
         return redirect(url_for("webinars.show", slug=slug, webinar_id=webinar.id))
     form = GuestRegistrationForm()
-    form.country.choices = [("", "—")] + country_choices()
+    form.country.choices = options([("", "—"), *country_choices()])
     if request.method == "GET":
         form.locale.data = locale_code()
     status = 200
@@ -130,7 +131,6 @@ def register_guest(slug: str, webinar_id: int):
         try:
             webinars.register_guest(webinar, data)
         except DomainError as error:
-            db.session.rollback()
             for name, message in getattr(error, "errors", {error.field or "": error.message}).items():
                 target = getattr(form, name, None)
                 if target is not None:
@@ -153,7 +153,6 @@ def confirm(token: str):
     try:
         registration = webinars.confirm_guest(token)
     except DomainError as error:
-        db.session.rollback()
         return render_template("webinars/message.html", heading=_("This link does not work"),
                                message=str(error.message), webinar=None), 400
     return redirect(url_for("webinars.manage_registration", token=webinars.registration_token(registration)))
@@ -252,11 +251,11 @@ def _form_from_input(data: webinars.WebinarInput) -> WebinarForm:
 
 
 def _form_page(community, form, webinar=None, status=200):
-    form.timezone.choices = timezone_choices(locale_code())
+    form.timezone.choices = grouped_options(timezone_choices(locale_code()))
     pairs = db.session.execute(select(ForumPair).where(
         ForumPair.community_id == community.id, published_pairs_clause(current_user))
         .order_by(ForumPair.opens_at.desc()).limit(50)).scalars().all()
-    form.pair_id.choices = [("", "—")] + [(str(p.id), p.title(locale_code())) for p in pairs]
+    form.pair_id.choices = options([("", "—")] + [(str(p.id), p.title(locale_code())) for p in pairs])
     return render_template("webinars/form.html", community=community, form=form, webinar=webinar), status
 
 
@@ -276,7 +275,6 @@ def _handle_form(community, webinar=None):
     try:
         saved = webinars.save_webinar(current_user, community, _form_to_input(form), webinar)
     except DomainError as error:
-        db.session.rollback()
         show_errors(form, error)
         return _form_page(community, form, webinar, status=400)
     flash(_("The webinar is scheduled.") if webinar is None else _("Saved."), "success")
@@ -333,7 +331,6 @@ def attendance(slug: str, webinar_id: int):
             try:
                 report = webinars.import_attendance(current_user, webinar, upload.read() if upload else b"")
             except DomainError as error:
-                db.session.rollback()
                 import_form.file.errors = [str(error.message)]
                 status = 400
         elif action == "ticks":
@@ -349,7 +346,6 @@ def attendance(slug: str, webinar_id: int):
                 webinars.save_follow_up(current_user, webinar, recording_url=follow_up.recording_url.data,
                                         slides_url=follow_up.slides_url.data)
             except DomainError as error:
-                db.session.rollback()
                 for name, message in error.errors.items():
                     getattr(follow_up, name).errors = [str(message)]
                 status = 400
@@ -376,7 +372,6 @@ def _attendance_rule_or_certificates(webinar: Webinar, action: str, page: int):
         try:
             sent, left = certificates.send_certificates(current_user, webinar)
         except DomainError as error:
-            db.session.rollback()
             flash(str(error.message), "error")
         else:
             flash(ngettext("%(num)d certificate sent.", "%(num)d certificates sent.", sent), "success")
