@@ -12,7 +12,7 @@ from sqlalchemy import select, text, update
 
 from forum.logs import StructuredFormatter
 from forum.models import Answer, Ballot, Round, Thread, utcnow
-from forum.services import committees, sealing
+from forum.services import ballots, committees, round_results, sealing
 from forum.timezones import to_local
 from forum.views.ballot_form import read_replies
 from tests import forensics
@@ -164,15 +164,15 @@ def test_a_sealed_anonymous_round_leaves_nothing_that_links_a_ballot_to_its_vote
     assert secret.sealed and secret.scrubbed
     _assert_no_attack_links_ballots(db, committee, secret, comments, caplog)
     # The results are still all there.
-    result = committees.results(secret)
+    result = round_results.results(secret)
     assert result.ballots == VOTERS
     assert sorted(result.questions[1].comments) == sorted(comments.values())
     assert [o.count for o in result.questions[0].options] == [3, 3, 2]
-    assert committees.my_ballot(committee["members"][0], secret) is None
+    assert ballots.my_ballot(committee["members"][0], secret) is None
     # Other rounds' ballots were written back as they were: the named round still says who answered what.
     named = db.session.execute(select(Round).filter_by(anonymous=False)).scalar_one()
-    assert committees.results(named).ballots == VOTERS
-    assert sorted(name for name, _cells in committees.named_answers(named, "es")) == sorted(
+    assert round_results.results(named).ballots == VOTERS
+    assert sorted(name for name, _cells in round_results.named_answers(named, "es")) == sorted(
         m.display_name for m in committee["members"])
     # The same attacks, as an operator runs them against a database.
     db.session.commit()
@@ -225,7 +225,7 @@ def test_sealing_gives_way_to_a_busy_ballot_table_and_the_scheduler_finishes_it(
     assert sealing.seal_closed_rounds() == 1
     db.session.expire_all()
     assert db.session.get(Round, secret.id).scrubbed
-    assert sorted(committees.results(db.session.get(Round, secret.id)).questions[1].comments) == [
+    assert sorted(round_results.results(db.session.get(Round, secret.id)).questions[1].comments) == [
         "comentario 0", "comentario 1"]
 
 
@@ -241,9 +241,9 @@ def test_an_answer_that_arrives_while_the_round_is_sealed_is_refused_not_counted
     single, scale = secret.questions
     form = _Form({f"q{single.id}": str(single.options[1].id), f"q{scale.id}": "2"})
     with pytest.raises(committees.DomainError):
-        committees.submit(voter, secret, read_replies(secret, form))  # the round object still says it is open
+        ballots.submit(voter, secret, read_replies(secret, form))  # the round object still says it is open
     db.session.rollback()
-    assert committees.results(secret).ballots == 1
+    assert round_results.results(secret).ballots == 1
     assert db.session.execute(select(Ballot.voter_key).filter_by(round_id=secret.id)).scalar_one().startswith("sealed-")
 
 

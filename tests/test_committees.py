@@ -22,7 +22,7 @@ from forum.models import (
     utcnow,
 )
 from forum.policy import can
-from forum.services import committees, posting, report_files, synthesis
+from forum.services import ballots, committees, posting, report_files, round_results, synthesis
 from forum.timezones import to_local
 from forum.views.ballot_form import read_replies
 from tests.conftest import forum_of, outbox
@@ -171,7 +171,7 @@ def test_each_question_type_one_ballot_per_member_and_changing_an_answer(client,
     assert round_.response_count == 5
 
     _close(db, round_)
-    result = committees.results(round_)
+    result = round_results.results(round_)
     single, multiple, scale, ranking = result.questions
     assert [(o.count, o.percent) for o in single.options] == [(2, 40.0), (2, 40.0), (1, 20.0)]
     assert [o.count for o in multiple.options] == [3, 2, 2] and multiple.answered == 5
@@ -241,21 +241,21 @@ def test_vote_quorum_and_threshold_arithmetic(db, committee, make_user):
     second = ["approve", "approve", "reject", "reject", "abstain", "abstain"]
     for person, a, b in zip(experts, first, second):
         for round_, picks in ((vote, {1: a, 2: b}), (strict, {1: a}), (simple, {1: b})):
-            committees.submit(person, round_, read_replies(round_, _MultiDict(_form(round_, picks))))
+            ballots.submit(person, round_, read_replies(round_, _MultiDict(_form(round_, picks))))
     for round_ in (vote, strict, simple):
         _close(db, round_)
-    social, cost = committees.results(vote).questions
-    assert committees.results(vote).eligible == 10 and committees.results(vote).turnout_percent == 60.0
+    social, cost = round_results.results(vote).questions
+    assert round_results.results(vote).eligible == 10 and round_results.results(vote).turnout_percent == 60.0
     # 6 of 10 voted (quorum 50% met); 3 approvals of 5 who took a side = 60% >= 60%: approved.
     assert (social.approve, social.reject, social.abstain, social.approval_percent) == (3, 2, 1, 60.0)
     assert social.quorum_met and social.passed
     # 2 of 4 = 50% < 60%: not approved.
     assert cost.approval_percent == 50.0 and cost.quorum_met and not cost.passed
     # 6 of 10 is short of a 70% quorum, whatever the votes say.
-    [no_quorum] = committees.results(strict).questions
+    [no_quorum] = round_results.results(strict).questions
     assert no_quorum.quorum_met is False and no_quorum.passed is False
     # No threshold: more approvals than rejections; a tie is not enough.
-    [tie] = committees.results(simple).questions
+    [tie] = round_results.results(simple).questions
     assert (tie.approve, tie.reject) == (2, 2) and not tie.passed
 
 
@@ -276,9 +276,9 @@ def test_anonymous_ballots_leave_no_path_from_a_result_to_a_voter(client, login,
                     data=_form(round_, {1: 1 + index % 3, 2: [1], 3: (3, f"Comentario {index}"), 4: [1, 2, 3]}))
     login(members[0])  # a voter finds and changes her own anonymous ballot
     client.post(f"/c/comite/rounds/{round_.id}/answer", data=_form(round_, {1: 3, 2: [2], 3: 5, 4: [3, 2, 1]}))
-    ballots = db.session.execute(select(Ballot).filter_by(round_id=round_.id)).scalars().all()
-    assert len(ballots) == 5
-    for ballot in ballots:
+    stored = db.session.execute(select(Ballot).filter_by(round_id=round_.id)).scalars().all()
+    assert len(stored) == 5
+    for ballot in stored:
         assert ballot.user_id is None and not ballot.voter_key.startswith("u")
         assert len(ballot.id) == 32 and not ballot.id.isdigit()  # random, so insertion order tells nothing
     answer_ids = db.session.execute(select(Answer.id)).scalars().all()
@@ -306,10 +306,10 @@ def test_anonymous_ballots_leave_no_path_from_a_result_to_a_voter(client, login,
         "Quiénes no respondieron todavía")[1]
     # When the round closes, the keys are replaced: not even the application finds a voter's ballot now.
     _close(db, round_)
-    committees.results(round_)
+    round_results.results(round_)
     db.session.expire_all()
     assert all(b.voter_key.startswith("sealed-") for b in db.session.execute(select(Ballot)).scalars())
-    assert committees.my_ballot(members[0], round_) is None
+    assert ballots.my_ballot(members[0], round_) is None
     # The organizer's page and CSV show counts and comments, never who gave them.
     page = client.get(f"/c/comite/rounds/{round_.id}").get_data(as_text=True)
     results_part = page.split("Resultados", 1)[1]
@@ -324,7 +324,7 @@ def test_reminders_go_to_those_who_have_not_answered(client, login, db, committe
     round_ = _questionnaire(committee)
     answered = committee["members"][:2]
     for member in answered:
-        committees.submit(member, round_, read_replies(round_, _MultiDict(_form(round_, {1: 1, 2: [1], 3: 3, 4: [1, 2, 3]}))))
+        ballots.submit(member, round_, read_replies(round_, _MultiDict(_form(round_, {1: 1, 2: [1], 3: 3, 4: [1, 2, 3]}))))
     login(committee["organizer"])
     page = client.get(f"/c/comite/rounds/{round_.id}").get_data(as_text=True)
     assert "Quiénes no respondieron todavía" in page and "Experta 3" in page and "Experta 1" not in page.split(
@@ -390,7 +390,7 @@ def test_results_go_to_csv_and_to_the_forum_pairs_synthesis(client, login, db, c
     db.session.commit()
     round_ = _questionnaire(committee)
     for member in committee["members"]:
-        committees.submit(member, round_, read_replies(round_, _MultiDict(_form(round_, {1: 1, 2: [1, 3], 3: 4, 4: [1, 2, 3]}))))
+        ballots.submit(member, round_, read_replies(round_, _MultiDict(_form(round_, {1: 1, 2: [1, 3], 3: 4, 4: [1, 2, 3]}))))
     report = synthesis.build(None, pair, synthesis.ExportOptions())
     assert report.consultations == []  # hidden until the round closes
     _close(db, round_)

@@ -88,9 +88,9 @@ def home(user: User) -> MemberHome:
 
 def _rounds_waiting(user: User, mine, now) -> list[Round]:
     """Open questionnaires and votes in my communities that I have not answered yet."""
-    from forum.services import committees
+    from forum.services import ballots
 
     rounds = db.session.execute(
         select(Round).where(Round.community_id.in_(mine), Round.kind != "open", Round.opens_at <= now,
                             Round.closes_at > now).order_by(Round.closes_at).limit(LATEST)).scalars().all()
-    return [r for r in rounds if can(user, "round.answer", r) and not committees.has_answered(user, r)]
+    return [r for r in rounds if can(user, "round.answer", r) and not ballots.has_answered(user, r)]

@@ -597,10 +597,10 @@ def _webinar(pair: ForumPair, lang: str) -> WebinarFigures | None:
 
 def _consultations(pair: ForumPair, lang: str) -> list[tuple[str, list[list[str]]]]:
     """Results of the polls and committee rounds that belong to the pair, once they may be shown."""
-    from forum.services import committees
+    from forum.services import round_results
 
-    return [(r.title(lang), committees.results_rows(committees.results(r), lang))
-            for r in committees.rounds_for_pair(pair)]
+    return [(r.title(lang), round_results.results_rows(round_results.results(r), lang))
+            for r in round_results.rounds_for_pair(pair)]
 
 
 def question_titles(pair: ForumPair, lang: str) -> list[tuple[int, str]]:

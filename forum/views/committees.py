@@ -17,7 +17,7 @@ from forum.forms import PollForm, ProcessForm, RoundForm
 from forum.i18n import locale_code
 from forum.models import ForumPair, Post, Process, QuestionSource, Round, RoundQuestion, Thread, utcnow
 from forum.policy import can, published_pairs_clause
-from forum.services import DomainError, committees, safe_cell
+from forum.services import DomainError, ballots, committees, round_results, safe_cell
 from forum.views import ballot_form
 from forum.views.communities import community_or_404
 from forum.views.util import flash_outcome, page_arg, parse_id, require, safe_next, show_errors
@@ -102,7 +102,7 @@ def show_process(slug: str, process_id: int):
     process = _process_of(slug, process_id)
     answered = {}
     if current_user.is_authenticated:
-        answered = {r.id: committees.has_answered(current_user, r) for r in process.rounds if r.kind != "open"}
+        answered = {r.id: ballots.has_answered(current_user, r) for r in process.rounds if r.kind != "open"}
     return render_template("committees/process.html", community=process.community, process=process,
                            answered=answered, now=utcnow(), manage=can(current_user, "community.organize", process.community))
 
@@ -178,15 +178,15 @@ def _round_page(round_: Round, draft=None, errors=None, status: int = 200):
     manage = can(current_user, "community.organize", round_.community)
     people, missing = ([], 0)
     if manage and round_.kind != "open":
-        people, missing = committees.non_respondents(round_, page_arg())
+        people, missing = round_results.non_respondents(round_, page_arg())
     return render_template(
         "committees/round.html", community=round_.community, round=round_, process=round_.process, now=now,
-        ballot=draft if draft is not None else committees.answers_by_question(committees.my_ballot(current_user, round_)),
-        errors=errors or {}, named=committees.named_answers(round_, locale_code())
+        ballot=draft if draft is not None else ballots.answers_by_question(ballots.my_ballot(current_user, round_)),
+        errors=errors or {}, named=round_results.named_answers(round_, locale_code())
         if manage and round_.results_visible(now) else [],
-        answered=committees.has_answered(current_user, round_),
+        answered=ballots.has_answered(current_user, round_),
         can_answer=can(current_user, "round.answer", round_),
-        results=committees.results(round_) if round_.results_visible(now) and round_.kind != "open" else None,
+        results=round_results.results(round_) if round_.results_visible(now) and round_.kind != "open" else None,
         manage=manage, people=people, missing=missing, page=page_arg(),
         forums=round_.pair_id and db.session.get(ForumPair, round_.pair_id).forums), status
 
@@ -198,11 +198,11 @@ def answer(slug: str, round_id: int):
     back = safe_next(request.form.get("next"), url_for("committees.show_round", slug=slug, round_id=round_.id))
     replies = ballot_form.read_replies(round_, request.form)
     try:
-        committees.submit(current_user, round_, replies)
+        ballots.submit(current_user, round_, replies)
     except DomainError as error:
         errors = getattr(error, "errors", None)
         if errors and round_.thread_id is None:  # show the questionnaire again as it was typed
-            return _round_page(round_, draft=committees.draft_from(round_, replies),
+            return _round_page(round_, draft=ballots.draft_from(round_, replies),
                                errors=ballot_form.field_errors(errors), status=400)
         for message in (errors or {"": error.message}).values():
             flash(str(message), "error")
@@ -219,7 +219,7 @@ def close(slug: str, round_id: int):
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm."), "error")
     else:
-        flash_outcome(lambda: committees.close_now(current_user, round_), _("The round is closed."))
+        flash_outcome(lambda: round_results.close_now(current_user, round_), _("The round is closed."))
     return redirect(url_for("committees.show_round", slug=slug, round_id=round_.id))
 
 
@@ -233,7 +233,7 @@ def closing(slug: str, round_id: int):
     except ValueError:
         flash(_("Enter the closing date and time."), "error")
     else:
-        flash_outcome(lambda: committees.set_closing(current_user, round_, moment), _("Saved."))
+        flash_outcome(lambda: round_results.set_closing(current_user, round_, moment), _("Saved."))
     return redirect(url_for("committees.show_round", slug=slug, round_id=round_.id))
 
 
@@ -243,7 +243,7 @@ def remind(slug: str, round_id: int):
     round_ = _round_of(slug, round_id)
     require(current_user, "community.organize", round_.community)
     try:
-        sent = committees.send_reminders(current_user, round_)
+        sent = round_results.send_reminders(current_user, round_)
     except DomainError as error:
         flash(str(error.message), "error")
     else:
@@ -260,7 +260,7 @@ def results_csv(slug: str, round_id: int):
         abort(404)
     out = io.StringIO()
     writer = csv.writer(out)
-    for row in committees.results_rows(committees.results(round_), locale_code()):
+    for row in round_results.results_rows(round_results.results(round_), locale_code()):
         writer.writerow([safe_cell(cell) for cell in row])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="round-{round_.id}-results.csv"'})

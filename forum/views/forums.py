@@ -32,10 +32,10 @@ from forum.policy import can, reply_block_reason
 from forum.services import (
     DomainError,
     bodies,
-    committees,
     feeds,
     posting,
     reading,
+    round_results,
     watching,
     webinars,
 )
@@ -202,11 +202,11 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
     move_targets = db.session.execute(select(Forum).where(
         Forum.community_id == forum.community_id, Forum.id != forum.id).order_by(Forum.title)).scalars().all() \
         if moderator and not thread.is_guiding_question else []
-    poll = committees.round_of_thread(thread)
+    poll = round_results.round_of_thread(thread)
     return render_template(
         "forums/thread.html", forum=forum, thread=thread, posts=posts, page=page, pages=pages, poll=poll,
         counterparts=reading.counterparts(thread),
-        poll_view=committees.poll_view(current_user, poll) if poll else None,
+        poll_view=round_results.poll_view(current_user, poll) if poll else None,
         moderator=moderator, themes=themes, post_themes=post_themes, move_targets=move_targets,
         form=form, preview=preview, replying_to=replying_to, useful=useful, now=utcnow(),
         first_unread=(marker is not None and marker < thread.last_number),
