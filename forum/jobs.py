@@ -99,7 +99,7 @@ def send_digests(app: Flask, frequency: str) -> dict[str, int] | None:
 
 
 def send_webinar_reminders(app: Flask) -> int | None:
-    from forum.services.webinars import send_reminders
+    from forum.services.webinar_messages import send_reminders
 
     return _run(app, "send_webinar_reminders", send_reminders, quiet_when_idle=True)
 

@@ -12,7 +12,7 @@ from wtforms.validators import Length
 from forum import forms, timezones
 from forum.extensions import db as _db
 from forum.models import OutboxMessage, Post, Resource, Thread, utcnow
-from forum.services import posting, resources
+from forum.services import posting, resources, webinar_registrations
 from forum.services.membership import add_member
 from forum.text import shorten
 from tests.conftest import forum_of, outbox, thread_url
@@ -241,7 +241,7 @@ def test_emails_built_from_maximum_inputs_fit_the_outbox(db, make_user, make_com
         starts_at=start, timezone="America/Santiago", duration_minutes=60, capacity=None,
         join_url="https://meet.example.org/" + "a" * 975,
         speakers=[webinars.SpeakerInput(name=_words(200, "Rosa"), affiliation=_words(300, "Gobierno"))]))
-    webinars.register_member(member, webinar)
+    webinar_registrations.register_member(member, webinar)
     membership.invite(organizer, community, "x" * 64 + "@" + "d" * 60 + ".example.org", locale="en")
     edition = newsletters.save(organizer, community, subject_es=_words(300), subject_en=_words(300, "planning"),
                                body_es="Texto", body_en="Text")

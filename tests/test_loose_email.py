@@ -5,7 +5,7 @@ import pytest
 
 from forum.mail import deliver_due
 from forum.models import Newsletter, Post, utcnow
-from forum.services import digests, newsletters, posting, watching, webinars
+from forum.services import digests, newsletters, posting, watching, webinar_messages
 from tests import test_email, test_webinars
 from tests.conftest import forum_of, html_part, outbox, text_part
 
@@ -106,7 +106,7 @@ def test_registering_less_than_an_hour_before_sends_the_confirmation_without_a_r
     first = db.session.execute(db.select(Registration).filter_by(email="early@example.org")).scalar_one()
     first.confirmed_at = utcnow() - timedelta(days=2)  # registered long before: still reminded
     db.session.commit()
-    assert webinars.send_reminders() == 1
+    assert webinar_messages.send_reminders() == 1
     assert [m.to_address for m in outbox("webinar_reminder")] == ["early@example.org"]
     assert "late@example.org" in [m.to_address for m in outbox("webinar_registered")]
 

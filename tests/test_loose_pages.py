@@ -4,7 +4,7 @@ import pytest
 
 from forum import tokens
 from forum.models import Watch
-from forum.services import posting, watching
+from forum.services import posting, watching, webinar_messages
 from forum.services.sealing import seal
 from tests import test_committees, test_webinars
 from tests.conftest import forum_of
@@ -118,7 +118,6 @@ def test_a_double_click_on_useful_leaves_the_post_marked_and_unmarking_is_its_ow
 def test_cancelling_a_webinar_place_asks_first_without_javascript(client, db, login, make_user, make_community,
                                                                   make_webinar, locale, ask, unchanged):
     from forum.models import Registration
-    from forum.services import webinars
 
     member = make_user("Ana", locale=locale)
     community = make_community("red", members={member: "member"})
@@ -131,9 +130,9 @@ def test_cancelling_a_webinar_place_asks_first_without_javascript(client, db, lo
     place = db.session.execute(db.select(Registration)).scalar_one()
     assert unchanged in page and place.status == "registered"
     # The guest's page (the link in their emails) asks the same way.
-    guest_page = client.get(f"/webinars/registration/{webinars.registration_token(place)}").get_data(as_text=True)
+    guest_page = client.get(f"/webinars/registration/{webinar_messages.registration_token(place)}").get_data(as_text=True)
     assert ask in guest_page
-    client.post(f"/webinars/registration/{webinars.registration_token(place)}")
+    client.post(f"/webinars/registration/{webinar_messages.registration_token(place)}")
     db.session.refresh(place)
     assert place.status == "registered"
     client.post(f"/c/red/webinars/{webinar.id}/unregister", data={"confirm": "yes"})

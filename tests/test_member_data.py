@@ -17,7 +17,7 @@ from forum.models import (
     TextRevision,
     utcnow,
 )
-from forum.services import member_data, posting, webinars
+from forum.services import member_data, posting, webinar_registrations, webinars
 from tests.conftest import thread_url
 
 
@@ -55,7 +55,7 @@ def test_the_download_holds_registrations_ballots_revisions_settings_and_bio(
     start = timezones.to_local(utcnow() + timedelta(days=9), "America/Lima").replace(second=0, microsecond=0)
     webinar = webinars.save_webinar(organizer, community, webinars.WebinarInput(
         title_es="Seminario de cierre", title_en="Closing webinar", starts_at=start, timezone="America/Lima"))
-    webinars.register_member(ana, webinar)
+    webinar_registrations.register_member(ana, webinar)
     round_ = Round(community_id=community.id, kind="vote", title_es="Prioridades", opens_at=utcnow(),
                    closes_at=utcnow() + timedelta(days=3))
     db.session.add(round_)

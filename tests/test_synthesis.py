@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from forum import timezones
 from forum.models import PostTheme, SynthesisNote, Theme, Thread, utcnow
-from forum.services import posting, report_files, synthesis, webinars
+from forum.services import posting, report_files, synthesis, webinar_registrations, webinars
 from forum.services.membership import add_member
 from tests.conftest import forum_of
 
@@ -206,9 +206,9 @@ def test_the_closing_webinars_figures_close_the_report(db, forum_pair, make_user
         title_es="Seminario de cierre", title_en="Closing webinar", timezone="America/Santiago",
         starts_at=timezones.to_local(utcnow() + timedelta(days=5), "America/Santiago"), pair_id=pair.id))
     for person in forum_pair["people"].values():
-        webinars.register_member(person, webinar)
+        webinar_registrations.register_member(person, webinar)
     ana = forum_pair["people"]["ana"]
-    registration = webinars.registration_of(ana, webinar)
+    registration = webinar_registrations.registration_of(ana, webinar)
     registration.attended = True
     db.session.commit()
     document = _docx(synthesis.build(forum_pair["moderator"], pair, synthesis.ExportOptions()))

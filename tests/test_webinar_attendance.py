@@ -14,7 +14,7 @@ import pytest
 
 from forum import mail
 from forum.models import Registration, Webinar
-from forum.services import attendance_files, webinars
+from forum.services import attendance_files, webinar_registrations, webinars
 from tests.conftest import html_part, link_in, outbox, text_part
 
 DATA = Path(__file__).parent / "data"
@@ -258,7 +258,7 @@ def test_my_data_holds_my_minutes_and_certificate_and_deleting_the_account_withd
     assert mine["attended_minutes"] == 84 and mine["joins"] == 2 and mine["certificate_code"]
     code = mine["certificate_code"]
     assert client.get(f"/certificates/{code}").status_code == 200
-    webinars.forget_person(rosa)
+    webinar_registrations.forget_person(rosa)
     db.session.commit()
     page = client.get(f"/certificates/{code}")
     assert page.status_code == 404 and "Rosa Quispe" not in page.get_data(as_text=True)

@@ -14,7 +14,7 @@ import vobject
 
 from forum.mail import queue_email
 from forum.models import OutboxMessage, Registration, utcnow
-from forum.services import webinars
+from forum.services import webinar_messages, webinars
 from tests import test_webinars
 from tests.conftest import PASSWORD, outbox
 
@@ -54,7 +54,7 @@ def test_a_member_who_goes_loses_the_place_with_a_calendar_cancel_and_never_sees
         login(person)
         assert client.post(f"/c/red/webinars/{webinar.id}/register").status_code == 302
     [place] = [r for r in db.session.execute(db.select(Registration)).scalars() if r.user_id == ana.id]
-    token = webinars.registration_token(place)
+    token = webinar_messages.registration_token(place)
     assert client.get(f"/c/red/webinars/{webinar.id}/calendar.ics?token={token}").status_code == 200
 
     if how == "removed":
@@ -120,7 +120,7 @@ def test_a_deleted_account_keeps_the_figures_loses_its_data_and_is_never_written
 
     queued_before = db.session.execute(db.select(db.func.count(OutboxMessage.id))).scalar_one()
     _edit_link(client, login, organizer, community, db.session.get(type(coming), coming.id), NEW_LINK)
-    webinars.send_reminders(now=coming.starts_at - timedelta(minutes=30))
+    webinar_messages.send_reminders(now=coming.starts_at - timedelta(minutes=30))
     assert db.session.execute(db.select(db.func.count(OutboxMessage.id))).scalar_one() == queued_before
     assert not [m for m in outbox() if "ana" in m.to_address or "Ana Torres" in (m.body_text or "")]
     deleted = db.session.get(type(ana), ana.id)

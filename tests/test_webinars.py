@@ -12,7 +12,7 @@ import vobject
 
 from forum import jobs, mail, timezones
 from forum.models import Registration, User, Webinar, utcnow
-from forum.services import webinars
+from forum.services import webinar_messages, webinar_registrations, webinar_times, webinars
 from tests.conftest import PASSWORD, html_part, link_in, outbox, text_part
 from tests.dates import clock_change, this_year, wall_clock, year_ahead
 
@@ -83,12 +83,12 @@ def test_organizer_schedules_in_a_chosen_zone_and_everyone_sees_it_right_across_
     login(viewer)
     page = client.get(f"/c/red/webinars/{before.id}").get_data(as_text=True)
     assert "7:00" in page and "Antes del cambio" in page
-    capitals = dict(webinars.times_in_capitals(before, "es"))
+    capitals = dict(webinar_times.times_in_capitals(before, "es"))
     assert capitals["Santiago"].endswith("10:00") and capitals["São Paulo"].endswith("10:00")
     assert capitals["Ciudad de México"].endswith("07:00") and capitals["Puerto España"].endswith("09:00")
     page = client.get(f"/c/red/webinars/{after.id}").get_data(as_text=True)
     assert "8:00" in page
-    capitals = dict(webinars.times_in_capitals(after, "en"))
+    capitals = dict(webinar_times.times_in_capitals(after, "en"))
     assert capitals["Santiago"].endswith("10:00") and capitals["São Paulo"].endswith("11:00")
     assert capitals["Mexico City"].endswith("08:00") and capitals["Bogotá"].endswith("09:00")
     assert "Empieza" in page  # the countdown
@@ -317,8 +317,8 @@ def test_reminders_go_out_24_hours_and_1_hour_before_once_each_however_often_the
     late = make_user("Tarde", email="late@example.org")
     community = make_community("red", members={early: "member", late: "member"})
     webinar = make_webinar(community, starts_in=timedelta(hours=23))
-    webinars.register_member(early, webinar)
-    webinars.register_member(late, webinar)
+    webinar_registrations.register_member(early, webinar)
+    webinar_registrations.register_member(late, webinar)
     first = db.session.execute(db.select(Registration).filter_by(email="early@example.org")).scalar_one()
     first.confirmed_at = utcnow() - timedelta(days=3)  # registered long before: gets the 24-hour reminder
     db.session.commit()
@@ -326,8 +326,8 @@ def test_reminders_go_out_24_hours_and_1_hour_before_once_each_however_often_the
     assert jobs.send_webinar_reminders(app) == 0
     assert [m.to_address for m in outbox("webinar_reminder")] == ["early@example.org"]
     one_hour_before = webinar.starts_at - timedelta(minutes=50)
-    assert webinars.send_reminders(now=one_hour_before) == 2
-    assert webinars.send_reminders(now=one_hour_before + timedelta(minutes=1)) == 0
+    assert webinar_messages.send_reminders(now=one_hour_before) == 2
+    assert webinar_messages.send_reminders(now=one_hour_before + timedelta(minutes=1)) == 0
     reminders = outbox("webinar_reminder")
     assert len(reminders) == 3
     assert sorted(m.subject for m in reminders) == ["En 24 horas: Seminario de cierre",
@@ -335,7 +335,7 @@ def test_reminders_go_out_24_hours_and_1_hour_before_once_each_however_often_the
                                                     "En una hora: Seminario de cierre"]
     assert all(JOIN in m.body_text for m in reminders)
     # Nothing for a cancelled webinar, nor once it has started.
-    assert webinars.send_reminders(now=webinar.starts_at + timedelta(minutes=1)) == 0
+    assert webinar_messages.send_reminders(now=webinar.starts_at + timedelta(minutes=1)) == 0
 
 
 # --- attendance and participation -----------------------------------------------------
@@ -543,7 +543,7 @@ def test_review_fixes_capacity_past_dates_clock_changes_and_attendance_before_th
     community = make_community("red", members={organizer: "organizer", **{m: "member" for m in members}})
     webinar = make_webinar(community, organizer=organizer)
     for member in members:
-        webinars.register_member(member, webinar)
+        webinar_registrations.register_member(member, webinar)
     login(organizer)
     form = {"title_es": "T", "title_en": "T", "starts_at": f"{NEXT_YEAR}-01-10T10:00", "timezone": "America/Santiago",
             "duration_minutes": "60", "languages": "es,en", "capacity": "2"}
@@ -574,9 +574,9 @@ def test_a_personal_cancellation_and_a_new_registration_are_newer_for_the_calend
     member = make_user("Ana", email="ana@example.org")
     community = make_community("red", members={member: "member"})
     webinar = make_webinar(community)
-    registration = webinars.register_member(member, webinar)
-    webinars.cancel_registration(registration)
-    webinars.register_member(member, webinar)
+    registration = webinar_registrations.register_member(member, webinar)
+    webinar_registrations.cancel_registration(registration)
+    webinar_registrations.register_member(member, webinar)
     sequences = [(_ics(m)[0].method.value, int(_ics(m)[0].vevent.sequence.value)) for m in _deliver(smtp)]
     assert [s[0] for s in sequences] == ["REQUEST", "CANCEL", "REQUEST"]
     assert sequences[0][1] < sequences[1][1] <= sequences[2][1]

@@ -34,7 +34,7 @@ from forum.people import clean_display_name, normalise_email
 from forum.policy import can
 from forum.services import DomainError, counters, sessions, signin_limits
 from forum.services.atomic import atomic
-from forum.services.webinars import claim_registrations, forget_person
+from forum.services.webinar_registrations import claim_registrations, forget_person
 
 MIN_PASSWORD_LENGTH = 10
 HANDLE_RE = re.compile(rf"^{HANDLE}$")

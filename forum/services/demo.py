@@ -161,7 +161,7 @@ def _seed_consultation(community: Community, pair: ForumPair, users: dict[str, U
 
 def _seed_webinar(community: Community, pair: ForumPair, users: dict[str, User]) -> int:
     """The forum's closing webinar, the day after it closes, at 10:00 in Santiago."""
-    from forum.services import webinars
+    from forum.services import webinar_registrations, webinars
 
     if db.session.execute(db.select(Webinar.id).filter_by(pair_id=pair.id)).first():
         return 0
@@ -174,7 +174,7 @@ def _seed_webinar(community: Community, pair: ForumPair, users: dict[str, User])
         pair_id=pair.id, speakers=[webinars.SpeakerInput(**speaker) for speaker in w["speakers"]])
     webinar = webinars.save_webinar(users["organizer"], community, data)
     for key in ("member", "participant_dm", "participant_pe", "participant_uy"):
-        webinars.register_member(users[key], webinar)
+        webinar_registrations.register_member(users[key], webinar)
     return 1
 
 

@@ -17,6 +17,8 @@ from forum.extensions import db
 from forum.models import (
     Answer,
     Ballot,
+    CoderCode,
+    CodeSettlement,
     Community,
     Flag,
     Forum,
@@ -75,6 +77,8 @@ _SIMPLE = (
     ("actions.posts_deleted", Post, "deleted_by_id", ("id", "deleted_at")),
     ("actions.posts_hidden", Post, "hidden_by_id", ("id", "hidden_at")),
     ("actions.themes_tagged", PostTheme, "tagged_by_id", ("post_id", "theme_id", "created_at")),
+    ("actions.independent_codes", CoderCode, "coder_id", ("post_id", "theme_id", "created_at")),
+    ("actions.codes_settled", CodeSettlement, "settled_by_id", ("post_id", "theme_id", "applied", "settled_at")),
     ("actions.synthesis_notes", SynthesisNote, "updated_by_id", ("pair_id", "position", "updated_at")),
     ("actions.quotes_chosen", ReportQuote, "chosen_by_id", ("pair_id", "post_id", "created_at")),
     ("actions.forum_pairs_created", ForumPair, "created_by_id", ("id", "slug", "created_at")),

@@ -16,7 +16,7 @@ from forum.people import normalise_email
 from forum.policy import can, membership
 from forum.services import DomainError, counters
 from forum.services.atomic import atomic, get_or_create
-from forum.services.webinars import withdraw_from_community
+from forum.services.webinar_registrations import withdraw_from_community
 
 INVITATION_PURPOSE = "community-invitation"
 

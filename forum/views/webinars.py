@@ -25,7 +25,7 @@ from forum.i18n import country_choices, country_name, locale_code, sector_label,
 from forum.models import ForumPair, Webinar, WebinarSpeaker, utcnow
 from forum.people import normalise_email
 from forum.policy import can, published_pairs_clause
-from forum.services import DomainError, certificates, webinars
+from forum.services import DomainError, certificates, webinar_messages, webinar_registrations, webinar_times, webinars
 from forum.services import attendance as attendance_service
 from forum.uploads import send_image
 from forum.views.communities import community_or_404
@@ -77,12 +77,12 @@ def community_index(slug: str):
 @bp.get("/c/<slug>/webinars/<id:webinar_id>")
 def show(slug: str, webinar_id: int):
     webinar = _webinar_of(slug, webinar_id)
-    registration = webinars.registration_of(current_user, webinar)
+    registration = webinar_registrations.registration_of(current_user, webinar)
     locale = locale_code()
     return render_template(
         "webinars/show.html", webinar=webinar, community=webinar.community, registration=registration,
-        times=webinars.times_in_capitals(webinar, locale), zone=select_timezone(),
-        countdown=webinars.countdown(webinar, locale), now=utcnow(),
+        times=webinar_times.times_in_capitals(webinar, locale), zone=select_timezone(),
+        countdown=webinar_times.countdown(webinar, locale), now=utcnow(),
         manage=can(current_user, "community.organize", webinar))
 
 
@@ -102,7 +102,7 @@ def speaker_photo(slug: str, webinar_id: int, speaker_id: int):
 def register(slug: str, webinar_id: int):
     webinar = _webinar_of(slug, webinar_id)
     try:
-        registration = webinars.register_member(current_user, webinar)
+        registration = webinar_registrations.register_member(current_user, webinar)
     except DomainError as error:
         flash(str(error.message), "error")
     else:
@@ -126,10 +126,10 @@ def register_guest(slug: str, webinar_id: int):
         form.locale.data = locale_code()
     status = 200
     if form.validate_on_submit():
-        data = webinars.GuestInput(**{name: (getattr(form, name).data or "") for name in (
+        data = webinar_registrations.GuestInput(**{name: (getattr(form, name).data or "") for name in (
             "name", "email", "country", "institution", "sector", "gender", "locale")})
         try:
-            webinars.register_guest(webinar, data)
+            webinar_registrations.register_guest(webinar, data)
         except DomainError as error:
             for name, message in getattr(error, "errors", {error.field or "": error.message}).items():
                 target = getattr(form, name, None)
@@ -151,18 +151,18 @@ def register_guest(slug: str, webinar_id: int):
 @bp.get("/webinars/confirm/<token>")
 def confirm(token: str):
     try:
-        registration = webinars.confirm_guest(token)
+        registration = webinar_registrations.confirm_guest(token)
     except DomainError as error:
         return render_template("webinars/message.html", heading=_("This link does not work"),
                                message=str(error.message), webinar=None), 400
-    return redirect(url_for("webinars.manage_registration", token=webinars.registration_token(registration)))
+    return redirect(url_for("webinars.manage_registration", token=webinar_messages.registration_token(registration)))
 
 
 @bp.route("/webinars/registration/<token>", methods=["GET", "POST"])
 def manage_registration(token: str):
     """A guest's page for their place: status, join link, calendar file, cancel. The link is the key."""
     try:
-        registration = webinars.registration_from_token(token)
+        registration = webinar_messages.registration_from_token(token)
     except DomainError as error:
         return render_template("webinars/message.html", heading=_("This link does not work"),
                                message=str(error.message), webinar=None), 400
@@ -173,15 +173,15 @@ def manage_registration(token: str):
         return redirect(url_for("webinars.manage_registration", token=token))
     return render_template("webinars/registration.html", registration=registration, webinar=webinar,
                            community=webinar.community, token=token,
-                           times=webinars.times_in_capitals(webinar, locale_code()),
-                           countdown=webinars.countdown(webinar, locale_code()))
+                           times=webinar_times.times_in_capitals(webinar, locale_code()),
+                           countdown=webinar_times.countdown(webinar, locale_code()))
 
 
 @bp.post("/c/<slug>/webinars/<id:webinar_id>/unregister")
 @login_required
 def unregister(slug: str, webinar_id: int):
     webinar = _webinar_of(slug, webinar_id)
-    registration = webinars.registration_of(current_user, webinar)
+    registration = webinar_registrations.registration_of(current_user, webinar)
     if registration is None:
         abort(404)
     _cancel_if_confirmed(registration)
@@ -193,7 +193,7 @@ def _cancel_if_confirmed(registration) -> None:
     if request.form.get("confirm") != "yes":
         flash(_("Your registration is unchanged: confirm to cancel it."), "error")
         return
-    flash_outcome(lambda: webinars.cancel_registration(registration), _("Your registration is cancelled."))
+    flash_outcome(lambda: webinar_registrations.cancel_registration(registration), _("Your registration is cancelled."))
 
 
 @bp.get("/c/<slug>/webinars/<id:webinar_id>/calendar.ics")
@@ -203,16 +203,16 @@ def calendar(slug: str, webinar_id: int):
     registration = None
     if request.args.get("token"):
         try:
-            registration = webinars.registration_from_token(request.args["token"])
+            registration = webinar_messages.registration_from_token(request.args["token"])
         except DomainError:
             abort(404)
         if registration.webinar_id != webinar.id:
             abort(404)
     else:
-        registration = webinars.registration_of(current_user, webinar)
+        registration = webinar_registrations.registration_of(current_user, webinar)
     if registration is None or registration.status != "registered" or webinar.is_cancelled:
         abort(404)
-    body = webinars.calendar_text(webinar, registration)
+    body = webinar_messages.calendar_text(webinar, registration)
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="webinar-{webinar.id}.ics"'})
 
