@@ -168,11 +168,17 @@ def highlight_marks(text: str, query: Query, language: str, start: str, stop: st
                 if term.kind == "word":
                     stems.add(stem(piece, language))
     tokens = list(WORD.finditer(text))
+    starts = tuple(prefixes)
+    seen: dict[str, bool] = {}  # a text repeats its words: each is looked at once
 
     def hit(token: str) -> bool:
-        lower = token.lower()
-        return (fold(lower) in folded_words or stem(lower, language) in stems
-                or any(fold(lower).startswith(p) for p in prefixes))
+        found = seen.get(token)
+        if found is None:
+            lower = token.lower()
+            folded = fold(lower)
+            found = seen[token] = (folded in folded_words or stem(lower, language) in stems
+                                   or bool(starts and folded.startswith(starts)))
+        return found
 
     first_hit = next((i for i, m in enumerate(tokens) if hit(m.group())), 0)
     first = max(0, first_hit - max_words // 4)
