@@ -86,8 +86,9 @@ def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
         context.setdefault("site_name", current_app.config["SITE_NAME"])
         context["email_locale"] = locale
         text = render_template(f"email/{template}.txt", **context)
+        subject, _, body = text.partition("\n")
+        context["email_subject"] = subject.strip()  # the HTML's <title>: valid HTML needs one
         html = render_template(f"email/{template}.html", **context)
-    subject, _, body = text.partition("\n")
     return subject.strip(), tidy_text(body), _inliner.inline(html)
 
 

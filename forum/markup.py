@@ -25,8 +25,9 @@ from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.footnote import footnote_plugin
 
-# 1: Python-Markdown and bleach. 2: markdown-it-py and nh3, with footnotes.
-RENDER_VERSION = 2
+# 1: Python-Markdown and bleach. 2: markdown-it-py and nh3, with footnotes. 3: table cells
+# aligned by an `align-*` class instead of the obsolete `align` attribute (valid HTML5).
+RENDER_VERSION = 3
 # No field is longer (posts: POST_MAX_LENGTH; notes and newsletters: 100,000): a last guard.
 MAX_SOURCE_LENGTH = 200_000
 
@@ -41,9 +42,10 @@ ALLOWED_TAGS = frozenset({
     "section",  # the footnotes
 })
 ALLOWED_ATTRIBUTES = {"a": {"href", "title", "id"}, "li": {"id"}}
-ALIGNMENTS = {"align": {"left", "center", "right"}}
-ALLOWED_VALUES = {"th": ALIGNMENTS, "td": ALIGNMENTS}
+# Table cells: alignment as a class (HTML5 made `align` obsolete; the CSP forbids `style`).
+ALIGNMENTS = ("left", "center", "right")
 ALLOWED_CLASSES = {
+    "th": {f"align-{a}" for a in ALIGNMENTS}, "td": {f"align-{a}" for a in ALIGNMENTS},
     "a": {"mention", "footnote-backref"}, "sup": {"footnote-ref"}, "hr": {"footnotes-sep"},
     "section": {"footnotes"}, "ol": {"footnotes-list"}, "li": {"footnote-item"},
 }
@@ -74,7 +76,7 @@ def _profile_path(handle: str) -> str:
 
 def _mark_mentions(state: StateCore) -> None:
     """Split "@handle" out of plain text into `mention` tokens (not in code or links), note
-    which sit in quotes of others, demote h1 to h2 and turn table alignment into `align`."""
+    which sit in quotes of others, demote h1 to h2 and turn table alignment into an `align-*` class."""
     quote_depth = 0
     for token in state.tokens:
         if token.type == "blockquote_open":
@@ -119,8 +121,14 @@ def _text(like: Token, content: str) -> Token:
 
 def _style_to_align(token: Token) -> None:
     style = token.attrs.pop("style", None)
-    if isinstance(style, str) and style.startswith("text-align:"):
-        token.attrs["align"] = style.removeprefix("text-align:")
+    if isinstance(style, str) and style.removeprefix("text-align:") in ALIGNMENTS:
+        token.attrs["class"] = "align-" + style.removeprefix("text-align:")
+
+
+def cell_alignment(attrs) -> str:
+    """"left", "center", "right" or "" for a table cell's parsed attributes (the report writers)."""
+    value = str(attrs.get("class", ""))
+    return value.removeprefix("align-") if value.removeprefix("align-") in ALIGNMENTS else ""
 
 
 def _render_mention(self, tokens, idx, options, env) -> str:
@@ -312,7 +320,7 @@ def _keep_attribute(tag: str, name: str, value: str) -> str | None:
 
 _cleaner = nh3.Cleaner(
     tags=set(ALLOWED_TAGS), attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-    tag_attribute_values=ALLOWED_VALUES, allowed_classes=ALLOWED_CLASSES, attribute_filter=_keep_attribute,
+    allowed_classes=ALLOWED_CLASSES, attribute_filter=_keep_attribute,
     url_schemes=set(ALLOWED_PROTOCOLS), link_rel=LINK_REL, strip_comments=True,
 )
 _text_only = nh3.Cleaner(tags=set(), attributes={}, link_rel=None)

@@ -86,7 +86,7 @@ def test_the_look_members_know_is_kept():
     html = render("Mis ideas:\n\n1. **uno**\n2. dos\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n```\nx = 1 https://a.org\n```\n\n"
                   "línea  \nnueva y `https://b.org` y https://c.org/ruta.")
     assert "<ol>\n<li><strong>uno</strong></li>" in html
-    assert '<th align="left">a</th>' in html and '<td align="right">2</td>' in html
+    assert '<th class="align-left">a</th>' in html and '<td class="align-right">2</td>' in html
     assert "<pre><code>x = 1 https://a.org\n</code></pre>" in html  # no links inside code
     assert "línea<br>" in html and "<code>https://b.org</code>" in html
     assert '<a href="https://c.org/ruta" rel="nofollow ugc noopener">https://c.org/ruta</a>.' in html

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import Stemmer
@@ -34,6 +34,16 @@ MIN_PREFIX = 3
 
 def fold(text: str) -> str:
     """Lowercase without accents: 'Gestión Ñandú' -> 'gestion nandu' (like unaccent)."""
+    return _fold_word(text) if len(text) <= 40 else _fold(text)
+
+
+@lru_cache(maxsize=100_000)
+def _fold_word(text: str) -> str:
+    """A word (or a short title) folded: snippets fold the same few thousand words again and again."""
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -49,8 +59,10 @@ def stopwords(language: str) -> frozenset[str]:
     return frozenset(path.read_text(encoding="utf-8").split()) if path.exists() else frozenset()
 
 
+@lru_cache(maxsize=100_000)
 def stem(word: str, language: str) -> str:
-    """The stem PostgreSQL's forum_<language> configuration gives this (lowercase) word."""
+    """The stem PostgreSQL's forum_<language> configuration gives this (lowercase) word; kept
+    for the next time, as a forum's words repeat (snippets and indexing stem every word)."""
     if language == "es":
         return fold(_stemmer("es").stemWord(word))
     return _stemmer(language).stemWord(fold(word))
@@ -156,14 +168,20 @@ def highlight_marks(text: str, query: Query, language: str, start: str, stop: st
                 if term.kind == "word":
                     stems.add(stem(piece, language))
     tokens = list(WORD.finditer(text))
+    starts = tuple(prefixes)
+    seen: dict[str, bool] = {}  # a text repeats its words: each is looked at once
 
     def hit(token: str) -> bool:
-        lower = token.lower()
-        return (fold(lower) in folded_words or stem(lower, language) in stems
-                or any(fold(lower).startswith(p) for p in prefixes))
+        found = seen.get(token)
+        if found is None:
+            lower = token.lower()
+            folded = fold(lower)
+            found = seen[token] = (folded in folded_words or stem(lower, language) in stems
+                                   or bool(starts and folded.startswith(starts)))
+        return found
 
-    hits = [i for i, m in enumerate(tokens) if hit(m.group())]
-    first = max(0, (hits[0] if hits else 0) - max_words // 4)
+    first_hit = next((i for i, m in enumerate(tokens) if hit(m.group())), 0)
+    first = max(0, first_hit - max_words // 4)
     window = tokens[first:first + max_words]
     if not window:
         return ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from forum.markup import ALLOWED_PROTOCOLS
+from forum.markup import ALLOWED_PROTOCOLS, cell_alignment
 
 _SPECIAL = re.compile(r"([\\`*_\[\]#|~<>])")
 _SAFE_URL = re.compile(r"(?i)^({}):".format("|".join(sorted(ALLOWED_PROTOCOLS))))
@@ -93,7 +93,7 @@ def _table(node) -> str:
         return "| " + " | ".join(cells[:columns]) + " |"
 
     aligns = {"left": ":---", "center": ":---:", "right": "---:"}
-    rule = "| " + " | ".join(aligns.get(c.attrs.get("align", ""), "---") for c in header.children) + " |"
+    rule = "| " + " | ".join(aligns.get(cell_alignment(c.attrs), "---") for c in header.children) + " |"
     return "\n".join([line(header), rule] + [line(row) for row in rows[1:]])
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from forum.markup import ALLOWED_PROTOCOLS
+from forum.markup import ALLOWED_PROTOCOLS, cell_alignment
 from forum.services.report.common import inline_text, xml_safe
 
 BODY_WIDTH = 8800      # twips (15.5 cm): the text width of an A4 or Letter page with the report's margins
@@ -189,7 +189,7 @@ class MarkupWriter:
             cells = []
             for cell in row.children:
                 shade = '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>' if header else ""
-                align = {"left": "left", "center": "center", "right": "right"}.get(cell.attrs.get("align", ""), "")
+                align = cell_alignment(cell.attrs)
                 runs = self.runs(cell.children[0], bold=header) if cell.children else ""
                 cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
                              + paragraph(self.ctx.styles["Table text"], runs, jc=align,
