@@ -110,19 +110,11 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
         return None
     unsubscribe_url = None
     if unsubscribe and isinstance(to, User):
-        from forum.services import tokens
-
-        unsubscribe_url = absolute_url("email.unsubscribe", token=tokens.make("unsubscribe", {"u": to.id, "c": unsubscribe}))
+        unsubscribe_url, context["email_preferences_url"] = unsubscribe_links(to, unsubscribe)
         context["unsubscribe_url"] = unsubscribe_url
-        context["email_preferences_url"] = absolute_url("email.preferences",
-                                                        token=tokens.make("email-preferences", {"u": to.id}))
     subject, text, html = render_email(template, locale, **context)
-    # A subject quotes titles and names, each up to its own limit: together they can exceed the
-    # column, which PostgreSQL refuses (and the reply that caused the email would roll back).
-    message = OutboxMessage(
-        dedupe_key=dedupe_key, to_address=address, subject=fit(OutboxMessage.subject, subject), body_text=text,
-        body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url, reply_to=reply_to,
-    )
+    message = _message(dedupe_key, address, template, locale, subject, text, html, unsubscribe_url)
+    message.reply_to = reply_to
     if attachment is not None:
         name, content_type, body = attachment
         message.attachment_name = fit(OutboxMessage.attachment_name, name)
@@ -136,6 +128,34 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
     except IntegrityError:
         return None
     return message
+
+
+def unsubscribe_links(user: User, what: str) -> tuple[str, str]:
+    """(one-click unsubscribe from `what`, email preferences): both work without signing in."""
+    from forum.services import tokens
+
+    return (absolute_url("email.unsubscribe", token=tokens.make("unsubscribe", {"u": user.id, "c": what})),
+            absolute_url("email.preferences", token=tokens.make("email-preferences", {"u": user.id})))
+
+
+def queue_rendered(*, to: User, template: str, dedupe_key: str, locale: str, subject: str, text: str, html: str,
+                   unsubscribe_url: str | None = None) -> OutboxMessage | None:
+    """Add a message rendered by the caller (a bulk sender sharing one rendering among many
+    people), for a key the caller checked is new; the same refusals as queue_email."""
+    if to.deleted_at is not None or is_retired(to.email):
+        return None
+    message = _message(dedupe_key, to.email, template, locale, subject, text, html, unsubscribe_url)
+    db.session.add(message)
+    return message
+
+
+def _message(dedupe_key, address, template, locale, subject, text, html, unsubscribe_url) -> OutboxMessage:
+    # A subject quotes titles and names, each up to its own limit: together they can exceed the
+    # column, which PostgreSQL refuses (and the reply that caused the email would roll back).
+    return OutboxMessage(
+        dedupe_key=dedupe_key, to_address=address, subject=fit(OutboxMessage.subject, subject), body_text=text,
+        body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url,
+    )
 
 
 def build_mime(message: OutboxMessage) -> EmailMessage:
