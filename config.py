@@ -114,6 +114,8 @@ class Config:
     RESET_TOKEN_MAX_AGE = 2 * 3600
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))  # in DEFAULT_TIMEZONE
     DIGEST_WEEKDAY = os.environ.get("DIGEST_WEEKDAY", "mon")
+    # How late a digest may still run: after a restart or a busy minute at DIGEST_HOUR.
+    DIGEST_GRACE_SECONDS = int(os.environ.get("DIGEST_GRACE_SECONDS", "3600"))
     NEWSLETTER_REPLY_TO = os.environ.get("NEWSLETTER_REPLY_TO")
     # The mailto: alternative of List-Unsubscribe (for mail clients without one-click): a mailbox
     # someone reads; by default the sender's address.

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.util import undefined
 from flask import Flask
 
 from forum import mail
@@ -121,7 +123,8 @@ def refresh_assist(app: Flask) -> dict[str, int] | None:
     return _run(app, "refresh_assist", assist.refresh_all, quiet_when_idle=True)
 
 
-def configure(scheduler, app: Flask):
+def configure(scheduler, app: Flask, now: datetime | None = None):
+    """`now` (the start time, UTC) is a parameter so tests can say when the scheduler starts."""
     every_minute = dict(max_instances=1, coalesce=True, replace_existing=True)
     at_start = datetime.now(UTC)  # a restarted scheduler takes the lease and delivers at once
     scheduler.add_job(deliver_outbox, "interval", args=[app], id="deliver_outbox", next_run_time=at_start,
@@ -133,13 +136,21 @@ def configure(scheduler, app: Flask):
     scheduler.add_job(seal_rounds, "interval", args=[app], id="seal_rounds", minutes=1, **every_minute)
     scheduler.add_job(sweep_outbox, "interval", args=[app], id="sweep_outbox", minutes=1, **every_minute)
     scheduler.add_job(refresh_assist, "interval", args=[app], id="refresh_assist", minutes=1, **every_minute)
-    zone = app.config["DEFAULT_TIMEZONE"]
-    hour = app.config["DIGEST_HOUR"]
-    scheduler.add_job(send_digests, "cron", args=[app, "daily"], id="daily_digests", hour=hour, minute=0,
-                      timezone=zone, **every_minute)
-    scheduler.add_job(send_digests, "cron", args=[app, "weekly"], id="weekly_digests",
-                      day_of_week=app.config["DIGEST_WEEKDAY"], hour=hour, minute=0, timezone=zone, **every_minute)
+    zone, hour = app.config["DEFAULT_TIMEZONE"], app.config["DIGEST_HOUR"]
+    for frequency, days in (("daily", "*"), ("weekly", app.config["DIGEST_WEEKDAY"])):
+        _add_digest_job(scheduler, app, frequency, CronTrigger(day_of_week=days, hour=hour, minute=0, timezone=zone),
+                        now or at_start, every_minute)
     return scheduler
+
+
+def _add_digest_job(scheduler, app: Flask, frequency: str, trigger: CronTrigger, now: datetime, options: dict):
+    """A digest runs late rather than never: within DIGEST_GRACE_SECONDS of its time, a busy scheduler
+    still runs it, and a scheduler (re)started then runs it at once (the run is idempotent)."""
+    grace = app.config["DIGEST_GRACE_SECONDS"]
+    missed = trigger.get_next_fire_time(None, now - timedelta(seconds=grace))
+    scheduler.add_job(send_digests, trigger, args=[app, frequency], id=f"{frequency}_digests",
+                      misfire_grace_time=grace, next_run_time=missed if missed and missed <= now else undefined,
+                      **options)
 
 
 def _is_dev_server_process() -> bool:

@@ -97,6 +97,7 @@ def send_digests(frequency: str, now: datetime | None = None, *, batch_size: int
                 db.session.commit()
     finally:
         session.expire_on_commit = expire
+        session.expire_all()  # the members' last_digest_at changed in the database, not on the loaded rows
     return counts
 
 
