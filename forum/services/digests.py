@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -36,6 +34,7 @@ from forum.models import (
     utcnow,
 )
 from forum.services.digest_render import DigestRenderer
+from forum.shared_email import email_request_context
 
 WINDOWS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 PER_FORUM = 5
@@ -90,7 +89,7 @@ def send_digests(frequency: str, now: datetime | None = None, *, batch_size: int
     expire = session.expire_on_commit
     session.expire_on_commit = False  # the shared posts stay loaded from one batch's commit to the next
     try:
-        with _email_request_context():
+        with email_request_context():
             renderer = DigestRenderer(frequency)
             for users in itertools.chain([first], batches):
                 _send_batch(users, posts, renderer, key, start, now, counts)
@@ -113,16 +112,6 @@ def _member_batches(frequency: str, size: int):
         if len(users) < size:
             return
         last = users[-1].id
-
-
-@contextmanager
-def _email_request_context():
-    """One request context for the whole run, so links and templates do not each build one."""
-    if has_request_context():
-        yield
-        return
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        yield
 
 
 def _load_posts(start: datetime) -> Posts:
