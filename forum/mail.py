@@ -138,15 +138,15 @@ def unsubscribe_links(user: User, what: str) -> tuple[str, str]:
             absolute_url("email.preferences", token=tokens.make("email-preferences", {"u": user.id})))
 
 
-def queue_rendered(*, to: User, template: str, dedupe_key: str, locale: str, subject: str, text: str, html: str,
-                   unsubscribe_url: str | None = None) -> OutboxMessage | None:
-    """Add a message rendered by the caller (a bulk sender sharing one rendering among many
-    people), for a key the caller checked is new; the same refusals as queue_email."""
+def outbox_row(*, to: User, template: str, dedupe_key: str, locale: str, subject: str, text: str, html: str,
+               unsubscribe_url: str | None = None) -> dict | None:
+    """The outbox row of a message rendered by the caller (a bulk sender sharing one rendering
+    among many people, inserting a batch of rows at once, for keys it checked are new); None
+    for whom queue_email refuses."""
     if to.deleted_at is not None or is_retired(to.email):
         return None
-    message = _message(dedupe_key, to.email, template, locale, subject, text, html, unsubscribe_url)
-    db.session.add(message)
-    return message
+    return dict(dedupe_key=dedupe_key, to_address=to.email, subject=fit(OutboxMessage.subject, subject),
+                body_text=text, body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url)
 
 
 def _message(dedupe_key, address, template, locale, subject, text, html, unsubscribe_url) -> OutboxMessage:

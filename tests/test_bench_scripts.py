@@ -13,8 +13,8 @@ FIGURE = r"[\d.]+ (s|ms)\b"
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # script -> [(arguments, what its output must show)]; {db} is a fresh SQLite database.
 INVOCATIONS = {
-    "scripts/bench-import": [(["30"], rf"first run: 30 rows in {FIGURE}")],
-    "scripts/bench-digest": [(["40", "30"], rf"weekly digest: {FIGURE}, .*'queued': 40")],
+    "scripts/bench-import": [(["30"], rf"first run: 30 rows in {FIGURE} \(CPU")],
+    "scripts/bench-digest": [(["40", "30"], rf"weekly digest: {FIGURE} \(CPU [\d.]+ s\), .*'queued': 40")],
     "scripts/bench-outbox": [(["20"], r"outbox delivery: 20 sent in [\d.]+ s \(\d+ messages/s\), 20 received")],
     "scripts/bench-seed": [(["--scale", "tiny", "--database-url", "{db}"], r"made 60 members, .* in [\d.]+ s")],
     "scripts/bench-search": [(["--database-url", "{db}", "--posts", "200", "--members", "50", "--runs", "1",

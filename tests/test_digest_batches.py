@@ -83,7 +83,7 @@ def test_a_run_that_crashes_midway_keeps_the_batches_done_and_a_rerun_sends_the_
         if len(queued) == 4:
             raise RuntimeError("the process died")
         queued.append(user.id)
-        real(self, user, sections, dedupe_key)
+        return real(self, user, sections, dedupe_key)
 
     now = utcnow() + timedelta(minutes=1)
     with monkeypatch.context() as patch:

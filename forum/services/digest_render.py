@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 
-from forum.mail import absolute_url, queue_rendered, unsubscribe_links
+from forum.mail import absolute_url, outbox_row, unsubscribe_links
 from forum.shared_email import SharedEmail
 
 
@@ -25,8 +25,8 @@ class DigestRenderer:
             self.links[post.id] = absolute_url("posts.permalink", post_id=post.id)
         return self.links[post.id]
 
-    def queue(self, user, sections, dedupe_key: str) -> None:
-        """Queue `user`'s digest (the caller checked `dedupe_key` is new this period)."""
+    def queue(self, user, sections, dedupe_key: str) -> dict | None:
+        """`user`'s digest as an outbox row (the caller checked `dedupe_key` is new this period)."""
         locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "es"
         mark = self.email.mark
         rendered = self.email.render(
@@ -36,8 +36,8 @@ class DigestRenderer:
         unsubscribe_url, preferences_url = unsubscribe_links(user, "digest")
         subject, text, html = self.email.fill(rendered, name=user.display_name, unsubscribe=unsubscribe_url,
                                               preferences=preferences_url)
-        queue_rendered(to=user, template="digest", dedupe_key=dedupe_key, locale=locale, subject=subject,
-                       text=text, html=html, unsubscribe_url=unsubscribe_url)
+        return outbox_row(to=user, template="digest", dedupe_key=dedupe_key, locale=locale, subject=subject,
+                          text=text, html=html, unsubscribe_url=unsubscribe_url)
 
 
 def _signature(section) -> tuple:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
@@ -159,7 +159,7 @@ def _send_batch(users, posts: Posts, renderer: DigestRenderer, key: str, start, 
     posts.personal = {u for u, _ in followed} | {u for u, _ in read} | {i.author_id for group in (
         posts.new_threads, posts.highlights, posts.busiest, posts.replies) for i in group}
     counts["members"] += len(users)
-    sent_to = []
+    sent_to, rows = [], []
     for user in users:
         if keys[user.id] in already:
             counts["already"] += 1
@@ -169,10 +169,13 @@ def _send_batch(users, posts: Posts, renderer: DigestRenderer, key: str, start, 
         if not sections:
             counts["empty"] += 1
             continue
-        renderer.queue(user, sections, keys[user.id])
-        sent_to.append(user.id)
-        counts["queued"] += 1
-    if sent_to:
+        row = renderer.queue(user, sections, keys[user.id])
+        if row is not None:
+            rows.append(row)
+            sent_to.append(user.id)
+            counts["queued"] += 1
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)  # one statement: the keys were checked above
         db.session.execute(update(User).where(User.id.in_(sent_to)).values(last_digest_at=now)
                            .execution_options(synchronize_session=False))
 

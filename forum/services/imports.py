@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, update
 
 from forum.extensions import db
 from forum.i18n import SECTOR_LABELS, _country_names
-from forum.mail import queue_rendered
+from forum.mail import outbox_row
 from forum.markup import strip_invisible
 from forum.models import Community, Membership, OutboxMessage, User, utcnow
 from forum.services import DomainError
@@ -215,6 +215,7 @@ def _send_welcomes(users: list[User], community: Community) -> None:
     taken = set(db.session.execute(select(OutboxMessage.dedupe_key).where(
         OutboxMessage.dedupe_key.in_(keys.values()))).scalars())
     email = SharedEmail("welcome_invitation", text_fields=("name",), link_fields=("url",))
+    rows = []
     with email_request_context():
         for user in users:
             if keys[user.id] in taken:
@@ -223,8 +224,11 @@ def _send_welcomes(users: list[User], community: Community) -> None:
             rendered = email.render((community.id,), locale, user=SimpleNamespace(display_name=email.mark("name")),
                                     community=community, welcome_url=email.mark("url"))
             subject, text, html = email.fill(rendered, name=user.display_name, url=welcome_url(user))
-            queue_rendered(to=user, template="welcome_invitation", dedupe_key=keys[user.id], locale=locale,
-                           subject=subject, text=text, html=html)
+            rows.append(outbox_row(to=user, template="welcome_invitation", dedupe_key=keys[user.id], locale=locale,
+                                   subject=subject, text=text, html=html))
+    rows = [row for row in rows if row is not None]
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
 
 
 def _import_row(community, cells, cell, countries, sectors, existing, members, handles, seen, line, created) -> str:
