@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.util import undefined
 from flask import Flask
 
 from forum import mail
@@ -94,10 +93,26 @@ def send_newsletters(app: Flask) -> int | None:
                 quiet_when_idle=True)
 
 
-def send_digests(app: Flask, frequency: str) -> dict[str, int] | None:
+# The digest time each frequency's digest last ran for, in this process.
+_digests_done: dict[str, datetime] = {}
+
+
+def send_digests(app: Flask, frequency: str, trigger: CronTrigger, now: datetime | None = None):
+    """Checked every minute: runs the digest if its time (`trigger`) passed less than
+    DIGEST_GRACE_SECONDS ago and this process has not run it since. A scheduler restarted at
+    that minute, or one taking the lease over from one that died, runs it late rather than
+    never; a run that failed is tried again the next minute. The run is idempotent (one
+    digest per member and period), so a second scheduler running it too sends nothing twice."""
     from forum.services.digests import send_digests as run
 
-    return _run(app, f"send_digests_{frequency}", lambda: run(frequency))
+    now = now or datetime.now(UTC)
+    due = trigger.get_next_fire_time(None, now - timedelta(seconds=app.config["DIGEST_GRACE_SECONDS"]))
+    if due is None or due > now or _digests_done.get(frequency) == due:
+        return None
+    result = _run(app, f"send_digests_{frequency}", lambda: run(frequency))
+    if result is not None:  # None: not the lease holder, stopping, or failed
+        _digests_done[frequency] = due
+    return result
 
 
 def send_webinar_reminders(app: Flask) -> int | None:
@@ -123,8 +138,7 @@ def refresh_assist(app: Flask) -> dict[str, int] | None:
     return _run(app, "refresh_assist", assist.refresh_all, quiet_when_idle=True)
 
 
-def configure(scheduler, app: Flask, now: datetime | None = None):
-    """`now` (the start time, UTC) is a parameter so tests can say when the scheduler starts."""
+def configure(scheduler, app: Flask):
     every_minute = dict(max_instances=1, coalesce=True, replace_existing=True)
     at_start = datetime.now(UTC)  # a restarted scheduler takes the lease and delivers at once
     scheduler.add_job(deliver_outbox, "interval", args=[app], id="deliver_outbox", next_run_time=at_start,
@@ -138,19 +152,10 @@ def configure(scheduler, app: Flask, now: datetime | None = None):
     scheduler.add_job(refresh_assist, "interval", args=[app], id="refresh_assist", minutes=1, **every_minute)
     zone, hour = app.config["DEFAULT_TIMEZONE"], app.config["DIGEST_HOUR"]
     for frequency, days in (("daily", "*"), ("weekly", app.config["DIGEST_WEEKDAY"])):
-        _add_digest_job(scheduler, app, frequency, CronTrigger(day_of_week=days, hour=hour, minute=0, timezone=zone),
-                        now or at_start, every_minute)
+        trigger = CronTrigger(day_of_week=days, hour=hour, minute=0, timezone=zone)
+        scheduler.add_job(send_digests, "interval", args=[app, frequency, trigger], id=f"{frequency}_digests",
+                          minutes=1, next_run_time=at_start, **every_minute)
     return scheduler
-
-
-def _add_digest_job(scheduler, app: Flask, frequency: str, trigger: CronTrigger, now: datetime, options: dict):
-    """A digest runs late rather than never: within DIGEST_GRACE_SECONDS of its time, a busy scheduler
-    still runs it, and a scheduler (re)started then runs it at once (the run is idempotent)."""
-    grace = app.config["DIGEST_GRACE_SECONDS"]
-    missed = trigger.get_next_fire_time(None, now - timedelta(seconds=grace))
-    scheduler.add_job(send_digests, trigger, args=[app, frequency], id=f"{frequency}_digests",
-                      misfire_grace_time=grace, next_run_time=missed if missed and missed <= now else undefined,
-                      **options)
 
 
 def _is_dev_server_process() -> bool:

@@ -101,27 +101,49 @@ def test_a_run_that_crashes_midway_keeps_the_batches_done_and_a_rerun_sends_the_
     assert all(db.session.get(User, int(k.split(":")[1])).last_digest_at is not None for k in keys)
 
 
-def scheduled(app, monkeypatch, local_start: datetime):
-    from apscheduler.schedulers.background import BackgroundScheduler
+@pytest.fixture
+def tick(app, monkeypatch):
+    """The scheduler's digest check at a given moment, as a fresh process (nothing run yet);
+    digests at 07:00, Santiago time, weekly on Mondays."""
+    from apscheduler.triggers.cron import CronTrigger
 
     from forum import jobs
 
-    monkeypatch.setitem(app.config, "DIGEST_HOUR", 7)
-    monkeypatch.setitem(app.config, "DIGEST_WEEKDAY", "mon")
     monkeypatch.setitem(app.config, "DIGEST_GRACE_SECONDS", 3600)
-    scheduler = jobs.configure(BackgroundScheduler(timezone="UTC"), app, now=local_start.astimezone(UTC))
-    return {frequency: scheduler.get_job(f"{frequency}_digests") for frequency in ("daily", "weekly")}
+    monkeypatch.setattr(jobs, "_digests_done", {})
+    zone = ZoneInfo("America/Santiago")
+    triggers = {"daily": CronTrigger(hour=7, minute=0, timezone=zone),
+                "weekly": CronTrigger(day_of_week="mon", hour=7, minute=0, timezone=zone)}
+
+    def at(frequency: str, moment: datetime):
+        return jobs.send_digests(app, frequency, triggers[frequency], now=moment.astimezone(UTC))
+    at.monday = datetime(2026, 3, 2, 7, 0, tzinfo=zone)
+    at.restart = lambda: monkeypatch.setattr(jobs, "_digests_done", {})
+    return at
 
 
-def test_a_scheduler_restarted_just_after_the_digest_time_sends_that_days_digests_at_once(app, monkeypatch):
-    zone = ZoneInfo(app.config["DEFAULT_TIMEZONE"])
-    monday = datetime(2026, 3, 2, 7, 0, 40, tzinfo=zone)
-    jobs = scheduled(app, monkeypatch, monday)
-    for job in jobs.values():
-        assert job.next_run_time == monday.replace(second=0)  # due already: runs when the scheduler starts
-        assert job.misfire_grace_time == 3600  # and a busy scheduler still runs it within the hour
-    later = scheduled(app, monkeypatch, monday + timedelta(hours=2))
-    assert all(getattr(job, "next_run_time", None) is None for job in later.values())  # beyond grace: tomorrow's
-    tuesday = scheduled(app, monkeypatch, monday + timedelta(days=1))
-    assert tuesday["daily"].next_run_time == (monday + timedelta(days=1)).replace(second=0)
-    assert getattr(tuesday["weekly"], "next_run_time", None) is None
+def test_a_scheduler_started_within_the_grace_period_sends_the_digest_once_and_late_is_never(db, crowd, tick):
+    monday = tick.monday
+    assert tick("weekly", monday - timedelta(minutes=1)) is None  # not yet
+    first = tick("weekly", monday + timedelta(seconds=40))  # restarted at the digest minute
+    assert first["queued"] >= 7 and len(outbox("digest")) == first["queued"]
+    assert tick("weekly", monday + timedelta(minutes=1, seconds=40)) is None  # done: not every minute
+    tick.restart()
+    again = tick("weekly", monday + timedelta(minutes=30))  # restarted again: runs, sends nothing twice
+    assert again["queued"] == 0 and again["already"] == first["queued"]
+    tick.restart()
+    assert tick("weekly", monday + timedelta(hours=1, minutes=1)) is None  # beyond the grace period
+    assert tick("weekly", monday + timedelta(days=1, seconds=40)) is None  # not the weekly digest's day
+    assert tick("daily", monday + timedelta(days=1, seconds=40)) is not None  # the daily one runs
+
+
+def test_a_standby_scheduler_that_takes_the_lease_over_after_the_digest_minute_sends_it(db, crowd, tick,
+                                                                                          monkeypatch):
+    from forum.services import leases
+
+    with monkeypatch.context() as patch:
+        patch.setattr(leases, "acquire", lambda *a, **k: False)  # the scheduler that died still holds it
+        assert tick("weekly", tick.monday + timedelta(seconds=30)) is None
+    assert outbox("digest") == []
+    taken_over = tick("weekly", tick.monday + timedelta(minutes=2, seconds=30))  # its lease lapsed
+    assert taken_over["queued"] >= 7 and len(outbox("digest")) == taken_over["queued"]
