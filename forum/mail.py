@@ -94,7 +94,7 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
     than text/*, the text is the file in base64.
 
     Nothing is ever queued to a deleted account, nor to an address retired by a deletion:
-    every sender passes here, so this one check covers them all.
+    every sender passes here (or through outbox_row, which refuses the same), so this check covers them all.
     """
     address = to.email if isinstance(to, User) else to
     if (isinstance(to, User) and to.deleted_at is not None) or is_retired(address):
@@ -113,8 +113,12 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
         unsubscribe_url, context["email_preferences_url"] = unsubscribe_links(to, unsubscribe)
         context["unsubscribe_url"] = unsubscribe_url
     subject, text, html = render_email(template, locale, **context)
-    message = _message(dedupe_key, address, template, locale, subject, text, html, unsubscribe_url)
-    message.reply_to = reply_to
+    # A subject quotes titles and names, each up to its own limit: together they can exceed the
+    # column, which PostgreSQL refuses (and the reply that caused the email would roll back).
+    message = OutboxMessage(
+        dedupe_key=dedupe_key, to_address=address, subject=fit(OutboxMessage.subject, subject), body_text=text,
+        body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url, reply_to=reply_to,
+    )
     if attachment is not None:
         name, content_type, body = attachment
         message.attachment_name = fit(OutboxMessage.attachment_name, name)
@@ -147,15 +151,6 @@ def outbox_row(*, to: User, template: str, dedupe_key: str, locale: str, subject
         return None
     return dict(dedupe_key=dedupe_key, to_address=to.email, subject=fit(OutboxMessage.subject, subject),
                 body_text=text, body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url)
-
-
-def _message(dedupe_key, address, template, locale, subject, text, html, unsubscribe_url) -> OutboxMessage:
-    # A subject quotes titles and names, each up to its own limit: together they can exceed the
-    # column, which PostgreSQL refuses (and the reply that caused the email would roll back).
-    return OutboxMessage(
-        dedupe_key=dedupe_key, to_address=address, subject=fit(OutboxMessage.subject, subject), body_text=text,
-        body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url,
-    )
 
 
 def build_mime(message: OutboxMessage) -> EmailMessage:
