@@ -118,6 +118,8 @@ def _mail(env: Mapping[str, str]) -> dict:
         "MAIL_UNSUBSCRIBE_ADDRESS": env.get("MAIL_UNSUBSCRIBE_ADDRESS"),
         "DIGEST_HOUR": _int(env, "DIGEST_HOUR", 7),  # in DEFAULT_TIMEZONE
         "DIGEST_WEEKDAY": env.get("DIGEST_WEEKDAY", "mon"),
+        # How late a digest may still run: after a restart or a busy minute at DIGEST_HOUR.
+        "DIGEST_GRACE_SECONDS": _int(env, "DIGEST_GRACE_SECONDS", 3600),
     }
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from forum import mail
@@ -92,10 +93,26 @@ def send_newsletters(app: Flask) -> int | None:
                 quiet_when_idle=True)
 
 
-def send_digests(app: Flask, frequency: str) -> dict[str, int] | None:
+# The digest time each frequency's digest last ran for, in this process.
+_digests_done: dict[str, datetime] = {}
+
+
+def send_digests(app: Flask, frequency: str, trigger: CronTrigger, now: datetime | None = None):
+    """Checked every minute: runs the digest if its time (`trigger`) passed less than
+    DIGEST_GRACE_SECONDS ago and this process has not run it since. A scheduler restarted at
+    that minute, or one taking the lease over from one that died, runs it late rather than
+    never; a run that failed is tried again the next minute. The run is idempotent (one
+    digest per member and period), so a second scheduler running it too sends nothing twice."""
     from forum.services.digests import send_digests as run
 
-    return _run(app, f"send_digests_{frequency}", lambda: run(frequency))
+    now = now or datetime.now(UTC)
+    due = trigger.get_next_fire_time(None, now - timedelta(seconds=app.config["DIGEST_GRACE_SECONDS"]))
+    if due is None or due > now or _digests_done.get(frequency) == due:
+        return None
+    result = _run(app, f"send_digests_{frequency}", lambda: run(frequency))
+    if result is not None:  # None: not the lease holder, stopping, or failed
+        _digests_done[frequency] = due
+    return result
 
 
 def send_webinar_reminders(app: Flask) -> int | None:
@@ -133,12 +150,11 @@ def configure(scheduler, app: Flask):
     scheduler.add_job(seal_rounds, "interval", args=[app], id="seal_rounds", minutes=1, **every_minute)
     scheduler.add_job(sweep_outbox, "interval", args=[app], id="sweep_outbox", minutes=1, **every_minute)
     scheduler.add_job(refresh_assist, "interval", args=[app], id="refresh_assist", minutes=1, **every_minute)
-    zone = app.config["DEFAULT_TIMEZONE"]
-    hour = app.config["DIGEST_HOUR"]
-    scheduler.add_job(send_digests, "cron", args=[app, "daily"], id="daily_digests", hour=hour, minute=0,
-                      timezone=zone, **every_minute)
-    scheduler.add_job(send_digests, "cron", args=[app, "weekly"], id="weekly_digests",
-                      day_of_week=app.config["DIGEST_WEEKDAY"], hour=hour, minute=0, timezone=zone, **every_minute)
+    zone, hour = app.config["DEFAULT_TIMEZONE"], app.config["DIGEST_HOUR"]
+    for frequency, days in (("daily", "*"), ("weekly", app.config["DIGEST_WEEKDAY"])):
+        trigger = CronTrigger(day_of_week=days, hour=hour, minute=0, timezone=zone)
+        scheduler.add_job(send_digests, "interval", args=[app, frequency, trigger], id=f"{frequency}_digests",
+                          minutes=1, next_run_time=at_start, **every_minute)
     return scheduler
 
 

@@ -110,7 +110,7 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
     than text/*, the text is the file in base64.
 
     Nothing is ever queued to a deleted account, nor to an address retired by a deletion:
-    every sender passes here, so this one check covers them all.
+    every sender passes here (or through outbox_row, which refuses the same), so this check covers them all.
     """
     address = to.email if isinstance(to, User) else to
     if (isinstance(to, User) and to.deleted_at is not None) or is_retired(address):
@@ -126,10 +126,8 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
         return None
     unsubscribe_url = None
     if unsubscribe and isinstance(to, User):
-        unsubscribe_url = absolute_url("email.unsubscribe", token=tokens.make("unsubscribe", {"u": to.id, "c": unsubscribe}))
+        unsubscribe_url, context["email_preferences_url"] = unsubscribe_links(to, unsubscribe)
         context["unsubscribe_url"] = unsubscribe_url
-        context["email_preferences_url"] = absolute_url("email.preferences",
-                                                        token=tokens.make("email-preferences", {"u": to.id}))
     subject, text, html = render_email(template, locale, **context)
     # A subject quotes titles and names, each up to its own limit: together they can exceed the
     # column, which PostgreSQL refuses (and the reply that caused the email would roll back).
@@ -150,6 +148,23 @@ def queue_email(*, to: User | str, template: str, dedupe_key: str, locale: str |
     except IntegrityError:
         return None
     return message
+
+
+def unsubscribe_links(user: User, what: str) -> tuple[str, str]:
+    """(one-click unsubscribe from `what`, email preferences): both work without signing in."""
+    return (absolute_url("email.unsubscribe", token=tokens.make("unsubscribe", {"u": user.id, "c": what})),
+            absolute_url("email.preferences", token=tokens.make("email-preferences", {"u": user.id})))
+
+
+def outbox_row(*, to: User, template: str, dedupe_key: str, locale: str, subject: str, text: str, html: str,
+               unsubscribe_url: str | None = None) -> dict | None:
+    """The outbox row of a message rendered by the caller (a bulk sender sharing one rendering
+    among many people, inserting a batch of rows at once, for keys it checked are new); None
+    for whom queue_email refuses."""
+    if to.deleted_at is not None or is_retired(to.email):
+        return None
+    return dict(dedupe_key=dedupe_key, to_address=to.email, subject=fit(OutboxMessage.subject, subject),
+                body_text=text, body_html=html, kind=template, locale=locale, unsubscribe_url=unsubscribe_url)
 
 
 def build_mime(message: OutboxMessage) -> EmailMessage:

@@ -1,4 +1,5 @@
 """Run every benchmark script and print one table (see scripts/bench)."""
+import argparse
 import os
 import platform
 import shutil
@@ -8,18 +9,24 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = [
-    ("import 3,200 members", ["scripts/bench_import.py"]),
-    ("weekly digest, 3,200 members", ["scripts/bench_digest.py"]),
-    ("export 2,000 posts", ["scripts/bench_export.py"]),
-    ("Markdown, pathological inputs", ["scripts/bench_markdown.py"]),
-    ("HTTP pages under gunicorn", ["scripts/bench_http.py"]),
+BENCHES = [  # (name, script, its arguments for --size tiny)
+    ("import 3,200 members", ["scripts/bench_import.py"], ["30"]),
+    ("weekly digest, 3,200 members", ["scripts/bench_digest.py"], ["40", "30"]),
+    ("outbox delivery, 1,000 messages", ["scripts/bench_outbox.py"], ["20"]),
+    ("export 2,000 posts", ["scripts/bench_export.py"], ["60", "20"]),
+    ("Markdown, pathological inputs", ["scripts/bench_markdown.py"], ["400", "10"]),
+    ("HTTP pages under gunicorn", ["scripts/bench_http.py"], ["--size", "tiny", "--duration", "1s"]),
 ]
 
 
 def main() -> None:
-    results = []
-    for name, args in BENCHES:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", choices=["tiny", "default"], default="default",
+                        help="tiny: every script on a few rows, to check they run (figures meaningless)")
+    size = parser.parse_args().size
+    results, failed = [], []
+    for name, script, tiny in BENCHES:
+        args = script + (tiny if size == "tiny" else [])
         if "bench_http" in args[0] and not shutil.which("wrk"):
             results.append((name, ["skipped: wrk is not installed (apt-get install wrk)"]))
             continue
@@ -29,6 +36,7 @@ def main() -> None:
                               env=dict(os.environ, PYTHONPATH=str(ROOT)))
         lines = [line for line in done.stdout.splitlines() if line.strip() and not line.startswith("database:")]
         if done.returncode != 0:
+            failed.append(name)
             lines = [f"failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"]
         results.append((f"{name} ({time.monotonic() - started:.0f} s)", lines))
     cpu = platform.processor() or platform.machine()
@@ -39,6 +47,8 @@ def main() -> None:
         for index, line in enumerate(lines or ["(no output)"]):
             print(f"{name if index == 0 else '':{width}} | {line}")
         print(f"{'':{width}} |")
+    if failed:
+        raise SystemExit(f"failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

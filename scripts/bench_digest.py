@@ -1,6 +1,7 @@
 """Time the weekly digest (see scripts/bench-digest)."""
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -30,12 +31,15 @@ def main() -> None:
         community = Community(slug="red", name_es="Red", name_en="Network", visibility="public", join_policy="open")
         db.session.add(community)
         db.session.flush()
-        db.session.execute(insert(User), [dict(
-            email=f"m{i}@example.org", display_name=f"Persona {i}", handle=f"m{i}", locale=rng.choice(["es", "es", "en"]),
-            email_confirmed_at=now, digest_frequency="weekly", created_at=now) for i in range(members)])
+        for start in range(0, members, 10_000):
+            db.session.execute(insert(User), [dict(
+                email=f"m{i}@example.org", display_name=f"Persona {i}", handle=f"m{i}",
+                locale=rng.choice(["es", "es", "en"]), email_confirmed_at=now, digest_frequency="weekly",
+                created_at=now) for i in range(start, min(members, start + 10_000))])
         ids = db.session.execute(db.select(User.id)).scalars().all()
-        db.session.execute(insert(Membership), [dict(user_id=i, community_id=community.id, role="member",
-                                                     state="active", created_at=now) for i in ids])
+        for start in range(0, len(ids), 10_000):
+            db.session.execute(insert(Membership), [dict(user_id=i, community_id=community.id, role="member",
+                                                         state="active", created_at=now) for i in ids[start:start + 10_000]])
         pair = ForumPair(community_id=community.id, slug="p", opens_at=now - timedelta(days=10),
                          closes_at=now + timedelta(days=50), allow_member_threads=True)
         db.session.add(pair)
@@ -59,15 +63,19 @@ def main() -> None:
                 post.useful_count = rng.randint(0, 6)
         db.session.commit()
         print(f"database: {db.engine.url.render_as_string(hide_password=True)}; {members} members, {posts} posts")
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         statements = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         counts = send_digests("weekly", now=now + timedelta(minutes=1))
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
         selects = sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
-        print(f"weekly digest: {took:.1f} s, {counts}, {len(statements)} SQL statements ({selects} SELECT)")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(f"weekly digest: {took:.1f} s (CPU {cpu:.1f} s), {counts}, {len(statements)} SQL statements ({selects} SELECT); "
+              f"peak memory (max RSS, the whole process) {peak} MB, {before} MB before the digest")
         queued = db.session.execute(db.select(db.func.count(OutboxMessage.id))).scalar()
         print(f"messages in the outbox: {queued}")
+        db.session.remove()  # its open transaction would make DROP TABLE wait (PostgreSQL)
         db.drop_all()
 
 

@@ -1,4 +1,5 @@
 """Requests per second and latency of the main pages under gunicorn (see scripts/bench-http)."""
+import argparse
 import http.client
 import os
 import re
@@ -11,14 +12,55 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench_seed import seed  # noqa: E402
+from bench_seed import PASSWORD, SIZES, seed  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "8s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
+LOG = None if os.environ.get("BENCH_SERVER_LOG") else subprocess.DEVNULL  # BENCH_SERVER_LOG=1: show server errors
+
+
+def existing_data(url: str) -> dict:
+    """The pages to measure in a data set bench-seed built earlier (any scale): its busiest thread."""
+    from config import normalise_db_url
+    from forum import create_app
+    from forum.extensions import db
+    from forum.models import Thread
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_db_url(url))
+    with app.app_context():
+        busiest = db.session.execute(select(Thread).where(Thread.kind == "guiding_question")
+                                     .order_by(Thread.post_count.desc()).limit(1)).scalar_one_or_none()
+        if busiest is None:
+            raise SystemExit(f"no bench-seed data set in {url}: run scripts/bench-seed --database-url URL first")
+        forum = busiest.forum
+        data = {"thread_path": f"/c/{forum.community.slug}/f/{forum.slug}/threads/{busiest.id}",
+                "forum_path": f"/c/{forum.community.slug}/f/{forum.slug}", "login": ("member1@example.org", PASSWORD)}
+        db.engine.dispose()
+    return data
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
+                        help="database to serve (default: a new SQLite file)")
+    parser.add_argument("--no-seed", action="store_true",
+                        help="measure the data set already in --database-url (built by scripts/bench-seed)")
+    parser.add_argument("--size", choices=sorted(SIZES), default="default",
+                        help="data set to build when seeding (tiny: a check that the script runs)")
+    parser.add_argument("--duration", default=DURATION, help="wrk's time per page (8s)")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL"),
+                        help="Redis for the rate-limit counters, which production settings need with 2 workers")
+    args = parser.parse_args()
+    if not args.redis_url:
+        parser.error("gunicorn's 2 workers in production settings need Redis: --redis-url redis://127.0.0.1:6379/N "
+                     "(or BENCH_REDIS_URL)")
+    if args.no_seed and not args.database_url:
+        parser.error("--no-seed needs --database-url (or BENCH_DATABASE_URL)")
+    return args
 
 
 def free_port() -> int:
@@ -28,7 +70,7 @@ def free_port() -> int:
 
 
 def serve(command: list[str], env: dict, port: int) -> subprocess.Popen:
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=LOG)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -58,8 +100,8 @@ def sign_in(port: int, email: str, password: str) -> str:
     return response.getheader("Set-Cookie", "").split(";", 1)[0]
 
 
-def wrk(url: str, cookie: str = "") -> tuple[float, float, float]:
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url]
+def wrk(url: str, duration: str, cookie: str = "") -> tuple[float, float, float]:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "--latency", url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command, capture_output=True, text=True).stdout
@@ -100,17 +142,22 @@ def queries_per_page(url: str, pages: dict[str, str], login) -> dict[tuple[str, 
 
 
 def main() -> None:
+    args = arguments()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk (Debian)")
     folder = tempfile.mkdtemp(prefix="bench-http-")
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
-    print("seeding 3,200 members and 2,000 posts...", file=sys.stderr)
-    data = seed(url, say=lambda m: None)
+    url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
+    if args.no_seed:
+        data = existing_data(url)
+    else:
+        members, posts, threads = SIZES[args.size]
+        print(f"seeding {members:,} members and {posts:,} posts...", file=sys.stderr)
+        data = seed(url, members=members, posts=posts, threads=threads, say=lambda m: None)
     pages = {"home": "/", "forum page": data["forum_path"], "thread (30 posts)": data["thread_path"],
              "search": "/search/?q=resiliencia"}
     port, ceiling_port = free_port(), free_port()
     env = dict(os.environ, FORUM_CONFIG="production", SECRET_KEY="bench", DATABASE_URL=url, PROXY_COUNT="0",
-               SESSION_COOKIE_SECURE="0", PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING",
+               SESSION_COOKIE_SECURE="0", PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING", REDIS_URL=args.redis_url,
                GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
     venv = Path(sys.executable).parent
     app = serve([str(venv / "gunicorn"), "--config", "scripts/deploy/gunicorn.conf.py", "forum:create_app()"], env, port)
@@ -119,16 +166,16 @@ def main() -> None:
     try:
         cookie = sign_in(port, *data["login"])
         thread_id = data["thread_path"].rsplit("/", 1)[1]
-        top = wrk(f"http://127.0.0.1:{ceiling_port}/threads/{thread_id}")
+        top = wrk(f"http://127.0.0.1:{ceiling_port}/threads/{thread_id}", args.duration)
         rows = []
         for who, jar in (("visitor", ""), ("member", cookie)):
             for name, path in pages.items():
-                rows.append((name, who, *wrk(f"http://127.0.0.1:{port}{path}", jar)))
+                rows.append((name, who, *wrk(f"http://127.0.0.1:{port}{path}", args.duration, jar)))
     finally:
         app.terminate()
         ceiling.terminate()
     queries = queries_per_page(url, pages, data["login"])
-    print(f"\ngunicorn, 2 workers, {CONNECTIONS} connections, {DURATION} per page; "
+    print(f"\ngunicorn, 2 workers, {CONNECTIONS} connections, {args.duration} per page; "
           f"{os.cpu_count()} CPUs; database {url.split(':')[0]}")
     print(f"{'page':20} {'who':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs ceiling':>10} {'SQL':>4}")
     print(f"{'ceiling (30 posts)':20} {'-':8} {top[0]:8.0f} {top[1]:8.1f} {top[2]:8.1f} {'1.00':>10} {2:>4}")

@@ -67,9 +67,9 @@ def _best_time(source: str, budget: float = 1.0) -> float:
     return best
 
 
-def _child(source: str, queue) -> None:
+def _child(source: str, queue, budget: float) -> None:
     try:
-        queue.put(_best_time(source))
+        queue.put(_best_time(source, budget))
     except Exception as error:  # the old renderer ran out of stack on deep nesting
         queue.put(f"{type(error).__name__}")
 
@@ -78,7 +78,8 @@ def timed(source: str, timeout: float) -> float | str | None:
     """Seconds to render, the error's name when it failed, or None when it took longer than
     `timeout` (the child is stopped)."""
     queue = multiprocessing.get_context("fork").Queue()
-    child = multiprocessing.get_context("fork").Process(target=_child, args=(source, queue))
+    # Runs for up to a 60th of the timeout (1 s by default): a short timeout makes a quick check.
+    child = multiprocessing.get_context("fork").Process(target=_child, args=(source, queue, min(1.0, timeout / 60)))
     child.start()
     try:
         child.join(timeout)

@@ -44,6 +44,8 @@ DEMO = Path(__file__).resolve().parent.parent / "forum" / "demo"
 COUNTRIES = ("CL", "MX", "CO", "PE", "AR", "BR", "UY", "TT", "JM", "DO", "GT", "CR", "EC", "BO", "PY", "HN", "BB")
 PASSWORD = "bench-password-2026"
 BATCH = 5000
+# (members, replies, other threads) per --scale; tiny checks that the scripts run, in seconds
+SIZES = {"tiny": (60, 150, 12), "default": (3200, 2000, 200), "large": (100_000, 1_000_000, 200)}
 # The long tail a real forum has: sentences that a few posts in a thousand carry, so that a
 # search benchmark has rare words (an acronym, a typo, a proper name), not only the concept
 # note's words that every tenth post repeats.
@@ -195,15 +197,15 @@ def seed(url: str, members: int = 3200, posts: int = 2000, threads: int = 200, s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=["default", "large"], default="default",
-                        help="large: 100,000 members and 1,000,000 posts (use PostgreSQL)")
+    parser.add_argument("--scale", choices=sorted(SIZES), default="default",
+                        help="large: 100,000 members and 1,000,000 posts (use PostgreSQL); tiny: 60 and 150")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="where to build it (default: a new SQLite file); it is emptied first")
     args = parser.parse_args()
-    members, posts = (100_000, 1_000_000) if args.scale == "large" else (3200, 2000)
+    members, posts, threads = SIZES[args.scale]
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-seed-')}/bench.sqlite3"
     print(f"building in {url}: {members} members, {posts} replies", file=sys.stderr)
-    result = seed(url, members=members, posts=posts, say=lambda m: print(m, file=sys.stderr))
+    result = seed(url, members=members, posts=posts, threads=threads, say=lambda m: print(m, file=sys.stderr))
     print(f"made {result['members']} members, {result['communities']} communities, {result['threads']} threads, "
           f"{result['posts']} posts in {result['seconds']} s; busiest thread {result['thread_path']}")
 

@@ -152,3 +152,25 @@ def test_excel_sep_line_tabs_and_utf16_are_read(db, setting):
     assert import_members(community, b"sep=;\nemail;name\na1@example.org;Uno\n").created == 1
     assert import_members(community, b"email\tname\na2@example.org\tDos\n").created == 1
     assert import_members(community, "email,name\na3@example.org,Tres\n".encode("utf-16")).created == 1
+
+
+def test_welcome_emails_of_an_import_are_the_ones_sent_to_a_person_added_alone(db, setting, monkeypatch):
+    from forum import tokens
+    from forum.services import accounts
+
+    monkeypatch.setattr(tokens, "make", lambda purpose, data: f"{purpose}-{data['id']}")
+    community = setting[0]
+    data = ("email;name;language\nob@example.org;O'Brien & \"Co\" <b>;en\nam@example.org;Ana\u00a0María;es\n"
+            "zo@example.org;Zoë;es\n").encode()
+    import_members(community, data)
+    imported = {m.to_address: (m.subject, m.body_text, m.body_html, m.locale) for m in outbox("welcome_invitation")}
+    db.session.execute(db.delete(OutboxMessage))
+    for user in db.session.execute(db.select(User).where(User.email.in_(imported))).scalars():
+        accounts.send_welcome(user, community)
+    db.session.commit()
+    alone = {m.to_address: (m.subject, m.body_text, m.body_html, m.locale) for m in outbox("welcome_invitation")}
+    assert len(imported) == 3 and imported == alone
+    assert "O'Brien &amp; \"Co\" &lt;b&gt;" in imported["ob@example.org"][2]
+    members = db.session.execute(db.select(Membership).filter_by(community_id=community.id, state="active")).all()
+    db.session.refresh(community)
+    assert community.member_count == len(members)

@@ -271,9 +271,13 @@ def set_locale(user: User, locale: str) -> None:
 
 def send_welcome(user: User, community, dedupe_key: str | None = None) -> None:
     """Invite someone added by an organizer to choose a password (no commit)."""
-    token = tokens.make("welcome", {"id": user.id, "fp": _reset_fingerprint(user)})
     queue_email(to=user, template="welcome_invitation", dedupe_key=dedupe_key or f"welcome:{user.id}",
-                community=community, welcome_url=absolute_url("auth.welcome", token=token))
+                community=community, welcome_url=welcome_url(user))
+
+
+def welcome_url(user: User) -> str:
+    """The link of a welcome email: choose a password (valid once, like a reset link)."""
+    return absolute_url("auth.welcome", token=tokens.make("welcome", {"id": user.id, "fp": _reset_fingerprint(user)}))
 
 
 # --- the member's own data: forum.services.member_data ----------------------------

@@ -1,24 +1,26 @@
 """Digests: for each member, what happened in their communities since their last digest.
 
-Built for everyone at once in a fixed number of queries (members, memberships,
-new threads, highlights, busiest replies, new replies, watches and participation
-in the threads with new replies, read state, keys already queued), then one
-message per member who has something new: new replies are listed for the threads
-a member watches or took part in, and the forum in the member's own language
-comes first. An empty digest is not
-sent; what the member already read on the site is left out.
+The period's posts are loaded once (new threads, highlights, busiest replies, new
+replies); members then go by batches of BATCH, each in a fixed number of queries
+(members, memberships, watches and participation in the threads with new replies,
+read state, keys already queued) and committed with its messages, so a run stopped
+midway resumes where it stopped. One message per member who has something new: new
+replies are listed for the threads a member watches or took part in, and the forum
+in the member's own language comes first. An empty digest is not sent; what the
+member already read on the site is left out. Each distinct email is rendered once
+(forum.services.digest_render).
 """
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.mail import absolute_url, queue_email
 from forum.models import (
     Forum,
     ForumPair,
@@ -31,11 +33,13 @@ from forum.models import (
     Watch,
     utcnow,
 )
+from forum.services.digest_render import DigestRenderer
+from forum.shared_email import email_request_context
 
 WINDOWS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 PER_FORUM = 5
 MAX_REPLIES = 2000  # newest replies looked at per run: a bounded batch, whatever the traffic
-FLUSH_EVERY = 500
+BATCH = 500  # members per transaction
 
 
 @dataclass
@@ -69,22 +73,49 @@ def period_key(frequency: str, now: datetime) -> str:
     return now.date().isoformat()
 
 
-def send_digests(frequency: str, now: datetime | None = None) -> dict[str, int]:
-    """Queue this period's digests; safe to run twice (one message per member and period)."""
+def send_digests(frequency: str, now: datetime | None = None, *, batch_size: int = BATCH) -> dict[str, int]:
+    """Queue this period's digests; safe to run twice, or again after a crash midway (one
+    message per member and period: each batch of members commits its messages together)."""
     now = now or utcnow()
     start = now - WINDOWS[frequency]
     key = period_key(frequency, now)
-    users = list(db.session.execute(select(User).where(
-        User.digest_frequency == frequency, User.email_confirmed_at.is_not(None),
-        User.deleted_at.is_(None), User.email.is_not(None))).scalars())
-    if not users:
-        return {"members": 0, "queued": 0, "empty": 0, "already": 0}
-    user_ids = {u.id for u in users}
-    communities_of: dict[int, set[int]] = defaultdict(set)
-    for user_id, community_id in db.session.execute(select(Membership.user_id, Membership.community_id).where(
-            Membership.state == "active", Membership.user_id.in_(user_ids))):
-        communities_of[user_id].add(community_id)
+    counts = {"members": 0, "queued": 0, "empty": 0, "already": 0}
+    batches = _member_batches(frequency, batch_size)
+    first = next(batches, [])
+    if not first:
+        return counts
+    posts = _load_posts(start)
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False  # the shared posts stay loaded from one batch's commit to the next
+    try:
+        with email_request_context():
+            renderer = DigestRenderer(frequency)
+            for users in itertools.chain([first], batches):
+                _send_batch(users, posts, renderer, key, start, now, counts)
+                db.session.commit()
+    finally:
+        session.expire_on_commit = expire
+        session.expire_all()  # the members' last_digest_at changed in the database, not on the loaded rows
+    return counts
 
+
+def _member_batches(frequency: str, size: int):
+    """Members who get this digest, `size` at a time in id order: memory stays bounded."""
+    last = 0
+    while True:
+        users = list(db.session.execute(select(User).where(
+            User.digest_frequency == frequency, User.email_confirmed_at.is_not(None),
+            User.deleted_at.is_(None), User.email.is_not(None), User.id > last).order_by(User.id).limit(size)).scalars())
+        if users:
+            yield users
+        if len(users) < size:
+            return
+        last = users[-1].id
+
+
+def _load_posts(start: datetime) -> Posts:
+    """The period's posts, loaded once for every batch of members."""
     visible = (ForumPair.status == "published", Thread.hidden_at.is_(None), Post.is_live, Post.created_at >= start)
     base = (select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
             .join(ForumPair, ForumPair.id == Forum.pair_id)
@@ -98,57 +129,88 @@ def send_digests(frequency: str, now: datetime | None = None) -> dict[str, int]:
     replies = list(db.session.execute(base.where(*visible, Post.number > 1, Thread.kind == "discussion")
                                       .order_by(Post.created_at.desc()).limit(MAX_REPLIES)).unique().scalars())
     replies.reverse()
-    followed = _followed_threads(user_ids, {p.thread_id for p in replies})
-    thread_ids = {p.thread_id for p in new_threads + highlights + busiest + replies}
+    by_community: dict[int, set[int]] = defaultdict(set)
+    forums = {}
+    for post in new_threads + highlights + busiest + replies:
+        by_community[post.thread.forum.community_id].add(post.id)
+        forums[post.thread.forum_id] = post.thread.forum
+    return Posts(*([Item.of(p) for p in group] for group in (new_threads, highlights, busiest, replies)),
+                 by_community=by_community, forums=forums)
+
+
+def _send_batch(users, posts: Posts, renderer: DigestRenderer, key: str, start, now, counts) -> None:
+    """One batch of members: what they follow and read (a fixed number of queries), then their messages."""
+    user_ids = {u.id for u in users}
+    communities_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, community_id in db.session.execute(select(Membership.user_id, Membership.community_id).where(
+            Membership.state == "active", Membership.user_id.in_(user_ids))):
+        communities_of[user_id].add(community_id)
+    followed = _followed_threads(user_ids, {p.thread_id for p in posts.replies})
+    thread_ids = {p.thread_id for p in posts.new_threads + posts.highlights + posts.busiest + posts.replies}
     read: dict[tuple[int, int], int] = {}
     if thread_ids:
         for user_id, thread_id, number in db.session.execute(select(
                 ThreadRead.user_id, ThreadRead.thread_id, ThreadRead.last_read_number).where(
                 ThreadRead.thread_id.in_(thread_ids), ThreadRead.user_id.in_(user_ids))):
             read[(user_id, thread_id)] = number
+    keys = {u.id: f"digest:{u.id}:{key}" for u in users}
     already = set(db.session.execute(select(OutboxMessage.dedupe_key).where(
-        OutboxMessage.dedupe_key.like(f"digest:%:{key}"))).scalars())
-    posts = Posts(new_threads, highlights, busiest, replies, followed, read)
-
-    by_community: dict[int, list[Post]] = defaultdict(list)
-    for post in {p.id: p for p in new_threads + highlights + busiest + replies}.values():
-        by_community[post.thread.forum.community_id].append(post)
-
-    counts = {"members": len(users), "queued": 0, "empty": 0, "already": 0}
-    sent_to = []
+        OutboxMessage.dedupe_key.in_(keys.values()))).scalars())
+    posts.personal = {u for u, _ in followed} | {u for u, _ in read} | {i.author_id for group in (
+        posts.new_threads, posts.highlights, posts.busiest, posts.replies) for i in group}
+    counts["members"] += len(users)
+    sent_to, rows = [], []
     for user in users:
-        dedupe = f"digest:{user.id}:{key}"
-        if dedupe in already:
+        if keys[user.id] in already:
             counts["already"] += 1
             continue
         since = max(user.last_digest_at or start, start)
-        sections = _sections_for(user, since, communities_of[user.id], by_community, posts)
+        sections = _sections_for(user, since, communities_of[user.id], posts, followed, read)
         if not sections:
             counts["empty"] += 1
             continue
-        queue_email(to=user, template="digest", dedupe_key=dedupe, unsubscribe="digest", known_new=True,
-                    sections=sections, frequency=frequency, link=lambda post: absolute_url("posts.permalink", post_id=post.id))
-        sent_to.append(user.id)
-        counts["queued"] += 1
-        if counts["queued"] % FLUSH_EVERY == 0:
-            db.session.flush()  # not commit: it would expire every loaded row and reload them one by one
-    if sent_to:
+        row = renderer.queue(user, sections, keys[user.id])
+        if row is not None:
+            rows.append(row)
+            sent_to.append(user.id)
+            counts["queued"] += 1
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)  # one statement: the keys were checked above
         db.session.execute(update(User).where(User.id.in_(sent_to)).values(last_digest_at=now)
                            .execution_options(synchronize_session=False))
-    db.session.commit()
-    return counts
+
+
+@dataclass(slots=True)
+class Item:
+    """A loaded post's fields that the selection compares, as plain attributes: read for every
+    member, an ORM attribute costs ten times more."""
+
+    id: int
+    thread_id: int
+    number: int
+    created_at: datetime
+    author_id: int | None
+    forum_id: int
+    post: Post
+
+    @classmethod
+    def of(cls, post: Post) -> Item:
+        return cls(post.id, post.thread_id, post.number, post.created_at, post.author_id, post.thread.forum_id, post)
 
 
 @dataclass
 class Posts:
-    """What the batch loaded once, shared by every member's digest."""
+    """What the run loaded once, shared by every member's digest."""
 
-    new_threads: list
-    highlights: list
-    busiest: list
-    replies: list
-    followed: set  # (user id, thread id) watched or taken part in, and not unwatched
-    read: dict  # (user id, thread id) -> last post number read
+    new_threads: list[Item]
+    highlights: list[Item]
+    busiest: list[Item]
+    replies: list[Item]
+    by_community: dict  # community id -> ids of its posts among the above
+    forums: dict  # forum id -> Forum
+    personal: set = field(default_factory=set)  # members of this batch who wrote, read or follow any of them
+    wanted: dict = field(default_factory=dict)  # frozenset of communities -> ids of their posts
+    shared: dict = field(default_factory=dict)  # (communities, since, language) -> sections
 
 
 def _followed_threads(user_ids: set[int], thread_ids: set[int]) -> set[tuple[int, int]]:
@@ -164,48 +226,60 @@ def _followed_threads(user_ids: set[int], thread_ids: set[int]) -> set[tuple[int
     return followed | {key for key in wrote if levels.get(key) != "off"}
 
 
-def _sections_for(user, since, communities, by_community, posts: Posts):
-    wanted = {p.id for c in communities for p in by_community.get(c, [])}
+def _sections_for(user, since, communities, posts: Posts, followed: set, read: dict):
+    """`followed`: (member, thread) pairs watched or taken part in; `read`: (member, thread) -> last number read."""
+    key = frozenset(communities)
+    if key not in posts.wanted:
+        posts.wanted[key] = frozenset(i for c in communities for i in posts.by_community.get(c, ()))
+    wanted = posts.wanted[key]
     if not wanted:
         return []
-    read = posts.read
+    if user.id not in posts.personal:  # wrote, read or follows nothing of this period: as anyone alike
+        shared = (key, since, user.locale)
+        if shared not in posts.shared:
+            posts.shared[shared] = _select(user, lambda item: item.id in wanted and item.created_at > since,
+                                           posts, followed)
+        return posts.shared[shared]
 
-    def fresh(post):
-        return post.id in wanted and post.created_at > since and read.get((user.id, post.thread_id), 0) < post.number \
-            and post.author_id != user.id
+    def fresh(item):
+        return item.id in wanted and item.created_at > since and read.get((user.id, item.thread_id), 0) < item.number \
+            and item.author_id != user.id
 
+    return _select(user, fresh, posts, followed)
+
+
+def _select(user, fresh, posts: Posts, followed: set) -> list[ForumSection]:
     sections: dict[int, ForumSection] = {}
 
-    def section(post):
-        forum = post.thread.forum
-        return sections.setdefault(forum.id, ForumSection(forum=forum))
+    def section(item):
+        return sections.setdefault(item.forum_id, ForumSection(forum=posts.forums[item.forum_id]))
 
     listed: set[int] = set()  # a post appears once, in the first section that takes it
-    for post in posts.new_threads:
-        if fresh(post) and len(section(post).threads) < PER_FORUM:
-            section(post).threads.append(post)
-            listed.add(post.id)
-    for post in posts.highlights:
-        if fresh(post) and post.id not in listed and len(section(post).highlights) < PER_FORUM:
-            section(post).highlights.append(post)
-            listed.add(post.id)
-    for post in posts.busiest:
-        if fresh(post) and post.id not in listed and len(section(post).busiest) < 3:
-            section(post).busiest.append(post)
-            listed.add(post.id)
-    _add_replies(user, posts, fresh, listed, section)
+    for item in posts.new_threads:
+        if fresh(item) and len(section(item).threads) < PER_FORUM:
+            section(item).threads.append(item.post)
+            listed.add(item.id)
+    for item in posts.highlights:
+        if fresh(item) and item.id not in listed and len(section(item).highlights) < PER_FORUM:
+            section(item).highlights.append(item.post)
+            listed.add(item.id)
+    for item in posts.busiest:
+        if fresh(item) and item.id not in listed and len(section(item).busiest) < 3:
+            section(item).busiest.append(item.post)
+            listed.add(item.id)
+    _add_replies(user, posts.replies, followed, fresh, listed, section)
     # The member's own language first; the rest keep their order.
     return sorted((s for s in sections.values() if s), key=lambda s: s.forum.language != user.locale)
 
 
-def _add_replies(user, posts: Posts, fresh, listed: set[int], section) -> None:
+def _add_replies(user, replies: list, followed: set, fresh, listed: set[int], section) -> None:
     """New replies, one line per followed thread, for the threads the digest does not already show."""
     by_thread: dict[int, ThreadReplies] = {}
-    for post in posts.replies:
-        if post.id in listed or not fresh(post) or (user.id, post.thread_id) not in posts.followed:
+    for item in replies:
+        if item.id in listed or (user.id, item.thread_id) not in followed or not fresh(item):
             continue
-        if post.thread_id in by_thread:
-            by_thread[post.thread_id].count += 1
-        elif len(section(post).replies) < PER_FORUM:
-            by_thread[post.thread_id] = ThreadReplies(first=post)
-            section(post).replies.append(by_thread[post.thread_id])
+        if item.thread_id in by_thread:
+            by_thread[item.thread_id].count += 1
+        elif len(section(item).replies) < PER_FORUM:
+            by_thread[item.thread_id] = ThreadReplies(first=item.post)
+            section(item).replies.append(by_thread[item.thread_id])

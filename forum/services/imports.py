@@ -14,20 +14,23 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from forum.extensions import db
 from forum.i18n import SECTOR_LABELS, _country_names
+from forum.mail import outbox_row
 from forum.markup import strip_invisible
-from forum.models import Community, Membership, User
+from forum.models import Community, Membership, OutboxMessage, User, utcnow
 from forum.services import DomainError
-from forum.services.accounts import send_welcome
+from forum.services.accounts import welcome_url
 from forum.services.membership import add_member
+from forum.shared_email import SharedEmail, email_request_context
 from forum.spreadsheets import decode, fold
 
 HEADERS = {
@@ -147,6 +150,7 @@ def import_members(community: Community, data: bytes, *, organizer: User | None 
         Membership.community_id == community.id, Membership.state == "active")).scalars())
     handles = set(db.session.execute(select(User.handle)).scalars())
     seen: dict[str, int] = {}
+    created: list[User] = []  # new people of the current chunk, written together at its end
 
     for done, (line, cells) in enumerate(rows, start=1):
         try:
@@ -154,20 +158,63 @@ def import_members(community: Community, data: bytes, *, organizer: User | None 
                 raise DomainError(_l("%(found)d fields where the first line has %(expected)d: a separator is "
                                      "missing or extra, so the columns cannot be trusted",
                                      found=len(cells), expected=width))
-            outcome = _import_row(community, cells, cell, countries, sectors, existing, members, handles, seen, line)
+            outcome = _import_row(community, cells, cell, countries, sectors, existing, members, handles, seen, line,
+                                  created)
         except DomainError as error:
             report.refused.append((line, str(error.message)))
         else:
             setattr(report, outcome, getattr(report, outcome) + 1)
         if done % COMMIT_EVERY == 0:
+            _create(created, community, members)
             db.session.commit()
         if progress:
             progress(done, len(rows))
+    _create(created, community, members)
     db.session.commit()
     return report
 
 
-def _import_row(community, cells, cell, countries, sectors, existing, members, handles, seen, line) -> str:
+def _create(users: list[User], community: Community, members: set[int]) -> None:
+    """Write a chunk's new people at once: their accounts (one flush), their memberships (one
+    INSERT, as nobody can be a member before having an account) and their welcome emails."""
+    if not users:
+        return
+    db.session.add_all(users)
+    db.session.flush()
+    now = utcnow()
+    db.session.execute(insert(Membership), [dict(user_id=u.id, community_id=community.id, role="member",
+                                                 state="active", created_at=now) for u in users])
+    db.session.execute(update(Community).where(Community.id == community.id)
+                       .values(member_count=Community.member_count + len(users))
+                       .execution_options(synchronize_session=False))
+    members.update(u.id for u in users)
+    _send_welcomes(users, community)
+    users.clear()
+
+
+def _send_welcomes(users: list[User], community: Community) -> None:
+    """accounts.send_welcome for each new person, the email rendered once per language."""
+    keys = {u.id: f"welcome:{u.id}" for u in users}
+    taken = set(db.session.execute(select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.dedupe_key.in_(keys.values()))).scalars())
+    email = SharedEmail("welcome_invitation", text_fields=("name",), link_fields=("url",))
+    rows = []
+    with email_request_context():
+        for user in users:
+            if keys[user.id] in taken:
+                continue
+            locale = user.locale if user.locale in current_app.config["LANGUAGES"] else "es"
+            rendered = email.render((community.id,), locale, user=SimpleNamespace(display_name=email.mark("name")),
+                                    community=community, welcome_url=email.mark("url"))
+            subject, text, html = email.fill(rendered, name=user.display_name, url=welcome_url(user))
+            rows.append(outbox_row(to=user, template="welcome_invitation", dedupe_key=keys[user.id], locale=locale,
+                                   subject=subject, text=text, html=html))
+    rows = [row for row in rows if row is not None]
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
+
+
+def _import_row(community, cells, cell, countries, sectors, existing, members, handles, seen, line, created) -> str:
     raw_email = cell(cells, "email")
     try:
         email = validate_email(raw_email, check_deliverability=False).normalized.lower()
@@ -197,12 +244,8 @@ def _import_row(community, cells, cell, countries, sectors, existing, members, h
         user = User(email=email, display_name=name, handle=_free_handle(name, handles), country=country,
                     institution=" ".join(strip_invisible(cell(cells, "institution")).split())[:200] or None,
                     sector=sector, locale=language)
-        db.session.add(user)
-        db.session.flush()
         existing[email] = user
-        add_member(user, community)
-        members.add(user.id)
-        send_welcome(user, community, dedupe_key=f"welcome:{user.id}")
+        created.append(user)
         return "created"
     if user.deleted_at is not None:
         raise DomainError(_l("this person deleted their account"))
