@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from forum.extensions import babel
+from forum.models.translated import pick, texts_of
 
 LANG_COOKIE = "lang"
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
@@ -348,14 +349,14 @@ def initials(user) -> str:
 
 
 def localized(obj, field: str) -> str:
-    """The `field_es` or `field_en` attribute of a bilingual object, by UI language."""
+    """A translatable text of an object (forum.models.translated) in the UI language."""
     return localized_in(obj, field, locale_code())
 
 
 def localized_in(obj, field: str, lang: str) -> str:
-    """The same in a given language (emails go out in the recipient's)."""
-    value = getattr(obj, f"{field}_{lang}", None)
-    return value or getattr(obj, f"{field}_es", "") or ""
+    """The same in a given language (emails go out in the recipient's), else in the first of
+    the site's languages that has it."""
+    return pick(texts_of(obj, field), lang, current_app.config["LANGUAGES"])
 
 
 def init_app(app: Flask) -> None:

@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forum.extensions import db
-from forum.i18n import country_choices, is_country, locale_code
+from forum.i18n import country_choices, is_country, locale_code, localized
 from forum.models import SECTORS, ForumPair, Post
 from forum.policy import can
 from forum.services import (
@@ -165,7 +165,7 @@ def new_themes(slug: str, pair_id: int):
             error = refused
         else:
             flash(_("The theme “%(label)s” is in the codebook: the assistant will suggest it from its next run.",
-                    label=theme.label_en if locale_code() == "en" else theme.label_es), "success")
+                    label=localized(theme, "label")), "success")
             return redirect(url_for("curation.new_themes", slug=slug, pair_id=pair.id, question=position))
     return render_template("curation/new_themes.html", community=pair.community, pair=pair, questions=questions,
                            position=position, candidates=theme_discovery.candidates(pair, position),

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from forum.extensions import db
 from forum.forms import ExportForm
-from forum.i18n import locale_code
+from forum.i18n import locale_code, localized
 from forum.models import ForumPair
 from forum.services import DomainError, report_files, synthesis
 from forum.views.communities import community_or_404
@@ -25,10 +25,6 @@ CONTENT_TYPES = {
     "quotes-csv": "text/csv; charset=utf-8",
 }
 EXTENSIONS = {"quotes-md": "quotes.md", "quotes-csv": "quotes.csv"}
-
-
-def localized_label(theme) -> str:
-    return theme.label_en if locale_code() == "en" else theme.label_es
 
 
 def _pair(slug: str, pair_id: int) -> ForumPair:
@@ -52,7 +48,7 @@ def export(slug: str, pair_id: int):
         form.language.data = locale_code()
     form.question.choices = [("", _("All guiding questions"))] + [
         (str(position), f"{position}. {title}") for position, title in synthesis.question_titles(pair, locale_code())]
-    form.theme.choices = [("", _("All themes"))] + [(t.code, localized_label(t)) for t in pair.themes]
+    form.theme.choices = [("", _("All themes"))] + [(t.code, localized(t, "label")) for t in pair.themes]
     if not request.args:
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form)
     fmt = form.format.data if form.format.data in CONTENT_TYPES else None

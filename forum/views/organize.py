@@ -46,17 +46,23 @@ def index(slug: str):
 
 # --- forum pairs ---------------------------------------------------------------
 
+FORM_LANGUAGES = ("es", "en")  # the languages PairForm has fields for
+
+
+def _per_language(data: dict, name: str, convert=lambda value: value or "") -> dict:
+    """{"es": data["title_es"], "en": ...}: one form field per language, as the service takes them."""
+    return {lang: convert(data.get(f"{name}_{lang}")) for lang in FORM_LANGUAGES}
+
+
 def _form_to_input(form: PairForm) -> organizing.PairInput:
     questions = [organizing.QuestionInput(
-        title_es=q["title_es"] or "", body_es=q["body_es"] or "", title_en=q["title_en"] or "",
-        body_en=q["body_en"] or "", thread_es=parse_id(q["thread_es"]), thread_en=parse_id(q["thread_en"]),
-        hidden=bool(q["hidden"])) for q in form.questions.data]
+        titles=_per_language(q, "title"), bodies=_per_language(q, "body"),
+        threads=_per_language(q, "thread", parse_id), hidden=bool(q["hidden"])) for q in form.questions.data]
     return organizing.PairInput(
         slug=(form.slug.data or "").strip().lower(), languages=tuple((form.languages.data or "es,en").split(",")),
         opens_at=form.opens_at.data, closes_at=form.closes_at.data,
-        title_es=form.title_es.data or "", title_en=form.title_en.data or "",
-        summary_es=form.summary_es.data or "", summary_en=form.summary_en.data or "",
-        concept_note_es=form.concept_note_es.data or "", concept_note_en=form.concept_note_en.data or "",
+        titles=_per_language(form.data, "title"), summaries=_per_language(form.data, "summary"),
+        concept_notes=_per_language(form.data, "concept_note"),
         allow_member_threads=form.allow_member_threads.data, pre_moderation=form.pre_moderation.data or "off",
         pre_moderation_count=form.pre_moderation_count.data or 0, themes=form.themes.data or "",
         questions=questions)
@@ -65,10 +71,14 @@ def _form_to_input(form: PairForm) -> organizing.PairInput:
 def _form_from_input(data: organizing.PairInput) -> PairForm:
     values = asdict(data)
     values["languages"] = ",".join(data.languages)
-    values["questions"] = [dict(q, thread_es=q["thread_es"] or "", thread_en=q["thread_en"] or "")
-                           for q in values["questions"]]
-    form = PairForm(formdata=None, data=values)
-    return form
+    for name, texts in (("title", data.titles), ("summary", data.summaries), ("concept_note", data.concept_notes)):
+        values.update({f"{name}_{lang}": texts.get(lang, "") for lang in FORM_LANGUAGES})
+    values["questions"] = [{"hidden": q.hidden, **{f"{name}_{lang}": (texts.get(lang) or "")
+                                                   for name, texts in (("title", q.titles), ("body", q.bodies),
+                                                                       ("thread", q.threads))
+                                                   for lang in FORM_LANGUAGES}}
+                           for q in data.questions]
+    return PairForm(formdata=None, data=values)
 
 
 def _rearrange(form: PairForm, action: str) -> bool:
@@ -114,7 +124,7 @@ def _handle_pair_form(community, pair=None):
         return _pair_form_page(community, form, pair)
     if action == "preview":  # the notes as they will be saved: a Word paste's debris already gone
         previews = {}
-        for lang in ("es", "en"):
+        for lang in FORM_LANGUAGES:
             field = getattr(form, f"concept_note_{lang}")
             field.data = clean_source(field.data).strip()
             previews[lang] = render(field.data)
