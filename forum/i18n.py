@@ -104,6 +104,17 @@ ROLE_LABELS = {
 }
 
 
+def language_label(code: str) -> str:
+    """A language's name inside a sentence, in the UI language: ours for Spanish and English,
+    Babel's for any other language a forum group may have ("portugués")."""
+    if code in LANGUAGE_LABELS:
+        return str(LANGUAGE_LABELS[code])
+    try:
+        return Locale.parse(locale_code()).languages.get(code, code)
+    except (ValueError, LookupError):
+        return code
+
+
 def role_label(code: str | None) -> str:
     return str(ROLE_LABELS.get(code, "")) if code else ""
 
@@ -380,7 +391,7 @@ def init_app(app: Flask) -> None:
         status_label=lambda code: str(NEWSLETTER_STATUS_LABELS.get(code, code)),
         outbox_status_label=lambda code: str(OUTBOX_STATUS_LABELS.get(code, code)),
         language_names=LANGUAGE_NAMES,
-        language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
+        language_label=language_label,
         format_dt=format_dt,
         format_clock=lambda value: format_time(value, "short") if value else "",
         format_day=format_day,

@@ -99,7 +99,7 @@ def facts(registration: Registration) -> dict[str, str]:
     from babel.dates import format_date
 
     webinar = registration.webinar
-    locale = registration.locale if registration.locale in ("es", "en") else "es"
+    locale = registration.locale if registration.locale in current_app.config["LANGUAGES"] else "es"
     local = webinar.starts_at.astimezone(zoneinfo.ZoneInfo(webinar.timezone))
     with force_locale(locale):
         return {
@@ -121,7 +121,7 @@ def certificate_pdf(registration: Registration) -> bytes:
     from fpdf import FPDF
 
     info = facts(registration)
-    locale = registration.locale if registration.locale in ("es", "en") else "es"
+    locale = registration.locale if registration.locale in current_app.config["LANGUAGES"] else "es"
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_auto_page_break(False)
     fonts = _fonts()

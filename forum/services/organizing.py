@@ -433,13 +433,13 @@ def publish(user: User, pair: ForumPair) -> ForumPair:
 
 
 def join_single_forums(user: User, forum: Forum, other: Forum) -> ForumPair:
-    """Pair a single forum with one in the other language: it joins the other's pair."""
+    """Join a single forum to another forum's group, which has no forum in its language yet."""
     _check(user, forum.community)
     if forum.community_id != other.community_id or forum.id == other.id:
         raise DomainError(_l("Choose a forum of the same community."))
     if forum.language == other.language:
         raise DomainError(_l("Choose a forum in the other language."))
-    if len(forum.pair.forums) > 1 or len(other.pair.forums) > 1:
+    if len(forum.pair.forums) > 1 or forum.language in {f.language for f in other.pair.forums}:
         raise DomainError(_l("Both forums must still be single."))
     old = forum.pair
     forum.pair = other.pair  # through the relationship, so the old pair's list lets it go

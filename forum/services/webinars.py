@@ -400,7 +400,7 @@ def register_guest(webinar: Webinar, data: GuestInput) -> Registration | None:
     registration.institution = " ".join((data.institution or "").split())[:200] or None
     registration.sector = data.sector or None
     registration.gender = data.gender or None
-    registration.locale = data.locale if data.locale in ("es", "en") else "es"
+    registration.locale = data.locale if data.locale in current_app.config["LANGUAGES"] else "es"
     registration.status = "pending"
     db.session.flush()
     token = tokens.make("webinar-confirm", {"r": registration.id, "e": email})
@@ -648,7 +648,7 @@ def invitation(webinar: Webinar, registration: Registration, method: str = "REQU
 
 
 def calendar_text(webinar: Webinar, registration: Registration, method: str = "REQUEST") -> str:
-    lang = registration.locale if registration.locale in ("es", "en") else "es"
+    lang = registration.locale if registration.locale in current_app.config["LANGUAGES"] else "es"
     page = event_url(webinar)
     with force_locale(lang):
         lines = [plain_text(webinar.description_html(lang))[:2000]]

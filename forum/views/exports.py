@@ -1,13 +1,13 @@
 """Exports: a forum pair's synthesis report and its data, for the community's organizers and moderators."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forum.extensions import db
 from forum.forms import ExportForm
-from forum.i18n import locale_code, localized
+from forum.i18n import language_label, locale_code, localized
 from forum.models import ForumPair
 from forum.services import DomainError, report_files, synthesis
 from forum.views.communities import community_or_404
@@ -41,7 +41,9 @@ def _pair(slug: str, pair_id: int) -> ForumPair:
 def export(slug: str, pair_id: int):
     pair = _pair(slug, pair_id)
     form = ExportForm(request.args)
-    form.forum.choices = [("", _("Both forums of the pair"))] + [(str(f.id), f.title) for f in pair.forums]
+    every = _("Both forums of the pair") if len(pair.forums) == 2 else _("Every forum of the group")
+    form.forum.choices = [("", every)] + [(str(f.id), f.title) for f in pair.forums]
+    form.language.choices = [(lang, language_label(lang).capitalize()) for lang in current_app.config["LANGUAGES"]]
     if not request.args.get("forum"):
         form.forum.data = ""
     if not request.args.get("language"):

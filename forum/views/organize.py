@@ -210,7 +210,7 @@ def pair_forum(slug: str, forum_id: int):
         abort(404)
     candidates = [f for f in db.session.execute(select(Forum).where(
         Forum.community_id == community.id, Forum.language != forum.language)).scalars()
-        if len(f.pair.forums) == 1]
+        if forum.language not in {g.language for g in f.pair.forums}]
     form = PairWithForm()
     form.other.choices = [(str(f.id), f.title) for f in candidates]
     if form.validate_on_submit():
