@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from forum.models import SynthesisNote, Thread, utcnow
+from forum.models import ForumPair, SynthesisNote, Thread, utcnow
 from forum.services import organizing, posting
 from forum.services.membership import add_member
 from tests.conftest import forum_of, thread_url
@@ -97,3 +97,32 @@ def test_the_synthesis_export_has_every_language(client, login, db, group):
     markdown = client.get(export + "?format=md&language=pt").get_data(as_text=True)
     for lang in LANGS:
         assert REPLIES[lang] in markdown and f"Nota {lang}" in markdown
+
+
+def test_organizers_make_the_three_language_group_in_the_same_form(app, client, login, db, monkeypatch,
+                                                                   make_user, make_community):
+    monkeypatch.setitem(app.config, "LANGUAGES", LANGS)
+    organizer = make_user("Organizadora")
+    make_community("rede", members={organizer: "organizer"})
+    login(organizer)
+    form = client.get("/c/rede/organize/pairs/new").get_data(as_text=True)
+    assert '<option value="es,en,pt">' in form and 'name="concept_note_pt"' in form
+    assert 'name="questions-0-title_pt"' in form
+    data = {"slug": "agua", "languages": "es,en,pt", "opens_at": "2030-03-01T09:00", "closes_at": "2030-05-01T09:00",
+            "pre_moderation": "off", "pre_moderation_count": "3", "action": "save",
+            "themes": "basin | Cuencas | Basins | Bacias"}
+    for lang in LANGS:
+        data |= {f"title_{lang}": f"Agua {lang}", f"concept_note_{lang}": f"Nota {lang}",
+                 f"questions-0-title_{lang}": QUESTIONS[0][lang], f"questions-1-title_{lang}": QUESTIONS[1][lang]}
+    missing = client.post("/c/rede/organize/pairs/new", data={**data, "questions-1-title_pt": ""})
+    assert missing.status_code == 400  # a question must be written in every language of the group
+    assert QUESTIONS[1]["es"] in missing.get_data(as_text=True)  # what was typed comes back
+    assert client.post("/c/rede/organize/pairs/new", data=data).status_code == 302
+    pair = db.session.execute(select(ForumPair)).scalar_one()
+    assert {f.language: f.title for f in pair.forums} == {lang: f"Agua {lang}" for lang in LANGS}
+    assert pair.themes[0].label_texts == {"es": "Cuencas", "en": "Basins", "pt": "Bacias"}
+    pt_questions = db.session.execute(select(Thread.title).filter_by(forum_id=forum_of(pair, "pt").id)
+                                      .order_by(Thread.position)).scalars().all()
+    assert pt_questions == [QUESTIONS[0]["pt"], QUESTIONS[1]["pt"]]
+    edit = client.get(f"/c/rede/organize/pairs/{pair.id}/edit").get_data(as_text=True)
+    assert "Bacias" in edit and QUESTIONS[1]["pt"] in edit  # the form comes back with every language

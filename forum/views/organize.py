@@ -12,6 +12,7 @@ from forum.forms import CommunityForm, PairForm, PairWithForm
 from forum.i18n import locale_code, timezone_choices
 from forum.markup import clean_source, render
 from forum.models import Forum, ForumPair, utcnow
+from forum.pair_forms import pair_form_class
 from forum.policy import can
 from forum.services import DomainError, organizing
 from forum.views.communities import community_or_404
@@ -46,12 +47,14 @@ def index(slug: str):
 
 # --- forum pairs ---------------------------------------------------------------
 
-FORM_LANGUAGES = ("es", "en")  # the languages PairForm has fields for
+def _group_form(**kwargs) -> PairForm:
+    """The pair form with fields for each of the site's languages."""
+    return pair_form_class(organizing.site_languages())(**kwargs)
 
 
 def _per_language(data: dict, name: str, convert=lambda value: value or "") -> dict:
     """{"es": data["title_es"], "en": ...}: one form field per language, as the service takes them."""
-    return {lang: convert(data.get(f"{name}_{lang}")) for lang in FORM_LANGUAGES}
+    return {lang: convert(data.get(f"{name}_{lang}")) for lang in organizing.site_languages()}
 
 
 def _form_to_input(form: PairForm) -> organizing.PairInput:
@@ -72,13 +75,13 @@ def _form_from_input(data: organizing.PairInput) -> PairForm:
     values = asdict(data)
     values["languages"] = ",".join(data.languages)
     for name, texts in (("title", data.titles), ("summary", data.summaries), ("concept_note", data.concept_notes)):
-        values.update({f"{name}_{lang}": texts.get(lang, "") for lang in FORM_LANGUAGES})
+        values.update({f"{name}_{lang}": texts.get(lang, "") for lang in organizing.site_languages()})
     values["questions"] = [{"hidden": q.hidden, **{f"{name}_{lang}": (texts.get(lang) or "")
                                                    for name, texts in (("title", q.titles), ("body", q.bodies),
                                                                        ("thread", q.threads))
-                                                   for lang in FORM_LANGUAGES}}
+                                                   for lang in organizing.site_languages()}}
                            for q in data.questions]
-    return PairForm(formdata=None, data=values)
+    return _group_form(formdata=None, data=values)
 
 
 def _rearrange(form: PairForm, action: str) -> bool:
@@ -112,11 +115,12 @@ def _rearrange(form: PairForm, action: str) -> bool:
 
 def _pair_form_page(community, form, pair=None, previews=None, status=200):
     return render_template("organize/pair_form.html", community=community, form=form, pair=pair,
-                           previews=previews, zone=community.timezone or "America/Santiago"), status
+                           previews=previews, zone=community.timezone or "America/Santiago",
+                           form_languages=organizing.site_languages()), status
 
 
 def _handle_pair_form(community, pair=None):
-    form = PairForm()
+    form = _group_form()
     action = request.form.get("action", "save")
     if not form.validate_on_submit():
         return _pair_form_page(community, form, pair, status=400)
@@ -124,7 +128,7 @@ def _handle_pair_form(community, pair=None):
         return _pair_form_page(community, form, pair)
     if action == "preview":  # the notes as they will be saved: a Word paste's debris already gone
         previews = {}
-        for lang in FORM_LANGUAGES:
+        for lang in organizing.site_languages():
             field = getattr(form, f"concept_note_{lang}")
             field.data = clean_source(field.data).strip()
             previews[lang] = render(field.data)
