@@ -39,7 +39,7 @@ class Process(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     # The forum pair whose synthesis export includes the results, if any.
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("forum_pairs.id"), index=True)
-    title_texts: Mapped[dict[str, str]] = translated_column("title")
+    title_texts: Mapped[dict[str, str]] = translated_column("title", 300)
     title_es = language_view("title", "es")
     title_en = language_view("title", "en")
     description_texts: Mapped[dict[str, str]] = translated_column("description")
@@ -70,7 +70,7 @@ class Round(db.Model):
     source_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
     kind: Mapped[str] = mapped_column(String(15))
     position: Mapped[int] = mapped_column(Integer, default=1)
-    title_texts: Mapped[dict[str, str]] = translated_column("title")
+    title_texts: Mapped[dict[str, str]] = translated_column("title", 300)
     title_es = language_view("title", "es")
     title_en = language_view("title", "en")
     description_texts: Mapped[dict[str, str]] = translated_column("description")
@@ -141,7 +141,7 @@ class RoundOption(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("round_questions.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=1)
-    label_texts: Mapped[dict[str, str]] = translated_column("label")
+    label_texts: Mapped[dict[str, str]] = translated_column("label", 500)
     label_es = language_view("label", "es")
     label_en = language_view("label", "en")
 

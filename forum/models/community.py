@@ -21,7 +21,7 @@ class Community(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    name_texts: Mapped[dict[str, str]] = translated_column("name")
+    name_texts: Mapped[dict[str, str]] = translated_column("name", 200)
     name_es = language_view("name", "es")
     name_en = language_view("name", "en")
     description_texts: Mapped[dict[str, str]] = translated_column("description")

@@ -230,7 +230,7 @@ class Theme(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("forum_pairs.id"), index=True)
     code: Mapped[str] = mapped_column(String(40))
-    label_texts: Mapped[dict[str, str]] = translated_column("label")
+    label_texts: Mapped[dict[str, str]] = translated_column("label", 120)
     label_es = language_view("label", "es")
     label_en = language_view("label", "en")
     # What the theme covers, per language: shown to moderators and read by the theme suggestions.

@@ -21,7 +21,7 @@ class Newsletter(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # None: the whole network (admins); otherwise one community (its organizers).
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
-    subject_texts: Mapped[dict[str, str]] = translated_column("subject")
+    subject_texts: Mapped[dict[str, str]] = translated_column("subject", 300)
     subject_es = language_view("subject", "es")
     subject_en = language_view("subject", "en")
     body_es_md: Mapped[str] = mapped_column(Text, default="")

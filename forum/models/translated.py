@@ -20,9 +20,11 @@ TRANSLATIONS = JSON().with_variant(JSONB(), "postgresql")
 FALLBACK = ("es", "en")
 
 
-def translated_column(field: str):
-    """The JSON column `field` holding a text per language; mapped as `<field>_texts`."""
-    return mapped_column(field, TRANSLATIONS, nullable=False, default=dict)
+def translated_column(field: str, max_length: int | None = None):
+    """The JSON column `field` holding a text per language; mapped as `<field>_texts`. Each text is
+    checked at flush like a String(max_length) column was (forum.database)."""
+    return mapped_column(field, TRANSLATIONS, nullable=False, default=dict,
+                         info={"translated": True, "max_length": max_length})
 
 
 def texts_of(obj, field: str) -> dict[str, str]:

@@ -26,7 +26,7 @@ class Webinar(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     # The forum pair this webinar closes, if it does.
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("forum_pairs.id"), index=True)
-    title_texts: Mapped[dict[str, str]] = translated_column("title")
+    title_texts: Mapped[dict[str, str]] = translated_column("title", 300)
     title_es = language_view("title", "es")
     title_en = language_view("title", "en")
     description_es_md: Mapped[str] = mapped_column(Text, default="")
