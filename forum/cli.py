@@ -203,13 +203,13 @@ def digests_command(frequency: str):
               required=True, help="quotes-md and quotes-csv: the quotes sheet (the moderators' chosen quotes).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="File to write (CSV also writes FILE-participants.csv beside it).")
-@click.option("--language", type=click.Choice(["es", "en"]), default="es", show_default=True,
-              help="Language of the report's headings and labels.")
+@click.option("--language", default="es", show_default=True,
+              help="Language of the report's headings and labels: one of the LANGUAGES setting.")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of posts included.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of posts included.")
 @click.option("--anonymise", is_flag=True, help="Participant 12 — country, sector, instead of names.")
 @click.option("--highlights-only", is_flag=True, help="Only the posts moderators highlighted.")
-@click.option("--forum-language", type=click.Choice(["es", "en"]), help="Only one forum of the pair.")
+@click.option("--forum-language", help="Only the pair's forum in this language (es, en...).")
 @click.option("--question", type=click.IntRange(1, 999), help="Only one guiding question (its number).")
 @click.option("--theme", help="Only the posts of one theme (its code in the codebook).")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,

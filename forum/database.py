@@ -23,17 +23,22 @@ def _check_bounded(session, _context, _instances) -> None:
         changed = state.dict if state.key is None else {
             key: state.dict.get(key) for key in state.committed_state if key in state.dict}
         for column in state.mapper.columns:
-            if not isinstance(column.type, String):
+            translated = column.info.get("translated", False)  # forum.models.translated: a text per language
+            if not (translated or isinstance(column.type, String)):
                 continue
-            attr = state.mapper.get_property_by_column(column).key
-            value = changed.get(attr)
-            if not isinstance(value, str):
-                continue
-            if "\x00" in value:
-                raise ForbiddenCharacter(f"{column.table.name}.{column.name}: a NUL character")
-            limit = column.type.length
-            if limit is not None and len(value) > limit:
-                raise ValueTooLong(f"{column.table.name}.{column.name}: {len(value)} characters, at most {limit}")
+            value = changed.get(state.mapper.get_property_by_column(column).key)
+            texts = value.items() if translated and isinstance(value, dict) else [("", value)]
+            limit = column.info.get("max_length") if translated else column.type.length
+            for lang, text in texts:
+                if isinstance(text, str):
+                    _check_text(f"{column.table.name}.{column.name}" + (f"[{lang}]" if lang else ""), text, limit)
+
+
+def _check_text(name: str, text: str, limit: int | None) -> None:
+    if "\x00" in text:
+        raise ForbiddenCharacter(f"{name}: a NUL character")
+    if limit is not None and len(text) > limit:
+        raise ValueTooLong(f"{name}: {len(text)} characters, at most {limit}")
 
 
 event.listen(Session, "before_flush", _check_bounded)

@@ -364,8 +364,7 @@ class ExportForm(BaseForm):
         csrf = False
 
     format = SelectField(_l("Format"), choices=choices.options(EXPORT_FORMATS), validate_choice=False)
-    language = SelectField(_l("Language of the report"), validate_choice=False,
-                           choices=choices.options([("es", _l("Spanish")), ("en", _l("English"))]),
+    language = SelectField(_l("Language of the report"), validate_choice=False,  # the site's, set by the view
                            description=_l("Headings and labels; posts stay in the language they were written in."))
     forum = SelectField(_l("Forums"), validate_choice=False)
     start = DateField(_l("From (optional)"), validators=[Optional()])

@@ -27,6 +27,7 @@ from flask_login import current_user
 
 from forum.extensions import babel
 from forum.languages import LANGUAGE_LABELS, configure, interface_languages
+from forum.models.translated import pick, texts_of
 from forum.timezones import to_local
 
 LANG_COOKIE = "lang"
@@ -99,6 +100,17 @@ ROLE_LABELS = {
     "moderator": _l("moderator"),
     "organizer": _l("organizer"),
 }
+
+
+def language_label(code: str) -> str:
+    """A language's name inside a sentence, in the UI language: ours for Spanish and English,
+    Babel's for any other language a forum group may have ("portugués")."""
+    if code in LANGUAGE_LABELS:
+        return str(LANGUAGE_LABELS[code])
+    try:
+        return Locale.parse(locale_code()).languages.get(code, code)
+    except (ValueError, LookupError):
+        return code
 
 
 def role_label(code: str | None) -> str:
@@ -344,14 +356,14 @@ def initials(user) -> str:
 
 
 def localized(obj, field: str) -> str:
-    """The `field_es` or `field_en` attribute of a bilingual object, by UI language."""
+    """A translatable text of an object (forum.models.translated) in the UI language."""
     return localized_in(obj, field, locale_code())
 
 
 def localized_in(obj, field: str, lang: str) -> str:
-    """The same in a given language (emails go out in the recipient's)."""
-    value = getattr(obj, f"{field}_{lang}", None)
-    return value or getattr(obj, f"{field}_es", "") or ""
+    """The same in a given language (emails go out in the recipient's), else in the first of
+    the site's languages that has it."""
+    return pick(texts_of(obj, field), lang, current_app.config["LANGUAGES"])
 
 
 def init_app(app: Flask) -> None:
@@ -376,7 +388,7 @@ def init_app(app: Flask) -> None:
         status_label=lambda code: str(NEWSLETTER_STATUS_LABELS.get(code, code)),
         outbox_status_label=lambda code: str(OUTBOX_STATUS_LABELS.get(code, code)),
         interface_languages=interface_languages,
-        language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
+        language_label=language_label,
         format_dt=format_dt,
         format_clock=lambda value: format_time(value, "short") if value else "",
         format_day=format_day,

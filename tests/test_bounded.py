@@ -170,8 +170,11 @@ SYSTEM = {
 
 
 def _bounded_columns() -> dict[str, int]:
-    return {f"{t.name}.{c.name}": c.type.length for t in _db.metadata.sorted_tables for c in t.columns
-            if isinstance(c.type, String) and c.type.length}
+    """String(n) columns, and each language of a bounded translatable text ("communities.name_es")."""
+    columns = {f"{t.name}.{c.name}": c.type.length for t in _db.metadata.sorted_tables for c in t.columns
+               if isinstance(c.type, String) and c.type.length}
+    return columns | {f"{t.name}.{c.name}_{lang}": c.info["max_length"] for t in _db.metadata.sorted_tables
+                      for c in t.columns if c.info.get("max_length") for lang in ("es", "en")}
 
 
 def _length_max(form_class, name: str) -> int | None:
@@ -275,3 +278,18 @@ def test_an_open_round_with_maximum_titles_opens_its_forums(db, make_user, make_
     assert forums and all(len(f.title) <= 200 and f.title.endswith("…") for f in forums)
     titles = db.session.execute(db.select(Thread.title).where(Thread.forum_id.in_([f.id for f in forums]))).scalars().all()
     assert titles and all(len(t) <= 300 and t.endswith("…") for t in titles)
+
+
+def test_a_translated_text_longer_than_its_bound_is_refused_in_any_language(db):
+    """A community name is at most 200 characters in Spanish, English or any other language."""
+    from forum.database import ForbiddenCharacter, ValueTooLong
+    from forum.models import Community
+
+    db.session.add(Community(slug="larga", name_texts={"es": "Red", "en": "Network", "pt": "R" * 201}))
+    with pytest.raises(ValueTooLong, match=r"communities\.name\[pt\]: 201 characters, at most 200"):
+        db.session.flush()
+    db.session.rollback()
+    db.session.add(Community(slug="nul", name_es="Red", name_en="Net", description_texts={"es": "a\x00b"}))
+    with pytest.raises(ForbiddenCharacter, match=r"communities\.description\[es\]"):
+        db.session.flush()
+    db.session.rollback()

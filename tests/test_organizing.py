@@ -342,7 +342,7 @@ def test_earlier_versions_of_texts_can_be_read(client, db, login, org):
     new_pair(client, community, action="publish")
     pair = db.session.execute(db.select(ForumPair)).scalar_one()
     data = organizing.input_from_pair(pair)
-    data.concept_note_es = "Nota corregida"
+    data.concept_notes["es"] = "Nota corregida"
     organizing.save_pair(organizer, community, data, pair)
     page = client.get(f"/c/{community.slug}/organize/pairs/{pair.id}/revisions").get_data(as_text=True)
     assert "<strong>agua</strong>" in page and "Agua y territorio" in page

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.community import Community
+from forum.models.translated import language_view, pick, translated_column
 from forum.models.types import UTCDateTime, utcnow
 
 ROUND_KINDS = ("open", "questionnaire", "vote", "poll")
@@ -38,10 +39,12 @@ class Process(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     # The forum pair whose synthesis export includes the results, if any.
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("forum_pairs.id"), index=True)
-    title_es: Mapped[str] = mapped_column(String(300), default="")
-    title_en: Mapped[str] = mapped_column(String(300), default="")
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
+    title_texts: Mapped[dict[str, str]] = translated_column("title", 300)
+    title_es = language_view("title", "es")
+    title_en = language_view("title", "en")
+    description_texts: Mapped[dict[str, str]] = translated_column("description")
+    description_es = language_view("description", "es")
+    description_en = language_view("description", "en")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -49,7 +52,7 @@ class Process(db.Model):
     rounds: Mapped[list[Round]] = relationship(back_populates="process", order_by="Round.position")
 
     def title(self, lang: str) -> str:
-        return (self.title_en if lang == "en" else self.title_es) or self.title_es or self.title_en
+        return pick(self.title_texts, lang)
 
 
 class Round(db.Model):
@@ -67,10 +70,12 @@ class Round(db.Model):
     source_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
     kind: Mapped[str] = mapped_column(String(15))
     position: Mapped[int] = mapped_column(Integer, default=1)
-    title_es: Mapped[str] = mapped_column(String(300), default="")
-    title_en: Mapped[str] = mapped_column(String(300), default="")
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
+    title_texts: Mapped[dict[str, str]] = translated_column("title", 300)
+    title_es = language_view("title", "es")
+    title_en = language_view("title", "en")
+    description_texts: Mapped[dict[str, str]] = translated_column("description")
+    description_es = language_view("description", "es")
+    description_en = language_view("description", "en")
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -95,11 +100,10 @@ class Round(db.Model):
         back_populates="round", order_by="RoundQuestion.position", cascade="all, delete-orphan")
 
     def title(self, lang: str) -> str:
-        return (self.title_en if lang == "en" else self.title_es) or self.title_es or self.title_en
+        return pick(self.title_texts, lang)
 
     def description(self, lang: str) -> str:
-        return (self.description_en if lang == "en" else self.description_es) or self.description_es \
-            or self.description_en
+        return pick(self.description_texts, lang)
 
     def state(self, now: datetime) -> str:
         if now < self.opens_at:
@@ -117,8 +121,9 @@ class RoundQuestion(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=1)
     kind: Mapped[str] = mapped_column(String(10))
-    text_es: Mapped[str] = mapped_column(Text, default="")
-    text_en: Mapped[str] = mapped_column(Text, default="")
+    text_texts: Mapped[dict[str, str]] = translated_column("text")
+    text_es = language_view("text", "es")
+    text_en = language_view("text", "en")
     allow_comment: Mapped[bool] = mapped_column(Boolean, default=False)
 
     round: Mapped[Round] = relationship(back_populates="questions")
@@ -127,7 +132,7 @@ class RoundQuestion(db.Model):
     sources: Mapped[list[QuestionSource]] = relationship(cascade="all, delete-orphan")
 
     def text(self, lang: str) -> str:
-        return (self.text_en if lang == "en" else self.text_es) or self.text_es or self.text_en
+        return pick(self.text_texts, lang)
 
 
 class RoundOption(db.Model):
@@ -136,13 +141,14 @@ class RoundOption(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("round_questions.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=1)
-    label_es: Mapped[str] = mapped_column(String(500), default="")
-    label_en: Mapped[str] = mapped_column(String(500), default="")
+    label_texts: Mapped[dict[str, str]] = translated_column("label", 500)
+    label_es = language_view("label", "es")
+    label_en = language_view("label", "en")
 
     question: Mapped[RoundQuestion] = relationship(back_populates="options")
 
     def label(self, lang: str) -> str:
-        return (self.label_en if lang == "en" else self.label_es) or self.label_es or self.label_en
+        return pick(self.label_texts, lang)
 
 
 class QuestionSource(db.Model):

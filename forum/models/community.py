@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
+from forum.models.translated import language_view, pick, translated_column
 from forum.models.types import UTCDateTime, utcnow
 from forum.models.user import User
 
@@ -20,10 +21,12 @@ class Community(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    name_es: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str] = mapped_column(String(200))
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
+    name_texts: Mapped[dict[str, str]] = translated_column("name", 200)
+    name_es = language_view("name", "es")
+    name_en = language_view("name", "en")
+    description_texts: Mapped[dict[str, str]] = translated_column("description")
+    description_es = language_view("description", "es")
+    description_en = language_view("description", "en")
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     join_policy: Mapped[str] = mapped_column(String(10), default="open")
     timezone: Mapped[str | None] = mapped_column(String(64))
@@ -37,10 +40,10 @@ class Community(db.Model):
     )
 
     def name(self, locale: str) -> str:
-        return self.name_en if locale == "en" else self.name_es
+        return pick(self.name_texts, locale)
 
     def description(self, locale: str) -> str:
-        return self.description_en if locale == "en" else self.description_es
+        return pick(self.description_texts, locale)
 
 
 MEMBERSHIP_STATES = ("active", "pending", "declined")

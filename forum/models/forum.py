@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.community import Community
+from forum.models.translated import language_view, translated_column
 from forum.models.types import UTCDateTime, render_version_column, utcnow
 from forum.models.user import User
 
@@ -229,11 +230,13 @@ class Theme(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("forum_pairs.id"), index=True)
     code: Mapped[str] = mapped_column(String(40))
-    label_es: Mapped[str] = mapped_column(String(120))
-    label_en: Mapped[str] = mapped_column(String(120))
+    label_texts: Mapped[dict[str, str]] = translated_column("label", 120)
+    label_es = language_view("label", "es")
+    label_en = language_view("label", "en")
     # What the theme covers, per language: shown to moderators and read by the theme suggestions.
-    description_es: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
+    description_texts: Mapped[dict[str, str]] = translated_column("description")
+    description_es = language_view("description", "es")
+    description_en = language_view("description", "en")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     pair: Mapped[ForumPair] = relationship(back_populates="themes")

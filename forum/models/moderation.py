@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.forum import Post, Theme
+from forum.models.translated import language_view, translated_column
 from forum.models.types import UTCDateTime, utcnow
 from forum.models.user import User
 
@@ -85,8 +86,9 @@ class SynthesisNote(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("forum_pairs.id"))
     position: Mapped[int] = mapped_column(Integer)
-    body_es: Mapped[str] = mapped_column(Text, default="")
-    body_en: Mapped[str] = mapped_column(Text, default="")
+    body_texts: Mapped[dict[str, str]] = translated_column("body")
+    body_es = language_view("body", "es")
+    body_en = language_view("body", "en")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.community import Community
+from forum.models.translated import language_view, pick, translated_column
 from forum.models.types import UTCDateTime, render_version_column, utcnow
 from forum.models.user import User
 
@@ -20,8 +21,9 @@ class Newsletter(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # None: the whole network (admins); otherwise one community (its organizers).
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
-    subject_es: Mapped[str] = mapped_column(String(300), default="")
-    subject_en: Mapped[str] = mapped_column(String(300), default="")
+    subject_texts: Mapped[dict[str, str]] = translated_column("subject", 300)
+    subject_es = language_view("subject", "es")
+    subject_en = language_view("subject", "en")
     body_es_md: Mapped[str] = mapped_column(Text, default="")
     body_en_md: Mapped[str] = mapped_column(Text, default="")
     body_es_html: Mapped[str] = mapped_column(Text, default="")
@@ -38,7 +40,7 @@ class Newsletter(db.Model):
     created_by: Mapped[User | None] = relationship()
 
     def subject(self, lang: str) -> str:
-        return (self.subject_en if lang == "en" else self.subject_es) or self.subject_es or self.subject_en
+        return pick(self.subject_texts, lang)
 
     def body_html(self, lang: str) -> str:
         return (self.body_en_html if lang == "en" else self.body_es_html) or self.body_es_html or self.body_en_html

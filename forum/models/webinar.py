@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.community import Community
+from forum.models.translated import language_view, pick, translated_column
 from forum.models.types import UTCDateTime, render_version_column, utcnow
 from forum.models.user import User
 
@@ -25,8 +26,9 @@ class Webinar(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     # The forum pair this webinar closes, if it does.
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("forum_pairs.id"), index=True)
-    title_es: Mapped[str] = mapped_column(String(300), default="")
-    title_en: Mapped[str] = mapped_column(String(300), default="")
+    title_texts: Mapped[dict[str, str]] = translated_column("title", 300)
+    title_es = language_view("title", "es")
+    title_en = language_view("title", "en")
     description_es_md: Mapped[str] = mapped_column(Text, default="")
     description_en_md: Mapped[str] = mapped_column(Text, default="")
     description_es_html: Mapped[str] = mapped_column(Text, default="")
@@ -65,7 +67,7 @@ class Webinar(db.Model):
         back_populates="webinar", order_by="WebinarSpeaker.position", cascade="all, delete-orphan")
 
     def title(self, lang: str) -> str:
-        return (self.title_en if lang == "en" else self.title_es) or self.title_es or self.title_en
+        return pick(self.title_texts, lang)
 
     def description_html(self, lang: str) -> str:
         return (self.description_en_html if lang == "en" else self.description_es_html) \

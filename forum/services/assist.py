@@ -31,6 +31,7 @@ from forum.models import (
     Thread,
     utcnow,
 )
+from forum.models.translated import FALLBACK, texts_of
 from forum.services import assist_scoring as scoring
 from forum.services import assist_text as text
 
@@ -143,7 +144,7 @@ def _signature(pair: ForumPair, enc) -> str:
     tags = db.session.execute(
         select(func.count(), func.sum(PostTheme.id)).join(Theme, Theme.id == PostTheme.theme_id)
         .where(Theme.pair_id == pair.id)).one()
-    themes = [(t.id, t.label_es, t.label_en, t.description_es, t.description_en) for t in pair.themes]
+    themes = [_theme_key(t) for t in pair.themes]
     return hashlib.sha256(repr((enc.name, tuple(posts), tuple(tags), themes)).encode()).hexdigest()
 
 
@@ -157,12 +158,23 @@ def _store_vectors(pair: ForumPair, enc, batch, wanted: dict[int, str]) -> None:
                                     sentences=None if rows is None else text.to_bytes(rows)))
 
 
+def _theme_key(theme: Theme) -> tuple:
+    """What the suggestions read of a theme: its labels and descriptions in every language."""
+    return theme.id, sorted(texts_of(theme, "label").items()), sorted(texts_of(theme, "description").items())
+
+
+def _in_order(texts: dict[str, str]) -> list[str]:
+    """Spanish, English, then any other language by code: the rows in a stable order."""
+    return [texts[lang] for lang in sorted(texts, key=lambda code: (code not in FALLBACK, FALLBACK.index(code)
+                                                                  if code in FALLBACK else 0, code))]
+
+
 def _theme_texts(enc, themes: list[Theme]) -> list[np.ndarray]:
-    """Each theme's labels and description sentences, in both languages, as rows."""
+    """Each theme's labels and description sentences, in every language it has, as rows."""
     out = []
     for theme in themes:
-        parts = [theme.label_es, theme.label_en]
-        for description in (theme.description_es, theme.description_en):
+        parts = _in_order(texts_of(theme, "label"))
+        for description in _in_order(texts_of(theme, "description")):
             parts += [s for s in text.sentences(description or "") if s != "-"]
         out.append(enc.encode(parts))
     return out
@@ -175,8 +187,7 @@ def _rescore(pair: ForumPair, enc, state: AssistState, wanted: dict[int, str]) -
                               .where(PostTheme.post_id.in_(select(AssistVector.post_id)
                                                            .filter_by(pair_id=pair.id)))).all()
     key = hashlib.sha256(repr((enc.name, sorted(wanted.items()), sorted(tags),
-                               [(t.id, t.label_es, t.label_en, t.description_es, t.description_en)
-                                for t in themes])).encode()).hexdigest()
+                               [_theme_key(t) for t in themes])).encode()).hexdigest()
     if key == state.scored_with:
         return 0
     db.session.execute(delete(AssistSuggestion).filter_by(pair_id=pair.id))

@@ -21,6 +21,7 @@ from forum.models import (
     User,
     utcnow,
 )
+from forum.models.translated import texts_of
 from forum.services import agreement
 
 CURATION_LIMIT = 300
@@ -39,6 +40,7 @@ class QuestionView:
     sides: list[Side]
     themes_of: dict[int, set[int]]
     note: SynthesisNote | None
+    note_texts: dict[str, str]  # language of each forum -> its synthesis note ("" if none yet)
 
 
 def question_view(pair: ForumPair, position: int) -> QuestionView:
@@ -63,7 +65,9 @@ def question_view(pair: ForumPair, position: int) -> QuestionView:
                 select(PostTheme.post_id, PostTheme.theme_id).where(PostTheme.post_id.in_(ids))):
             themes_of[post_id].add(theme_id)
     note = db.session.execute(select(SynthesisNote).filter_by(pair_id=pair.id, position=position)).scalar_one_or_none()
-    return QuestionView(positions=positions, sides=sides, themes_of=themes_of, note=note)
+    written = texts_of(note, "body") if note else {}
+    return QuestionView(positions=positions, sides=sides, themes_of=themes_of, note=note,
+                        note_texts={f.language: written.get(f.language) or "" for f in forums})
 
 
 def dashboard(pair: ForumPair) -> dict:

@@ -191,7 +191,7 @@ def _ballots(user: User) -> list[dict]:
             .join(RoundQuestion, RoundQuestion.id == Answer.question_id)
             .outerjoin(RoundOption, RoundOption.id == Answer.option_id)
             .where(Answer.ballot_id == ballot.id).order_by(RoundQuestion.position, RoundOption.position)).all()
-        result.append({"round_id": ballot.round_id, "round": round_.title_es or round_.title_en, "answers": [
-            {"question": q.text_es or q.text_en, "option": (o.label_es or o.label_en) if o else None,
+        result.append({"round_id": ballot.round_id, "round": round_.title("es"), "answers": [
+            {"question": q.text("es"), "option": o.label("es") if o else None,
              "value": a.value, "comment": a.comment} for a, q, o in answers]})
     return result

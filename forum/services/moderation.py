@@ -394,27 +394,35 @@ def set_themes(moderator: User, post: Post, theme_ids: list[int]) -> list[Theme]
 NOTE_MAX_LENGTH = 20_000
 
 
+def _note_log(note: SynthesisNote, languages: list[str]) -> str:
+    """The note's texts for the moderation log, in the forums' order, separated by "---"."""
+    return "\n---\n".join((note.body_texts or {}).get(lang) or "" for lang in languages)
+
+
 @atomic
-def save_synthesis_note(moderator: User, pair: ForumPair, position: int, body_es: str, body_en: str) -> SynthesisNote:
-    """The moderators' Markdown for one guiding question; too long is refused, never cut."""
+def save_synthesis_note(moderator: User, pair: ForumPair, position: int, bodies: dict[str, str]) -> SynthesisNote:
+    """The moderators' Markdown for one guiding question, one text per language of the pair's
+    forums (`bodies`: language -> text); too long is refused, never cut."""
     ensure(moderator, "community.moderate", pair.community)
-    body_es, body_en = clean_source(body_es).strip(), clean_source(body_en).strip()
-    for field, body in (("body_es", body_es), ("body_en", body_en)):
+    languages = [f.language for f in pair.forums]
+    bodies = {lang: clean_source(bodies.get(lang) or "").strip() for lang in languages}
+    for lang, body in bodies.items():
         if len(body) > NOTE_MAX_LENGTH:
             raise DomainError(_l("A synthesis note can be at most %(limit)s characters; this one has %(n)s.",
-                                 limit=format_number(NOTE_MAX_LENGTH), n=format_number(len(body))), field=field)
+                                 limit=format_number(NOTE_MAX_LENGTH), n=format_number(len(body))),
+                              field=f"body_{lang}")
     note = db.session.execute(select(SynthesisNote).filter_by(pair_id=pair.id, position=position)).scalar_one_or_none()
     before = None
     if note is None:
         note = SynthesisNote(pair_id=pair.id, position=position)
         db.session.add(note)
     else:
-        before = f"{note.body_es}\n---\n{note.body_en}"
-    note.body_es, note.body_en = body_es, body_en
+        before = _note_log(note, languages)
+    note.body_texts = {**(note.body_texts or {}), **bodies}
     note.updated_by_id, note.updated_at = moderator.id, utcnow()
     db.session.flush()
     log(pair.community, moderator, "write_synthesis_note", "pair", pair.id, reason=f"question {position}",
-        before=before, after=f"{note.body_es}\n---\n{note.body_en}")
+        before=before, after=_note_log(note, languages))
     return note
 
 

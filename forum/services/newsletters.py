@@ -217,7 +217,7 @@ def _queue_all(newsletter: Newsletter) -> None:
         count += 1
         if key in already:
             continue
-        lang = user.locale if user.locale in ("es", "en") else "es"
+        lang = user.locale if user.locale in current_app.config["LANGUAGES"] else "es"
         queue_email(to=user, template="newsletter", dedupe_key=key, unsubscribe="newsletter", known_new=True,
                     reply_to=current_app.config.get("NEWSLETTER_REPLY_TO"),
                     **{k: v for k, v in _context(newsletter, lang, user).items() if k != "user"})

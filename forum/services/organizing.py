@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
@@ -41,6 +42,7 @@ from forum.models import (
     Watch,
     utcnow,
 )
+from forum.models.translated import texts_of
 from forum.policy import can
 from forum.services import assist, counters, notifications, posting, rendering
 from forum.services.atomic import atomic
@@ -50,38 +52,40 @@ from forum.timezones import community_zone, to_local, to_utc
 from forum.uploads import store_image
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGES = ("es", "en")
+
+
+def site_languages() -> tuple[str, ...]:
+    """The languages a forum group may have: the LANGUAGES setting, in its order."""
+    return tuple(current_app.config["LANGUAGES"])
 
 
 @dataclass
 class QuestionInput:
-    title_es: str = ""
-    body_es: str = ""
-    title_en: str = ""
-    body_en: str = ""
-    thread_es: int | None = None
-    thread_en: int | None = None
+    """One guiding question in each language of the group (language -> text or thread id)."""
+
+    titles: dict[str, str] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)
+    threads: dict[str, int | None] = field(default_factory=dict)
     hidden: bool = False
 
     def title(self, lang: str) -> str:
-        return " ".join((getattr(self, f"title_{lang}") or "").split())
+        return " ".join((self.titles.get(lang) or "").split())
 
     def body(self, lang: str) -> str:
-        return (getattr(self, f"body_{lang}") or "").strip()
+        return (self.bodies.get(lang) or "").strip()
 
 
 @dataclass
 class PairInput:
+    """A forum group's settings and, per language (language -> text), its forums' texts."""
+
     slug: str = ""
-    languages: tuple[str, ...] = LANGUAGES
+    languages: tuple[str, ...] = ("es", "en")  # the group's forums; any of the site's languages
     opens_at: datetime | None = None  # naive, in the community's time zone
     closes_at: datetime | None = None
-    title_es: str = ""
-    title_en: str = ""
-    summary_es: str = ""
-    summary_en: str = ""
-    concept_note_es: str = ""
-    concept_note_en: str = ""
+    titles: dict[str, str] = field(default_factory=dict)
+    summaries: dict[str, str] = field(default_factory=dict)
+    concept_notes: dict[str, str] = field(default_factory=dict)
     allow_member_threads: bool = False
     pre_moderation: str = "off"
     pre_moderation_count: int = 3
@@ -110,21 +114,23 @@ THEME_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 THEME_LABEL_MAX = 120
 
 
-def parse_themes(text: str) -> list[tuple[str, str, str, str, str]]:
-    """Codebook lines "code | etiqueta | label" (or two labels, the code made from the English one),
-    optionally followed by "| descripción | description": (code, es, en, description_es, description_en).
+def parse_themes(text: str, languages: tuple[str, ...] = ("es", "en")) -> list[tuple[str, ...]]:
+    """Codebook lines "code | etiqueta | label", a label per language of the group (or only the
+    labels, the code made from the English one, else the last), optionally followed by a description
+    per language: (code, label per language..., description per language...).
 
     A typed code is kept exactly as typed, so the codes in exported files match the organizer's own
     codebook; one that cannot be kept is refused, never silently changed."""
-    themes, seen = [], set()
+    themes, seen, n = [], set(), len(languages)
     for number, line in enumerate((text or "").splitlines(), start=1):
         parts = [p.strip() for p in line.split("|")]
         if not any(parts):
             continue
-        if len(parts) == 2:
-            parts = [re.sub(r"[^a-z0-9]+", "-", parts[1].lower()).strip("-")[:40], parts[0], parts[1]]
-        parts += [""] * (5 - len(parts)) if 3 <= len(parts) < 5 else []
-        if len(parts) != 5 or not all(parts[:3]):
+        if len(parts) == n:
+            named = parts[languages.index("en") if "en" in languages else -1]
+            parts = [re.sub(r"[^a-z0-9]+", "-", named.lower()).strip("-")[:40], *parts]
+        parts += [""] * (1 + 2 * n - len(parts)) if 1 + n <= len(parts) < 1 + 2 * n else []
+        if len(parts) != 1 + 2 * n or not all(parts[:1 + n]):
             raise ValidationErrors({"themes": _l("Line %(n)d of the codebook: write “code | Spanish label | "
                                                  "English label”.", n=number)})
         code = parts[0]
@@ -132,7 +138,7 @@ def parse_themes(text: str) -> list[tuple[str, str, str, str, str]]:
             raise ValidationErrors({"themes": _l(
                 "Line %(n)d of the codebook: a code has up to 40 letters without accents, digits, “_”, “-” or "
                 "“.”, and no spaces.", n=number)})
-        if max(len(parts[1]), len(parts[2])) > THEME_LABEL_MAX:
+        if max(len(label) for label in parts[1:1 + n]) > THEME_LABEL_MAX:
             raise ValidationErrors({"themes": _l("Line %(n)d of the codebook: a label has at most %(max)d "
                                                  "characters.", n=number, max=THEME_LABEL_MAX)})
         if code.casefold() in seen:
@@ -142,17 +148,18 @@ def parse_themes(text: str) -> list[tuple[str, str, str, str, str]]:
     return themes
 
 
-def codebook_line(theme: Theme) -> str:
+def codebook_line(theme: Theme, languages: tuple[str, ...] = ("es", "en")) -> str:
     """A theme as the organizer typed it; the descriptions only when there are some."""
-    parts = [theme.code, theme.label_es, theme.label_en]
-    if theme.description_es or theme.description_en:
-        parts += [theme.description_es or "", theme.description_en or ""]
+    labels, descriptions = texts_of(theme, "label"), texts_of(theme, "description")
+    parts = [theme.code] + [labels.get(lang) or "" for lang in languages]
+    if any(descriptions.get(lang) for lang in languages):
+        parts += [descriptions.get(lang) or "" for lang in languages]
     return " | ".join(parts)
 
 
 def validate(data: PairInput, community: Community, pair: ForumPair | None = None) -> None:
     errors: dict[str, object] = {}
-    languages = [lang for lang in LANGUAGES if lang in data.languages]
+    languages = [lang for lang in site_languages() if lang in data.languages]
     if not languages:
         errors["languages"] = _l("Choose at least one language.")
     if pair is None:
@@ -161,7 +168,7 @@ def validate(data: PairInput, community: Community, pair: ForumPair | None = Non
         elif db.session.execute(select(ForumPair.id).filter_by(community_id=community.id, slug=data.slug)).first() \
                 or db.session.execute(select(Forum.id).where(
                     Forum.community_id == community.id,
-                    Forum.slug.in_([data.slug] + [f"{data.slug}-{lang}" for lang in LANGUAGES]))).first():
+                    Forum.slug.in_([data.slug] + [f"{data.slug}-{lang}" for lang in site_languages()]))).first():
             errors["slug"] = _l("This community already has a forum with this address.")
     for name in ("opens_at", "closes_at"):
         value = getattr(data, name)
@@ -176,9 +183,9 @@ def validate(data: PairInput, community: Community, pair: ForumPair | None = Non
     elif data.opens_at is not None and data.closes_at <= data.opens_at:
         errors["closes_at"] = _l("The forum must close after it opens.")
     for lang in languages:
-        if not " ".join((getattr(data, f"title_{lang}") or "").split()):
+        if not " ".join((data.titles.get(lang) or "").split()):
             errors[f"title_{lang}"] = _l("Give the forum a title in this language.")
-        elif len(getattr(data, f"title_{lang}")) > 200:
+        elif len(data.titles[lang]) > 200:
             errors[f"title_{lang}"] = _l("A title can be at most %(n)d characters.", n=200)
     if data.pre_moderation not in PRE_MODERATION:
         errors["pre_moderation"] = _l("Choose an option from the list.")
@@ -196,11 +203,18 @@ def validate(data: PairInput, community: Community, pair: ForumPair | None = Non
             errors["questions"] = _l("Question %(n)d is longer than 300 characters.", n=index + 1)
             break
     try:
-        parse_themes(data.themes)
+        parse_themes(data.themes, codebook_languages(languages))
     except ValidationErrors as error:
         errors.update(error.errors)
     if errors:
         raise ValidationErrors(errors)
+
+
+def codebook_languages(languages) -> tuple[str, ...]:
+    """The languages of a group's theme labels: its forums' languages; a single forum's codebook
+    has every site language, ready for the forums it may be joined with."""
+    chosen = tuple(lang for lang in site_languages() if lang in languages)
+    return chosen if len(chosen) > 1 else site_languages()
 
 
 def _check(user: User, community: Community) -> None:
@@ -214,7 +228,7 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
     """Create or update a pair and its forums and questions; a draft unless `publish`."""
     _check(user, community)
     validate(data, community, pair)
-    languages = [lang for lang in LANGUAGES if lang in data.languages]
+    languages = [lang for lang in site_languages() if lang in data.languages]
     # Whether members could already answer, before this edit moves any date.
     opened = pair is not None and pair.status == "published" and pair.opens_at <= utcnow()
     if pair is None:
@@ -228,13 +242,14 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
     if publish:
         pair.status = "published"
     db.session.flush()
-    _save_themes(pair, parse_themes(data.themes))
+    codebook = codebook_languages(languages)
+    _save_themes(pair, parse_themes(data.themes, codebook), codebook)
     forums = {f.language: f for f in db.session.execute(select(Forum).filter_by(pair_id=pair.id)).scalars()}
     for lang in languages:
         forum = forums.get(lang)
-        title = " ".join(getattr(data, f"title_{lang}").split())
-        note = clean_source(getattr(data, f"concept_note_{lang}")).strip()
-        summary = (getattr(data, f"summary_{lang}") or "").strip()[:500]
+        title = " ".join(data.titles[lang].split())
+        note = clean_source(data.concept_notes.get(lang) or "").strip()
+        summary = (data.summaries.get(lang) or "").strip()[:500]
         if forum is None:
             forum = Forum(pair_id=pair.id, community_id=community.id, language=lang,
                           slug=f"{pair.slug}-{lang}", title=title, summary=summary,
@@ -253,15 +268,18 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
     return pair
 
 
-def _save_themes(pair: ForumPair, themes: list[tuple[str, str, str, str, str]]) -> None:
+def _save_themes(pair: ForumPair, themes: list[tuple[str, ...]], languages: tuple[str, ...]) -> None:
     existing = {t.code: t for t in pair.themes}
-    for position, (code, es, en, description_es, description_en) in enumerate(themes):
+    n = len(languages)
+    for position, (code, *texts) in enumerate(themes):
         theme = existing.pop(code, None)
         if theme is None:
             theme = Theme(code=code)
             pair.themes.append(theme)
-        theme.label_es, theme.label_en, theme.position = es, en, position
-        theme.description_es, theme.description_en = description_es, description_en
+        theme.position = position
+        # Languages the group does not have keep their texts (a single forum joined later finds them).
+        theme.label_texts = {**texts_of(theme, "label"), **dict(zip(languages, texts[:n], strict=True))}
+        theme.description_texts = {**texts_of(theme, "description"), **dict(zip(languages, texts[n:], strict=True))}
     removed = [theme.id for theme in existing.values() if theme.id]
     if removed:  # suggestions of a theme that is gone
         db.session.execute(delete(AssistSuggestion).where(AssistSuggestion.theme_id.in_(removed)))
@@ -285,7 +303,7 @@ def _save_questions(user: User, pair: ForumPair, forums: dict[str, Forum], langu
         created_new = False
         for lang in languages:
             forum = forums[lang]
-            thread_id = getattr(question, f"thread_{lang}")
+            thread_id = question.threads.get(lang)
             thread = db.session.get(Thread, thread_id) if thread_id else None
             if thread is not None and thread.forum_id != forum.id:
                 thread = None
@@ -313,7 +331,7 @@ def _save_questions(user: User, pair: ForumPair, forums: dict[str, Forum], langu
 
 def _check_order_kept(forums, languages, questions: list[QuestionInput]) -> None:
     for lang in languages:
-        ids = [getattr(q, f"thread_{lang}") for q in questions if getattr(q, f"thread_{lang}")]
+        ids = [q.threads[lang] for q in questions if q.threads.get(lang)]
         stored = db.session.execute(select(Thread.id).where(
             Thread.forum_id == forums[lang].id, Thread.kind == "guiding_question", Thread.id.in_(ids or [0]))
             .order_by(Thread.position)).scalars().all()
@@ -367,11 +385,11 @@ def input_from_pair(pair: ForumPair, copy: bool = False) -> PairInput:
         for lang, ts in threads.items():
             if i < len(ts):
                 thread = ts[i]
-                setattr(q, f"title_{lang}", thread.title)
+                q.titles[lang] = thread.title
                 body = firsts[thread.id].body_md if thread.id in firsts else ""
-                setattr(q, f"body_{lang}", "" if body == thread.title else body)
+                q.bodies[lang] = "" if body == thread.title else body
                 if not copy:
-                    setattr(q, f"thread_{lang}", thread.id)
+                    q.threads[lang] = thread.id
                     q.hidden = thread.is_hidden
         questions.append(q)
     data = PairInput(
@@ -379,20 +397,16 @@ def input_from_pair(pair: ForumPair, copy: bool = False) -> PairInput:
         opens_at=to_local(pair.opens_at, community.timezone), closes_at=to_local(pair.closes_at, community.timezone),
         allow_member_threads=pair.allow_member_threads, pre_moderation=pair.pre_moderation,
         pre_moderation_count=pair.pre_moderation_count,
-        themes="\n".join(codebook_line(t) for t in pair.themes),
+        themes="\n".join(codebook_line(t, codebook_languages(forums)) for t in pair.themes),
         questions=questions,
     )
-    for lang, forum in forums.items():
-        setattr(data, f"title_{lang}", forum.title)
-        setattr(data, f"summary_{lang}", forum.summary)
-        setattr(data, f"concept_note_{lang}", forum.concept_note_md)
-    if copy:
+    if not copy:
+        data.titles = {lang: forum.title for lang, forum in forums.items()}
+        data.summaries = {lang: forum.summary for lang, forum in forums.items()}
+        data.concept_notes = {lang: forum.concept_note_md for lang, forum in forums.items()}
+    else:
         fresh = blank_input(community)
         data.opens_at, data.closes_at = fresh.opens_at, fresh.closes_at
-        for lang in LANGUAGES:
-            setattr(data, f"title_{lang}", "")
-            setattr(data, f"concept_note_{lang}", "")
-            setattr(data, f"summary_{lang}", "")
     return data
 
 
@@ -408,13 +422,13 @@ def publish(user: User, pair: ForumPair) -> ForumPair:
 
 @atomic
 def join_single_forums(user: User, forum: Forum, other: Forum) -> ForumPair:
-    """Pair a single forum with one in the other language: it joins the other's pair."""
+    """Join a single forum to another forum's group, which has no forum in its language yet."""
     _check(user, forum.community)
     if forum.community_id != other.community_id or forum.id == other.id:
         raise DomainError(_l("Choose a forum of the same community."))
     if forum.language == other.language:
         raise DomainError(_l("Choose a forum in the other language."))
-    if len(forum.pair.forums) > 1 or len(other.pair.forums) > 1:
+    if len(forum.pair.forums) > 1 or forum.language in {f.language for f in other.pair.forums}:
         raise DomainError(_l("Both forums must still be single."))
     old = forum.pair
     forum.pair = other.pair  # through the relationship, so the old pair's list lets it go
@@ -491,7 +505,7 @@ def _validate_community(data: CommunityInput, community: Community | None) -> No
             errors["slug"] = _l("Use lowercase letters, digits and hyphens, like “resilient-cities”.")
         elif db.session.execute(select(Community.id).filter_by(slug=data.slug)).first():
             errors["slug"] = _l("This address is taken.")
-    for lang in LANGUAGES:
+    for lang in ("es", "en"):  # the community form's two names
         if not " ".join((getattr(data, f"name_{lang}") or "").split()):
             errors[f"name_{lang}"] = _l("Write the name in this language.")
     if data.visibility not in VISIBILITIES:

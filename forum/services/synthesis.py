@@ -17,6 +17,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import permutations
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -25,7 +26,7 @@ from sqlalchemy import select
 
 from forum import timezones
 from forum.extensions import db
-from forum.i18n import country_name, sector_label
+from forum.i18n import country_name, localized_in, sector_label
 from forum.markup import MENTION_RE, paragraph_text
 from forum.models import (
     Forum,
@@ -40,6 +41,7 @@ from forum.models import (
     Webinar,
     utcnow,
 )
+from forum.models.translated import texts_of
 from forum.policy import can
 from forum.services import DomainError, anonymity
 from forum.services.key_terms import key_terms
@@ -204,8 +206,8 @@ def _window(pair: ForumPair, options: ExportOptions) -> tuple[datetime | None, d
 def _check(user, pair: ForumPair, options: ExportOptions) -> None:
     if user is not None and not can_export(user, pair):
         raise DomainError(_l("Only the community's organizers and moderators can export its forums."))
-    if options.language not in ("es", "en"):
-        raise DomainError(_l("Choose Spanish or English."))
+    if options.language not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose one of the site's languages."))
     for name in ("start", "end"):
         day = getattr(options, name)
         if day is not None and not 2000 <= day.year <= 2100:
@@ -490,7 +492,7 @@ def _questions(pair: ForumPair, forums: list[Forum], items: list[PostItem], them
         note = notes.get(position)
         sections.append(QuestionSection(
             position=position, titles=titles[position],
-            note={"es": note.body_es, "en": note.body_en} if note else {"es": "", "en": ""},
+            note={lang: texts_of(note, "body").get(lang) or "" for lang in languages},
             highlights=[i for i in chosen if i.highlight], themes=groups,
             remaining=[i for i in chosen if not i.highlight and not i.themes],
             key_terms={lang: key_terms([(i.author.number, i.text) for i in posts if i.language == lang], lang)
@@ -528,7 +530,7 @@ def citation(author: Author) -> str:
 
 
 def _label(theme: Theme, lang: str) -> str:
-    return theme.label_en if lang == "en" else theme.label_es
+    return localized_in(theme, "label", lang)
 
 
 def _comparison(posts: list[PostItem], themes: list[Theme], languages: list[str], lang: str) -> list[ThemeShare]:
@@ -541,8 +543,8 @@ def _comparison(posts: list[PostItem], themes: list[Theme], languages: list[str]
                   for language in languages}
         row = ThemeShare(code=theme.code, label=_label(theme, lang),
                          posts={language: counts[language] for language in languages}, shares=shares)
-        if len(languages) == 2 and all(totals[language] for language in languages):
-            for here, there in (languages, languages[::-1]):
+        if len(languages) > 1 and all(totals[language] for language in languages):
+            for here, there in permutations(languages, 2):
                 if counts[here] >= GAP_MIN_POSTS and shares[here] >= GAP_MIN_SHARE and counts[there] == 0:
                     row.gap, row.gap_language = "absent", there
                 elif (counts[here] >= GAP_MIN_POSTS and shares[there] and shares[here] >= STRONGER * shares[there]
@@ -574,8 +576,8 @@ def _findings(items: list[PostItem], pair: ForumPair) -> list[anonymity.Finding]
     from forum.i18n import country_choices
 
     ordinary = {w.casefold() for i in items for w in re.findall(r"\b[a-záéíóúñü]+\b", i.text)}
-    known = {name for lang in ("es", "en") for _code, name in country_choices(lang)}
-    known |= {word for t in pair.themes for label in (t.label_es, t.label_en) for word in label.split()}
+    known = {name for lang in current_app.config["LANGUAGES"] for _code, name in country_choices(lang)}
+    known |= {word for t in pair.themes for label in texts_of(t, "label").values() for word in label.split()}
     known |= {gettext("Participant %(n)d", n=0).split()[0], gettext("Former member")}
     return anonymity.findings([(i.id, i.text) for i in items], ordinary, known)
 

@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from forum.extensions import db
-from forum.i18n import country_choices, is_country, locale_code
+from forum.i18n import country_choices, is_country, locale_code, localized
 from forum.models import SECTORS, ForumPair, Post
 from forum.policy import can
 from forum.services import (
@@ -64,10 +64,11 @@ def _date(value: str | None) -> date | None:
     return day if 2000 <= day.year <= 2100 else None
 
 
-def _filters(args) -> curation_queue.QueueFilters:
+def _filters(args, pair: ForumPair) -> curation_queue.QueueFilters:
     """The queue's filters from the URL; a value that is not one of the choices is left out."""
+    languages = {f.language for f in pair.forums}
     return curation_queue.QueueFilters(
-        question=parse_id(args.get("question")), language=args.get("language") if args.get("language") in ("es", "en")
+        question=parse_id(args.get("question")), language=args.get("language") if args.get("language") in languages
         else None, theme=parse_id(args.get("theme")), untagged=args.get("untagged") == "1",
         highlighted=args.get("highlighted") == "1", start=_date(args.get("start")), end=_date(args.get("end")),
         country=args.get("country") if is_country(args.get("country")) else None,
@@ -78,7 +79,7 @@ def _filters(args) -> curation_queue.QueueFilters:
 @login_required
 def queue(slug: str, pair_id: int):
     pair = _pair(slug, pair_id)
-    filters = _filters(request.args)
+    filters = _filters(request.args, pair)
     page = curation_queue.queue(pair, filters, page_arg(), viewer=current_user)
     return render_template("curation/queue.html", community=pair.community, pair=pair, queue=page,
                            questions=synthesis.question_titles(pair, locale_code()), countries=country_choices(),
@@ -165,7 +166,7 @@ def new_themes(slug: str, pair_id: int):
             error = refused
         else:
             flash(_("The theme “%(label)s” is in the codebook: the assistant will suggest it from its next run.",
-                    label=theme.label_en if locale_code() == "en" else theme.label_es), "success")
+                    label=localized(theme, "label")), "success")
             return redirect(url_for("curation.new_themes", slug=slug, pair_id=pair.id, question=position))
     return render_template("curation/new_themes.html", community=pair.community, pair=pair, questions=questions,
                            position=position, candidates=theme_discovery.candidates(pair, position),

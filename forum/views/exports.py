@@ -1,14 +1,14 @@
 """Exports: a forum pair's synthesis report and its data, for the community's organizers and moderators."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forum import choices
 from forum.extensions import db
 from forum.forms import ExportForm
-from forum.i18n import locale_code
+from forum.i18n import language_label, locale_code, localized
 from forum.models import ForumPair
 from forum.services import DomainError, report_files, synthesis
 from forum.views.communities import community_or_404
@@ -28,10 +28,6 @@ CONTENT_TYPES = {
 EXTENSIONS = {"quotes-md": "quotes.md", "quotes-csv": "quotes.csv"}
 
 
-def localized_label(theme) -> str:
-    return theme.label_en if locale_code() == "en" else theme.label_es
-
-
 def _pair(slug: str, pair_id: int) -> ForumPair:
     community = community_or_404(slug)
     pair = db.session.get(ForumPair, pair_id)
@@ -46,14 +42,17 @@ def _pair(slug: str, pair_id: int) -> ForumPair:
 def export(slug: str, pair_id: int):
     pair = _pair(slug, pair_id)
     form = ExportForm(request.args)
-    form.forum.choices = choices.options([("", _("Both forums of the pair"))] + [(str(f.id), f.title) for f in pair.forums])
+    every = _("Both forums of the pair") if len(pair.forums) == 2 else _("Every forum of the group")
+    form.forum.choices = choices.options([("", every)] + [(str(f.id), f.title) for f in pair.forums])
+    form.language.choices = choices.options(
+        [(lang, language_label(lang).capitalize()) for lang in current_app.config["LANGUAGES"]])
     if not request.args.get("forum"):
         form.forum.data = ""
     if not request.args.get("language"):
         form.language.data = locale_code()
     form.question.choices = choices.options([("", _("All guiding questions"))] + [
         (str(position), f"{position}. {title}") for position, title in synthesis.question_titles(pair, locale_code())])
-    form.theme.choices = choices.options([("", _("All themes"))] + [(t.code, localized_label(t)) for t in pair.themes])
+    form.theme.choices = choices.options([("", _("All themes"))] + [(t.code, localized(t, "label")) for t in pair.themes])
     if not request.args:
         return render_template("exports/form.html", pair=pair, community=pair.community, form=form)
     fmt = form.format.data if form.format.data in CONTENT_TYPES else None

@@ -291,9 +291,9 @@ def curate(slug: str, pair_id: int):
     position = parse_id(request.values.get("question")) or 1
     typed, error = None, None
     if request.method == "POST":
-        typed = {lang: request.form.get(f"body_{lang}", "") for lang in ("es", "en")}
+        typed = {f.language: request.form.get(f"body_{f.language}", "") for f in pair.forums}
         try:
-            moderation.save_synthesis_note(current_user, pair, position, typed["es"], typed["en"])
+            moderation.save_synthesis_note(current_user, pair, position, typed)
         except DomainError as refused:  # shown next to the field, with the text as typed
             error = refused
         else:

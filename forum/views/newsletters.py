@@ -151,7 +151,7 @@ def preview(slug: str | None, newsletter_id: int):
     """The email as members will receive it, in one language."""
     community = _composer(slug)
     newsletter = _edition(community, newsletter_id)
-    lang = request.args.get("lang") if request.args.get("lang") in ("es", "en") else "es"
+    lang = request.args.get("lang") if request.args.get("lang") in current_app.config["LANGUAGES"] else "es"
     response = make_response(newsletters.preview_html(newsletter, lang, current_user))
     # The email's own inline styles are allowed here, and nothing else.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"

@@ -13,6 +13,7 @@ from forum.forms import CommunityForm, PairForm, PairWithForm
 from forum.i18n import locale_code, timezone_choices
 from forum.markup import clean_source, render
 from forum.models import Forum, ForumPair, utcnow
+from forum.pair_forms import pair_form_class
 from forum.policy import can
 from forum.services import DomainError, organizing
 from forum.views.communities import community_or_404
@@ -47,17 +48,25 @@ def index(slug: str):
 
 # --- forum pairs ---------------------------------------------------------------
 
+def _group_form(**kwargs) -> PairForm:
+    """The pair form with fields for each of the site's languages."""
+    return pair_form_class(organizing.site_languages())(**kwargs)
+
+
+def _per_language(data: dict, name: str, convert=lambda value: value or "") -> dict:
+    """{"es": data["title_es"], "en": ...}: one form field per language, as the service takes them."""
+    return {lang: convert(data.get(f"{name}_{lang}")) for lang in organizing.site_languages()}
+
+
 def _form_to_input(form: PairForm) -> organizing.PairInput:
     questions = [organizing.QuestionInput(
-        title_es=q["title_es"] or "", body_es=q["body_es"] or "", title_en=q["title_en"] or "",
-        body_en=q["body_en"] or "", thread_es=parse_id(q["thread_es"]), thread_en=parse_id(q["thread_en"]),
-        hidden=bool(q["hidden"])) for q in form.questions.data]
+        titles=_per_language(q, "title"), bodies=_per_language(q, "body"),
+        threads=_per_language(q, "thread", parse_id), hidden=bool(q["hidden"])) for q in form.questions.data]
     return organizing.PairInput(
         slug=(form.slug.data or "").strip().lower(), languages=tuple((form.languages.data or "es,en").split(",")),
         opens_at=form.opens_at.data, closes_at=form.closes_at.data,
-        title_es=form.title_es.data or "", title_en=form.title_en.data or "",
-        summary_es=form.summary_es.data or "", summary_en=form.summary_en.data or "",
-        concept_note_es=form.concept_note_es.data or "", concept_note_en=form.concept_note_en.data or "",
+        titles=_per_language(form.data, "title"), summaries=_per_language(form.data, "summary"),
+        concept_notes=_per_language(form.data, "concept_note"),
         allow_member_threads=form.allow_member_threads.data, pre_moderation=form.pre_moderation.data or "off",
         pre_moderation_count=form.pre_moderation_count.data or 0, themes=form.themes.data or "",
         questions=questions)
@@ -66,10 +75,14 @@ def _form_to_input(form: PairForm) -> organizing.PairInput:
 def _form_from_input(data: organizing.PairInput) -> PairForm:
     values = asdict(data)
     values["languages"] = ",".join(data.languages)
-    values["questions"] = [dict(q, thread_es=q["thread_es"] or "", thread_en=q["thread_en"] or "")
-                           for q in values["questions"]]
-    form = PairForm(formdata=None, data=values)
-    return form
+    for name, texts in (("title", data.titles), ("summary", data.summaries), ("concept_note", data.concept_notes)):
+        values.update({f"{name}_{lang}": texts.get(lang, "") for lang in organizing.site_languages()})
+    values["questions"] = [{"hidden": q.hidden, **{f"{name}_{lang}": (texts.get(lang) or "")
+                                                   for name, texts in (("title", q.titles), ("body", q.bodies),
+                                                                       ("thread", q.threads))
+                                                   for lang in organizing.site_languages()}}
+                           for q in data.questions]
+    return _group_form(formdata=None, data=values)
 
 
 def _rearrange(form: PairForm, action: str) -> bool:
@@ -103,11 +116,12 @@ def _rearrange(form: PairForm, action: str) -> bool:
 
 def _pair_form_page(community, form, pair=None, previews=None, status=200):
     return render_template("organize/pair_form.html", community=community, form=form, pair=pair,
-                           previews=previews, zone=community.timezone or "America/Santiago"), status
+                           previews=previews, zone=community.timezone or "America/Santiago",
+                           form_languages=organizing.site_languages()), status
 
 
 def _handle_pair_form(community, pair=None):
-    form = PairForm()
+    form = _group_form()
     action = request.form.get("action", "save")
     if not form.validate_on_submit():
         return _pair_form_page(community, form, pair, status=400)
@@ -115,7 +129,7 @@ def _handle_pair_form(community, pair=None):
         return _pair_form_page(community, form, pair)
     if action == "preview":  # the notes as they will be saved: a Word paste's debris already gone
         previews = {}
-        for lang in ("es", "en"):
+        for lang in organizing.site_languages():
             field = getattr(form, f"concept_note_{lang}")
             field.data = clean_source(field.data).strip()
             previews[lang] = render(field.data)
@@ -200,7 +214,7 @@ def pair_forum(slug: str, forum_id: int):
         abort(404)
     candidates = [f for f in db.session.execute(select(Forum).where(
         Forum.community_id == community.id, Forum.language != forum.language)).scalars()
-        if len(f.pair.forums) == 1]
+        if forum.language not in {g.language for g in f.pair.forums}]
     form = PairWithForm()
     form.other.choices = options((str(f.id), f.title) for f in candidates)
     if form.validate_on_submit():

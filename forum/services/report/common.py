@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
+from babel import Locale
 from flask_babel import force_locale, gettext
 
 from forum.i18n import country_name, sector_label
@@ -14,8 +15,19 @@ from forum.markup import Document, parse
 from forum.services.synthesis import Author, PostItem
 from forum.timezones import to_local
 
-LANGUAGE_NAMES = {"es": {"es": "español", "en": "inglés"}, "en": {"es": "Spanish", "en": "English"}}
-LANGUAGE_TAGS = {"es": "es-ES", "en": "en-US"}
+# Word's proofing language per forum language; any other language is tagged by its code alone.
+LANGUAGE_TAGS = {"es": "es-ES", "en": "en-US", "pt": "pt-BR", "fr": "fr-FR"}
+
+
+@lru_cache(maxsize=8)
+def language_names(lang: str) -> dict[str, str]:
+    """Every language's name in `lang`, as a sentence says it ("inglés", "English"): from Babel,
+    so a forum in a new language needs no entry here."""
+    return dict(Locale.parse(lang).languages)
+
+
+def language_tag(lang: str) -> str:
+    return LANGUAGE_TAGS.get(lang, lang)
 
 
 def day(value: datetime | date | None, lang: str, zone: str | None = None) -> str:

@@ -14,7 +14,7 @@ from flask_babel import force_locale, gettext
 
 from forum.i18n import country_name
 from forum.services.report import quotes as q
-from forum.services.report.common import LANGUAGE_NAMES
+from forum.services.report.common import language_names
 from forum.services.synthesis import Report
 
 MAX_COUNTRIES = 20
@@ -62,7 +62,7 @@ def _themes(report: Report, items, labels: dict[str, str]) -> bytes:
     """Horizontal bars, one group per theme (labels can be long), one bar per language."""
     counts = q.theme_counts(items)
     codes = list(labels)
-    names = LANGUAGE_NAMES[report.language]
+    names = language_names(report.language)
     height = 0.42 * len(codes) * max(len(report.languages), 1) / 2 + 1.2
     figure, axes = _axes(6.4, max(height, 2.2))
     step = 0.8 / max(len(report.languages), 1)
@@ -81,7 +81,7 @@ def _themes(report: Report, items, labels: dict[str, str]) -> bytes:
 
 def _weeks(report: Report) -> bytes:
     stats = report.statistics
-    names = LANGUAGE_NAMES[report.language]
+    names = language_names(report.language)
     figure, axes = _axes(6.4, 2.9)
     weeks = [w for w, _ in stats.posts_per_week]
     bottom = [0] * len(weeks)

@@ -11,7 +11,7 @@ from flask_babel import force_locale, gettext, ngettext
 
 from forum.i18n import country_name
 from forum.services.report import quotes as q
-from forum.services.report.common import LANGUAGE_NAMES, Block, anchor, citation, day, gender_labels
+from forum.services.report.common import Block, anchor, citation, day, gender_labels, language_names
 from forum.services.report.statistics import statistics
 from forum.services.synthesis import (
     GENDER_BUCKETS,
@@ -56,7 +56,7 @@ def _outline(report: Report, lang: str):
 
 
 def _title_page(report: Report, lang: str):
-    names = LANGUAGE_NAMES[lang]
+    names = language_names(lang)
     yield Block("title", report.title)
     yield Block("subtitle", report.community)
     for forum_lang, title in report.forum_titles.items():
@@ -80,7 +80,7 @@ def question_title(section: QuestionSection, lang: str) -> str:
 
 
 def _question(report: Report, section: QuestionSection, items: list[PostItem], lang: str):
-    names = LANGUAGE_NAMES[lang]
+    names = language_names(lang)
     yield Block("heading", question_title(section, lang), level=1)
     for other_lang, other_title in section.titles.items():
         if other_lang != lang:
@@ -139,9 +139,13 @@ def _question(report: Report, section: QuestionSection, items: list[PostItem], l
 def _side_by_side(report: Report, section: QuestionSection, labels: dict[str, str], counts):
     """The languages side by side: each theme's posts and share of the question in each forum, a
     chart, then the themes one language raises and the other does not."""
-    names = LANGUAGE_NAMES[report.language]
+    names = language_names(report.language)
     two = len(report.languages) == 2
-    yield Block("heading", gettext("Spanish and English side by side") if two else gettext("Posts per theme"), level=2)
+    if set(report.languages) == {"es", "en"}:
+        heading = gettext("Spanish and English side by side")
+    else:
+        heading = gettext("The forums side by side") if len(report.languages) > 1 else gettext("Posts per theme")
+    yield Block("heading", heading, level=2)
     yield Block("paragraph", gettext("Posts per theme and share of the question's posts in each forum; a post "
                                      "with several themes counts under each."))
     yield Block("table", rows=_theme_rows(report, section, labels, counts))
@@ -162,7 +166,7 @@ def _side_by_side(report: Report, section: QuestionSection, labels: dict[str, st
 
 def _theme_rows(report: Report, section: QuestionSection, labels: dict[str, str], counts) -> list[list[str]]:
     """Theme | each language's posts and their share of the question's posts there | total."""
-    names = LANGUAGE_NAMES[report.language]
+    names = language_names(report.language)
     totals = {f: section.posts_by_language.get(f, 0) for f in report.languages}
     rows = [[gettext("Theme")] + [h for f in report.languages for h in (names[f].capitalize(), "%")]
             + [gettext("Total")]]
@@ -235,7 +239,7 @@ def post_block(item: PostItem, report: Report, by_id: dict[int, PostItem], label
     """A post with its attribution line, the post it answers (with a link) and its other themes."""
     lang = report.language
     parts = [author_line(item.author, lang), day(item.created_at, lang, report.timezone),
-             LANGUAGE_NAMES[lang][item.language]]
+             language_names(lang)[item.language]]
     if item.highlight:
         parts.append(gettext("highlighted"))
     if item.useful:

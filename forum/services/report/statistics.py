@@ -4,14 +4,14 @@ from __future__ import annotations
 from flask_babel import gettext, ngettext
 
 from forum.i18n import country_name, sector_label
-from forum.services.report.common import LANGUAGE_NAMES, Block, anchor, citation, day, gender_labels
+from forum.services.report.common import Block, anchor, citation, day, gender_labels, language_names
 from forum.services.report.quotes import best_sentence
 from forum.services.synthesis import GENDER_BUCKETS, Report
 
 
 def statistics(report: Report, lang: str):
     stats = report.statistics
-    names = LANGUAGE_NAMES[lang]
+    names = language_names(lang)
     yield Block("heading", gettext("Participation"), level=1)
     yield Block("table", rows=[[gettext("Forum"), gettext("Participants"), gettext("Posts")]]
                 + [[names[f_lang].capitalize(), str(stats.participants_by_language.get(f_lang, 0)),

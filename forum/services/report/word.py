@@ -12,8 +12,8 @@ import io
 from xml.sax.saxutils import quoteattr
 
 from forum.services.report.common import (
-    LANGUAGE_TAGS,
     anchor,
+    language_tag,
     markdown_tree,
     tree_of,
 )
@@ -49,7 +49,7 @@ def to_docx(report: Report, paper: str = "a4", author: str | None = None) -> byt
     document = Document()
     page_setup(document.sections[0], PAPERS[paper], report.title)
     styles = report_styles(document)
-    set_language(document, LANGUAGE_TAGS[report.language])
+    set_language(document, language_tag(report.language))
     set_properties(document, report, author)
     numbering = Numbering(document.part.numbering_part.element)
     ctx = WordContext(document.part, styles, numbering)
@@ -137,7 +137,7 @@ class _BlockWriter:
         return []
 
     def _lang(self, language: str) -> str:
-        return LANGUAGE_TAGS[language] if language and language != self.lang else ""
+        return language_tag(language) if language and language != self.lang else ""
 
     def _heading(self, block: Block, bookmark: str | None) -> None:
         style = self.styles[f"Heading {min(block.level, 3)}"]

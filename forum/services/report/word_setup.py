@@ -2,6 +2,7 @@
 (grey-print friendly), its language and its core properties."""
 from __future__ import annotations
 
+from forum.services.report.common import language_tag
 from forum.services.synthesis import Report
 
 STYLE_NAMES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "Caption",
@@ -135,6 +136,6 @@ def set_properties(document, report: Report, author: str | None) -> None:
     properties.author = properties.last_modified_by = name
     properties.subject = report.community
     properties.comments = ""
-    properties.language = {"es": "es-ES", "en": "en-US"}[report.language]
+    properties.language = language_tag(report.language)
     properties.created = properties.modified = report.generated_at.replace(tzinfo=None)
     properties.revision = 1
