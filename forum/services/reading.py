@@ -1,11 +1,12 @@
 """Read state: how far each member has read each thread, by post number."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forum.extensions import db
 from forum.models import Forum, Post, Thread, ThreadRead, User, utcnow
-from forum.services.atomic import get_or_create
 
 
 def _is_member(user) -> bool:
@@ -21,24 +22,27 @@ def last_read(user, thread: Thread) -> int | None:
     ).scalar_one_or_none()
 
 
-def mark_read(user: User, thread: Thread, up_to: int) -> None:
-    """Move the marker forward only (reading page 1 again never un-reads page 3). No commit."""
-    if not _is_member(user) or up_to <= 0:
+def mark_read(user: User, thread: Thread, up_to: int, known: int | None = -1) -> None:
+    """Move the marker forward only (reading page 1 again never un-reads page 3). No commit.
+
+    `known` is the marker the page already read (None: never opened): nothing is written when
+    the marker would not move, and the first visit is one upsert that two tabs at once agree on."""
+    if not _is_member(user) or up_to <= 0 or (known is not None and known >= up_to):
         return
-    forward = (
-        update(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id)
-        .values(last_read_number=func.max(ThreadRead.last_read_number, up_to)
-                if db.engine.dialect.name == "sqlite"
-                else func.greatest(ThreadRead.last_read_number, up_to),
-                updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if db.session.execute(forward).rowcount:
-        return
-    # First visit; two tabs at once: one inserts, the other moves the marker the insert made.
-    _, created = get_or_create(ThreadRead, {"user_id": user.id, "thread_id": thread.id}, {"last_read_number": up_to})
-    if not created:
-        db.session.execute(forward)
+    dialect = db.engine.dialect.name
+    insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(ThreadRead).values(
+        user_id=user.id, thread_id=thread.id, last_read_number=up_to, updated_at=utcnow())
+    bigger = func.max if dialect == "sqlite" else func.greatest
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=[ThreadRead.user_id, ThreadRead.thread_id],
+        set_={"last_read_number": bigger(ThreadRead.last_read_number, insert.excluded.last_read_number),
+              "updated_at": insert.excluded.updated_at}).execution_options(synchronize_session=False))
+
+
+def last_read_clause(user, thread_id: int):
+    """The member's marker in a thread, as a column to read with the thread in one query."""
+    return select(ThreadRead.last_read_number).where(
+        ThreadRead.user_id == user.id, ThreadRead.thread_id == thread_id).scalar_subquery()
 
 
 def first_unread_number(user, thread: Thread) -> int | None:
@@ -65,6 +69,15 @@ def unread_counts(user, thread_ids: list[int]) -> dict[int, int]:
         .group_by(Post.thread_id)
     ).all()
     return dict(rows)
+
+
+def unread_in_forum_clause(user, forum_id):
+    """New visible posts for this member in a forum's visible threads, as a column of a forum query."""
+    marker = func.coalesce(ThreadRead.last_read_number, 0)
+    return (select(func.count(Post.id)).join(Thread, Thread.id == Post.thread_id)
+            .outerjoin(ThreadRead, (ThreadRead.thread_id == Post.thread_id) & (ThreadRead.user_id == user.id))
+            .where(Thread.forum_id == forum_id, Thread.hidden_at.is_(None), Post.is_live, Post.number > marker)
+            .correlate(Forum).scalar_subquery())
 
 
 def has_visited(user, forum: Forum) -> bool:
