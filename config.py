@@ -122,6 +122,12 @@ class Config:
     POSTING_RATE_LIMIT = os.environ.get("POSTING_RATE_LIMIT", "8 per minute;120 per day")
     NEW_MEMBER_MAX_LINKS = int(os.environ.get("NEW_MEMBER_MAX_LINKS", "2"))
     POSTS_PER_PAGE = 30
+    # Visitors' pages cached whole (forum.page_cache): kept at most this long (a forum opening or
+    # closing shows up within it; a write shows up at once), this many per process, and in Redis
+    # (PAGE_CACHE_URL, else REDIS_URL) for every server. PAGE_CACHE_SECONDS=0 turns it off.
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "500"))
+    PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL") or os.environ.get("REDIS_URL")
     # A search still running after this long is cancelled and answered with a message, so a
     # few searches cannot hold every web worker (gunicorn kills a worker after 30 s).
     SEARCH_TIMEOUT_MS = int(os.environ.get("SEARCH_TIMEOUT_MS", "3000"))
@@ -147,6 +153,7 @@ class TestConfig(Config):
     )
     RATELIMIT_ENABLED = True  # memory storage, reset between tests
     RATELIMIT_STORAGE_URI = "memory://"
+    PAGE_CACHE_URL = None  # each test's pages in the process only, emptied between tests
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     BASE_URL = "http://localhost"

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from forum import page_cache
 from forum.extensions import db
 from forum.forms import RequestJoinForm
 from forum.i18n import localized
@@ -36,6 +37,7 @@ def index():
 
 
 @bp.get("/<slug>")
+@page_cache.for_visitors
 def show(slug: str):
     community = community_or_404(slug)
     can_read = can(current_user, "community.read", community)

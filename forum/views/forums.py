@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from forum import page_cache
 from forum.extensions import db
 from forum.forms import ReplyForm, ThreadForm
 from forum.i18n import locale_code
@@ -83,6 +84,7 @@ def thread_url(thread: Thread, **values) -> str:
 
 
 @bp.get("/<forum_slug>")
+@page_cache.for_visitors
 def show(community_slug: str, forum_slug: str):
     forum = forum_or_404(community_slug, forum_slug)
     page = page_arg()
@@ -128,6 +130,7 @@ def new_thread(community_slug: str, forum_slug: str):
 @bp.route("/<forum_slug>/threads/<id:thread_id>", methods=["GET", "POST"])
 @limit_posting
 @limit_previews
+@page_cache.for_visitors
 def thread(community_slug: str, forum_slug: str, thread_id: int):
     forum = forum_or_404(community_slug, forum_slug)
     context = context_or_404(forum, thread_id)

@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.orm import contains_eager
 
+from forum import page_cache
 from forum.extensions import db
 from forum.i18n import LANG_COOKIE
 from forum.models import Community, Forum, ForumPair, utcnow
@@ -25,6 +26,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@page_cache.for_visitors
 def home():
     now = utcnow()
     communities = db.session.execute(

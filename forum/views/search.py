@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from forum import page_cache
 from forum.extensions import db
 from forum.models import Community
 from forum.policy import readable_communities_clause
@@ -29,6 +30,7 @@ def _day(value: str, errors: list, label: str) -> date | None:
 
 
 @bp.get("/")
+@page_cache.for_visitors
 def index():
     args = request.args
     query = (args.get("q") or "").strip()[:search_service.MAX_QUERY]
