@@ -18,9 +18,10 @@ import time
 from collections import OrderedDict
 from functools import wraps
 
-from flask import current_app, make_response, request, session
+from flask import current_app, g, get_template_attribute, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -88,8 +89,20 @@ def bump(conn) -> None:
         conn.execute(db.insert(CacheGeneration).values(name=CONTENT, value=1))
 
 
+def generation_clause():
+    """The generation as a column, for a page that reads it with other things in one statement."""
+    return _generation_select().scalar_subquery()
+
+
+def _generation_select():
+    return select(CacheGeneration.value).where(CacheGeneration.name == CONTENT)
+
+
 def generation() -> int:
-    return db.session.execute(select(CacheGeneration.value).where(CacheGeneration.name == CONTENT)).scalar() or 0
+    """Read once a request (a page's later writes are only the reader's own marks)."""
+    if "content_generation" not in g:
+        g.content_generation = db.session.execute(_generation_select()).scalar() or 0
+    return g.content_generation
 
 
 class LocalPages:
@@ -144,6 +157,7 @@ class SharedPages:
 def init_app(app) -> None:
     seconds = app.config["PAGE_CACHE_SECONDS"]
     app.extensions["page_cache"] = [LocalPages(app.config["PAGE_CACHE_SIZE"], seconds)]
+    app.extensions["post_parts"] = LocalPages(app.config["PAGE_CACHE_SIZE"] * 20, seconds)
     url = app.config.get("PAGE_CACHE_URL")
     if url and seconds:
         app.extensions["page_cache"].append(SharedPages(url, seconds))
@@ -151,6 +165,7 @@ def init_app(app) -> None:
 
 def clear(app) -> None:
     app.extensions["page_cache"][0].clear()
+    app.extensions["post_parts"].clear()
 
 
 def _stores():
@@ -189,3 +204,26 @@ def for_visitors(view):
                 store.set(key, body)
         return response
     return wrapper
+
+
+def post_parts(posts, language: str) -> dict[int, tuple[Markup, Markup]]:
+    """Each post's head (author, time, number) and content (what it answers, its cooked HTML),
+    rendered once per generation, render version, language and time zone, for every reader:
+    the thread page adds only what depends on the reader (forum.views.forums)."""
+    if not current_app.config["PAGE_CACHE_SECONDS"]:
+        return {}
+    from flask_babel import get_timezone
+
+    from forum.i18n import locale_code
+
+    store, head, content = (current_app.extensions["post_parts"], get_template_attribute("_macros.html", "post_head"),
+                            get_template_attribute("_macros.html", "post_content"))
+    common = f"{generation()}:{language}:{locale_code()}:{get_timezone()}"
+    parts = {}
+    for post in posts:
+        key = f"{post.id}:{post.render_version}:{common}"
+        parts[post.id] = store.get(key)
+        if parts[post.id] is None:
+            parts[post.id] = (Markup(head(post)), Markup(content(post, language)))
+            store.set(key, parts[post.id])
+    return parts

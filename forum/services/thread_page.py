@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import g
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from forum import page_cache
 from forum.extensions import db
 from forum.models import (
     Community,
@@ -49,7 +51,7 @@ def thread_context(user, forum: Forum, thread_id: int) -> ThreadContext | None:
     for a signed-in reader, their marker and watch (one statement)."""
     siblings = [f.id for f in forum.pair.forums if f.id != forum.id] if forum.pair else []
     position = select(Thread.position).where(Thread.id == thread_id).scalar_subquery()
-    columns = [Thread, Round]
+    columns = [Thread, Round, page_cache.generation_clause()]
     member = user is not None and getattr(user, "is_authenticated", False)
     if member:
         columns += [
@@ -68,10 +70,11 @@ def thread_context(user, forum: Forum, thread_id: int) -> ThreadContext | None:
     if main is None or main[0].forum_id != forum.id:
         return None
     thread = main[0]
+    g.content_generation = main[2] or 0
     others = [row[0] for row in rows if row[0].id != thread_id] if thread.is_guiding_question else []
     languages = {f.id: f.language for f in forum.pair.forums} if forum.pair else {}
     return ThreadContext(thread=thread, poll=main[1], counterparts=sorted(others, key=lambda t: languages[t.forum_id]),
-                         marker=main[2] if member else None, watching=bool(main[3]) if member else False)
+                         marker=main[3] if member else None, watching=bool(main[4]) if member else False)
 
 
 def page_posts(user, thread: Thread, first_number: int, last_number: int, moderator: bool) -> tuple[list[Post], set[int]]:

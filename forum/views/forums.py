@@ -203,6 +203,7 @@ def _thread_page(forum: Forum, context: thread_page.ThreadContext, form: ReplyFo
         form=form, preview=preview, replying_to=replying_to, useful=useful, now=utcnow(),
         first_unread=(marker is not None and marker < thread.last_number),
         reply_blocked=reply_block_reason(current_user, thread), watching=context.watching,
+        parts=page_cache.post_parts(posts, forum.language),
     )
 
 
