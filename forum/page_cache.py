@@ -183,6 +183,11 @@ def _key() -> str:
     return f"page:{generation()}:{locale_code()}:{request.host}{request.full_path}"
 
 
+def dont_keep() -> None:
+    """This answer is of the moment (a search that ran out of time): serve it, never again."""
+    g.page_not_kept = True
+
+
 def for_visitors(view):
     """Serve a visitor the page rendered for the previous visitor of the same generation."""
     @wraps(view)
@@ -198,7 +203,8 @@ def for_visitors(view):
                     nearer.set(key, body)
                 return make_response(body.replace(TOKEN.encode(), generate_csrf().encode()))
         response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and response.mimetype == "text/html" and "_flashes" not in session:
+        if (response.status_code == 200 and response.mimetype == "text/html" and "_flashes" not in session
+                and not g.get("page_not_kept")):
             body = response.get_data().replace(generate_csrf().encode(), TOKEN.encode())
             for store in stores:
                 store.set(key, body)

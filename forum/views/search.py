@@ -57,6 +57,8 @@ def index():
                 people = search_service.people(current_user, query)
         except DomainError as error:
             errors.append(str(error.message))
+    if errors:
+        page_cache.dont_keep()  # a timeout is of the moment; a mistyped date is cheap to show again
     communities = db.session.execute(
         select(Community).where(readable_communities_clause(current_user)).order_by(Community.slug)
     ).scalars().all()
