@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from functools import wraps
 
-from flask import current_app, g, get_template_attribute, make_response, request, session
+from flask import current_app, get_template_attribute, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -30,6 +30,7 @@ from forum.extensions import db
 from forum.models import CacheGeneration
 
 CONTENT = "content"
+GENERATION = "forum.content_generation"
 TOKEN = "\x00csrf\x00"
 # Writes to these tables never change what a visitor sees: reading marks, watches, sign-ins, mail.
 PRIVATE_TABLES = frozenset({
@@ -99,10 +100,15 @@ def _generation_select():
 
 
 def generation() -> int:
-    """Read once a request (a page's later writes are only the reader's own marks)."""
-    if "content_generation" not in g:
-        g.content_generation = db.session.execute(_generation_select()).scalar() or 0
-    return g.content_generation
+    """Read once a request (a page's later writes are only the reader's own marks); kept with the
+    request itself, as `g` outlives it when a caller holds an app context across requests."""
+    if GENERATION not in request.environ:
+        remember_generation(db.session.execute(_generation_select()).scalar())
+    return request.environ[GENERATION]
+
+
+def remember_generation(value: int | None) -> None:
+    request.environ[GENERATION] = value or 0
 
 
 class LocalPages:
@@ -185,7 +191,7 @@ def _key() -> str:
 
 def dont_keep() -> None:
     """This answer is of the moment (a search that ran out of time): serve it, never again."""
-    g.page_not_kept = True
+    request.environ["forum.page_not_kept"] = True
 
 
 def for_visitors(view):
@@ -204,7 +210,7 @@ def for_visitors(view):
                 return make_response(body.replace(TOKEN.encode(), generate_csrf().encode()))
         response = make_response(view(*args, **kwargs))
         if (response.status_code == 200 and response.mimetype == "text/html" and "_flashes" not in session
-                and not g.get("page_not_kept")):
+                and not request.environ.get("forum.page_not_kept")):
             body = response.get_data().replace(generate_csrf().encode(), TOKEN.encode())
             for store in stores:
                 store.set(key, body)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import g
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -70,7 +69,7 @@ def thread_context(user, forum: Forum, thread_id: int) -> ThreadContext | None:
     if main is None or main[0].forum_id != forum.id:
         return None
     thread = main[0]
-    g.content_generation = main[2] or 0
+    page_cache.remember_generation(main[2])
     others = [row[0] for row in rows if row[0].id != thread_id] if thread.is_guiding_question else []
     languages = {f.id: f.language for f in forum.pair.forums} if forum.pair else {}
     return ThreadContext(thread=thread, poll=main[1], counterparts=sorted(others, key=lambda t: languages[t.forum_id]),
