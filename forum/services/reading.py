@@ -74,9 +74,10 @@ def unread_counts(user, thread_ids: list[int]) -> dict[int, int]:
 def unread_in_forum_clause(user, forum_id):
     """New visible posts for this member in a forum's visible threads, as a column of a forum query."""
     marker = func.coalesce(ThreadRead.last_read_number, 0)
-    return (select(func.count(Post.id)).join(Thread, Thread.id == Post.thread_id)
+    threads = select(Thread.id).where(Thread.forum_id == forum_id, Thread.hidden_at.is_(None)).correlate(Forum)
+    return (select(func.count(Post.id))
             .outerjoin(ThreadRead, (ThreadRead.thread_id == Post.thread_id) & (ThreadRead.user_id == user.id))
-            .where(Thread.forum_id == forum_id, Thread.hidden_at.is_(None), Post.is_live, Post.number > marker)
+            .where(Post.thread_id.in_(threads), Post.is_live, Post.number > marker)
             .correlate(Forum).scalar_subquery())
 
 

@@ -162,8 +162,19 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
     else:
         _prefill_reply(form, thread)
     response = _thread_page(forum, context, form, preview), status
-    db.session.commit()  # the reading marks, after the page is rendered: a commit expires what it read
+    _commit_marks()
     return response
+
+
+def _commit_marks() -> None:
+    """The reading marks, after the page is rendered; nothing it read is expired, as the request
+    log still reads the person's id (a reload for nothing)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _to_first_unread(thread: Thread):
