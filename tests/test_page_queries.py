@@ -1,4 +1,6 @@
 """Every page answers in a few SQL statements, whoever reads it and however many posts it shows."""
+import re
+
 import pytest
 
 from forum.models import Thread
@@ -57,3 +59,11 @@ def test_every_page_needs_at_most_eight_statements(client, count_queries, login,
     assert not too_many, "\n\n".join(
         f"{name}: {len(s)} statements\n" + "\n".join(q[:160].replace("\n", " ") for q in s)
         for name, s in too_many.items())
+
+
+def test_the_member_home_counts_new_posts_per_forum(client, login, busy):
+    """Counted in the forums' own query: each forum its own threads' posts, not the pair's."""
+    login(busy["member"])
+    page = client.get("/").get_data(as_text=True)
+    counts = sorted(int(n) for n in re.findall(r'class="badge badge-new">(\d+)', page))
+    assert counts == [2, 58]  # the English forum's two questions; the Spanish forum's 45 + 1 + 12 posts
