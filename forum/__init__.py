@@ -33,7 +33,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["PROXY_COUNT"], app.config["TRUSTED_PROXIES"])
 
-    from forum import cli, edge, i18n, logs, security
+    from forum import cli, edge, i18n, logs, page_cache, security
     from forum.database import init_database
     from forum.extensions import csrf, db, limiter, login_manager, migrate
     from forum.views import register_blueprints
@@ -47,6 +47,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     edge.init_app(app)
+    page_cache.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
 

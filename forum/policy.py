@@ -50,13 +50,15 @@ def membership(user, community: Community) -> Membership | None:
     """The user's membership in a community, memoised for the request."""
     if not _is_user(user):
         return None
-    cache = g.setdefault("_memberships", {}) if has_request_context() else {}
-    key = (user.id, community.id)
-    if key not in cache:
-        cache[key] = db.session.execute(
+    if not has_request_context():
+        return db.session.execute(
             db.select(Membership).filter_by(user_id=user.id, community_id=community.id)
         ).scalar_one_or_none()
-    return cache[key]
+    cache = g.setdefault("_memberships", {})
+    if user.id not in cache:  # all of them at once: a page asks about several communities
+        cache[user.id] = {m.community_id: m for m in db.session.execute(
+            db.select(Membership).filter_by(user_id=user.id)).scalars()}
+    return cache[user.id].get(community.id)
 
 
 def suspended_in(user, community: Community):

@@ -19,7 +19,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
 
 from config import normalise_db_url
-from forum import create_app
+from forum import create_app, page_cache
 from forum.extensions import db as _db
 from forum.extensions import limiter
 from forum.models import Community, Forum, ForumPair, OutboxMessage, User, utcnow
@@ -107,6 +107,7 @@ def _clean_database(app):
         for table in reversed(_db.metadata.sorted_tables):
             conn.execute(table.delete())
     limiter.reset()
+    page_cache.clear(app)  # the generation starts again with the emptied tables
     ctx.pop()
 
 

@@ -48,7 +48,7 @@ from forum.models.moderation import (
     SynthesisNote,
 )
 from forum.models.newsletter import NEWSLETTER_STATES, Newsletter
-from forum.models.ops import SchedulerLease
+from forum.models.ops import CacheGeneration, SchedulerLease
 from forum.models.outbox import OutboxMessage
 from forum.models.search import SearchDocument, SearchWord
 from forum.models.types import utcnow
@@ -70,7 +70,7 @@ __all__ = [
     "NOTIFICATION_KINDS", "Notification", "OutboxMessage", "Post", "PostUseful", "ROLES",
     "PAIR_STATUSES", "PRE_MODERATION", "Revision", "SECTORS", "TextRevision", "Theme", "SearchDocument", "SearchWord", "THREAD_KINDS", "Thread", "ThreadRead", "User",
     "VISIBILITIES", "WATCH_LEVELS", "Watch", "utcnow",
-    "SchedulerLease", "LoginSession",
+    "SchedulerLease", "CacheGeneration", "LoginSession",
     "AssistSibling", "AssistState", "AssistSuggestion", "AssistVector", "CodeSettlement", "CoderCode",
     "QUESTION_KINDS", "ROUND_KINDS", "Answer", "Ballot", "Process", "QuestionSource", "Round", "RoundOption",
     "RoundQuestion", "RoundResponse",

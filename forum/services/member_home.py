@@ -3,7 +3,6 @@ communities, replies and mentions of me, the webinars I registered for, and the 
 for my answer. Each part is one or two queries, bounded in size."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -52,18 +51,14 @@ def _my_communities(user: User):
 def home(user: User) -> MemberHome:
     now = utcnow()
     mine = _my_communities(user)
-    forums = db.session.execute(
-        select(Forum).join(ForumPair, Forum.pair_id == ForumPair.id).join(Community, Forum.community_id == Community.id)
+    new_posts = reading.unread_in_forum_clause(user, Forum.id)
+    rows = db.session.execute(
+        select(Forum, new_posts).join(ForumPair, Forum.pair_id == ForumPair.id)
+        .join(Community, Forum.community_id == Community.id)
         .where(Forum.community_id.in_(mine), published_pairs_clause(user), ForumPair.opens_at <= now,
                ForumPair.closes_at > now)
         .order_by(ForumPair.closes_at, Forum.id).limit(20)
-        .options(contains_eager(Forum.pair), contains_eager(Forum.community))).scalars().all()
-    threads = db.session.execute(select(Thread.id, Thread.forum_id).where(
-        Thread.forum_id.in_([f.id for f in forums]), Thread.hidden_at.is_(None))).all() if forums else []
-    unread = reading.unread_counts(user, [t for t, _f in threads])
-    new_in: dict[int, int] = defaultdict(int)
-    for thread_id, forum_id in threads:
-        new_in[forum_id] += unread.get(thread_id, 0)
+        .options(contains_eager(Forum.pair), contains_eager(Forum.community))).all()
     latest = db.session.execute(
         select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
         .join(ForumPair, ForumPair.id == Forum.pair_id).join(Community, Community.id == Forum.community_id)
@@ -81,7 +76,7 @@ def home(user: User) -> MemberHome:
         .where(Registration.user_id == user.id, Registration.status.in_(("registered", "waitlisted")),
                Webinar.starts_at >= now, Webinar.status == "scheduled")
         .order_by(Webinar.starts_at).limit(LATEST).options(joinedload(Webinar.community))).scalars().all()
-    return MemberHome(forums=[MyForum(f, new_in.get(f.id, 0)) for f in forums], latest=list(latest),
+    return MemberHome(forums=[MyForum(f, new or 0) for f, new in rows], latest=list(latest),
                       about_me=[n for n in about_me if n.post is not None and n.post.is_live],
                       webinars=list(webinars), rounds=_rounds_waiting(user, mine, now))
 

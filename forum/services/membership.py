@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 
 from forum import tokens
 from forum.extensions import db
 from forum.mail import absolute_url, queue_email
-from forum.models import ROLES, Community, Invitation, Membership, User, utcnow
+from forum.models import ROLES, Community, Invitation, Membership, User, Watch, utcnow
 from forum.people import normalise_email
 from forum.policy import can, membership
 from forum.services import DomainError, counters
@@ -72,6 +72,19 @@ def pending_requests(community: Community, page: int = 1, per_page: int = 50) ->
         .order_by(Membership.created_at).limit(per_page).offset((page - 1) * per_page)
         .options(joinedload(Membership.user))
     ).scalars())
+
+
+def reader_state(user, community: Community, moderator: bool) -> tuple[int, bool]:
+    """For the community page, in one statement: the requests waiting (moderators only) and
+    whether the reader watches the community."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0, False
+    pending = select(func.count(Membership.id)).where(
+        Membership.community_id == community.id, Membership.state == "pending").scalar_subquery()
+    watched = select(Watch.id).where(Watch.user_id == user.id, Watch.community_id == community.id,
+                                     Watch.level == "watching").exists()
+    count, watching = db.session.execute(select(pending if moderator else literal(0), watched)).one()
+    return count, bool(watching)
 
 
 def pending_count(community: Community) -> int:

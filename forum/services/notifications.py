@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import tokens
 from forum.extensions import db
@@ -156,7 +157,9 @@ def mark_read(user: User, post_ids=None) -> int:
             db.session.execute(update(User).where(User.id == user.id).values(
                 unread_notification_count=User.unread_notification_count - count)
                 .execution_options(synchronize_session=False))
-        db.session.expire(user, ["unread_notification_count"])
+        # What the counter now is, without reading it again: the page shows it in its header.
+        left = 0 if post_ids is None else max((user.unread_notification_count or 0) - count, 0)
+        set_committed_value(user, "unread_notification_count", left)
     return count
 
 

@@ -1,11 +1,12 @@
 """Read state: how far each member has read each thread, by post number."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forum.extensions import db
 from forum.models import Forum, Post, Thread, ThreadRead, User, utcnow
-from forum.services.atomic import atomic, get_or_create
 
 
 def _is_member(user) -> bool:
@@ -21,34 +22,38 @@ def last_read(user, thread: Thread) -> int | None:
     ).scalar_one_or_none()
 
 
-@atomic
-def mark_page_read(user: User, thread: Thread, first_number: int, last_number: int) -> None:
-    """Reading a page of a thread: the thread is read up to its last post shown, and the
-    notifications about the posts shown are read too."""
-    from forum.services import notifications
+def mark_read(user: User, thread: Thread, up_to: int, known: int | None = -1) -> None:
+    """Move the marker forward only (reading page 1 again never un-reads page 3). No commit.
 
-    mark_read(user, thread, last_number)
-    notifications.mark_read_in_thread(user, thread, first_number, last_number)
-
-
-def mark_read(user: User, thread: Thread, up_to: int) -> None:
-    """Move the marker forward only (reading page 1 again never un-reads page 3). No commit."""
-    if not _is_member(user) or up_to <= 0:
+    `known` is the marker the page already read (None: never opened): nothing is written when
+    the marker would not move, and the first visit is one upsert that two tabs at once agree on."""
+    if not _is_member(user) or up_to <= 0 or (known is not None and known >= up_to):
         return
-    forward = (
-        update(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id)
-        .values(last_read_number=func.max(ThreadRead.last_read_number, up_to)
-                if db.engine.dialect.name == "sqlite"
-                else func.greatest(ThreadRead.last_read_number, up_to),
-                updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if db.session.execute(forward).rowcount:
-        return
-    # First visit; two tabs at once: one inserts, the other moves the marker the insert made.
-    _, created = get_or_create(ThreadRead, {"user_id": user.id, "thread_id": thread.id}, {"last_read_number": up_to})
-    if not created:
-        db.session.execute(forward)
+    dialect = db.engine.dialect.name
+    insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(ThreadRead).values(
+        user_id=user.id, thread_id=thread.id, last_read_number=up_to, updated_at=utcnow())
+    bigger = func.max if dialect == "sqlite" else func.greatest
+    db.session.execute(insert.on_conflict_do_update(
+        index_elements=[ThreadRead.user_id, ThreadRead.thread_id],
+        set_={"last_read_number": bigger(ThreadRead.last_read_number, insert.excluded.last_read_number),
+              "updated_at": insert.excluded.updated_at}).execution_options(synchronize_session=False))
+
+
+def keep_marks() -> None:
+    """Commit the reading marks a page moved, once it is rendered (a thread page writes them
+    while it reads, then renders); nothing the page loaded is expired, so nothing is read twice."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+def last_read_clause(user, thread_id: int):
+    """The member's marker in a thread, as a column to read with the thread in one query."""
+    return select(ThreadRead.last_read_number).where(
+        ThreadRead.user_id == user.id, ThreadRead.thread_id == thread_id).scalar_subquery()
 
 
 def first_unread_number(user, thread: Thread) -> int | None:
@@ -75,6 +80,16 @@ def unread_counts(user, thread_ids: list[int]) -> dict[int, int]:
         .group_by(Post.thread_id)
     ).all()
     return dict(rows)
+
+
+def unread_in_forum_clause(user, forum_id):
+    """New visible posts for this member in a forum's visible threads, as a column of a forum query."""
+    marker = func.coalesce(ThreadRead.last_read_number, 0)
+    threads = select(Thread.id).where(Thread.forum_id == forum_id, Thread.hidden_at.is_(None)).correlate(Forum)
+    return (select(func.count(Post.id))
+            .outerjoin(ThreadRead, (ThreadRead.thread_id == Post.thread_id) & (ThreadRead.user_id == user.id))
+            .where(Post.thread_id.in_(threads), Post.is_live, Post.number > marker)
+            .correlate(Forum).scalar_subquery())
 
 
 def has_visited(user, forum: Forum) -> bool:

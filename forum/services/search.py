@@ -349,14 +349,18 @@ def time_limit():
     statement_timeout, on SQLite with a progress handler; either way a SearchTimeout."""
     limit = current_app.config["SEARCH_TIMEOUT_MS"]
     if match.dialect() == "postgresql":
-        db.session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
+        # Once a transaction, kept to its end: the page's few later reads are as bounded, and a
+        # search page (results, then people) spends two statements on it instead of four.
+        transaction = db.session().get_transaction()
+        if transaction is None or db.session.info.get("search_time_limit") is not transaction:
+            db.session.execute(text(f"SET LOCAL statement_timeout = {int(limit)}"))
+            db.session.info["search_time_limit"] = db.session().get_transaction()
         try:
             yield
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) != "57014":  # query_canceled
                 raise
             _timed_out(exc)
-        db.session.execute(text("SET LOCAL statement_timeout = DEFAULT"))
         return
     raw = db.session.connection().connection.dbapi_connection
     deadline = _clock() + limit / 1000

@@ -3,8 +3,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
+from forum import page_cache
 from forum.extensions import db
 from forum.forms import RequestJoinForm
 from forum.i18n import localized
@@ -37,6 +38,7 @@ def index():
 
 
 @bp.get("/<slug>")
+@page_cache.for_visitors
 def show(slug: str):
     community = community_or_404(slug)
     can_read = can(current_user, "community.read", community)
@@ -44,21 +46,21 @@ def show(slug: str):
     if can_read:
         pairs = db.session.execute(
             select(ForumPair).where(ForumPair.community_id == community.id, published_pairs_clause(current_user))
-            .order_by(ForumPair.opens_at.desc()).options(selectinload(ForumPair.forums))
-        ).scalars().all()
+            .order_by(ForumPair.opens_at.desc()).options(joinedload(ForumPair.forums))
+        ).unique().scalars().all()
         upcoming_webinars = webinars.upcoming(community)
         resources = db.session.execute(
             select(Resource).where(Resource.community_id == community.id, Resource.deleted_at.is_(None))
             .order_by(Resource.created_at.desc()).limit(5)
         ).scalars().all()
-    moderator = can(current_user, "community.moderate", community)
+    pending, watched = membership.reader_state(current_user, community,
+                                               can(current_user, "community.moderate", community))
     return render_template(
         "communities/show.html", community=community, pairs=pairs, resources=resources, can_read=can_read,
         role=role_in(current_user, community), my_membership=membership_of(current_user, community),
         can_join=can(current_user, "community.join", community),
         can_request=can(current_user, "community.request_join", community),
-        pending=membership.pending_count(community) if moderator else 0,
-        form=RequestJoinForm(), now=utcnow(), upcoming_webinars=upcoming_webinars, watching=watching.is_watching(current_user, community),
+        pending=pending, form=RequestJoinForm(), now=utcnow(), upcoming_webinars=upcoming_webinars, watching=watched,
     )
 
 

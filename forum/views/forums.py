@@ -12,18 +12,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
 
+from forum import page_cache
 from forum.extensions import db
 from forum.forms import ReplyForm, ThreadForm
 from forum.i18n import locale_code
 from forum.models import (
-    Community,
     Forum,
-    ForumPair,
     Post,
-    PostUseful,
     Thread,
     User,
     utcnow,
@@ -33,9 +30,11 @@ from forum.services import (
     DomainError,
     bodies,
     feeds,
+    notifications,
     posting,
     reading,
     round_results,
+    thread_page,
     watching,
     webinars,
 )
@@ -57,12 +56,7 @@ PARTICIPANTS_PER_PAGE = 50
 
 
 def forum_or_404(community_slug: str, forum_slug: str) -> Forum:
-    forum = db.session.execute(
-        db.select(Forum).join(Community, Forum.community_id == Community.id)
-        .join(ForumPair, Forum.pair_id == ForumPair.id)
-        .where(Community.slug == community_slug, Forum.slug == forum_slug)
-        .options(joinedload(Forum.community), joinedload(Forum.pair).selectinload(ForumPair.forums))
-    ).unique().scalar_one_or_none()
+    forum = thread_page.forum_by_slugs(community_slug, forum_slug)
     if forum is None:
         abort(404)
     require(current_user, "forum.view", forum)
@@ -77,6 +71,13 @@ def thread_or_404(forum: Forum, thread_id: int) -> Thread:
     return thread
 
 
+def context_or_404(forum: Forum, thread_id: int) -> thread_page.ThreadContext:
+    context = thread_page.thread_context(current_user, forum, thread_id)
+    if context is None or not can(current_user, "thread.view", context.thread):
+        abort(404)
+    return context
+
+
 def thread_url(thread: Thread, **values) -> str:
     forum = thread.forum
     return url_for("forums.thread", community_slug=forum.community.slug, forum_slug=forum.slug,
@@ -84,30 +85,20 @@ def thread_url(thread: Thread, **values) -> str:
 
 
 @bp.get("/<forum_slug>")
+@page_cache.for_visitors
 def show(community_slug: str, forum_slug: str):
     forum = forum_or_404(community_slug, forum_slug)
-    visible = [] if can(current_user, "community.moderate", forum.community) else [Thread.hidden_at.is_(None)]
-    questions = db.session.execute(
-        select(Thread).where(Thread.forum_id == forum.id, Thread.kind == "guiding_question", *visible)
-        .order_by(Thread.position)
-    ).scalars().all()
     page = page_arg()
-    discussions = db.session.execute(
-        select(Thread).where(Thread.forum_id == forum.id, Thread.kind != "guiding_question", *visible)
-        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-        .limit(THREADS_PER_PAGE + 1).offset((page - 1) * THREADS_PER_PAGE)
-        .options(joinedload(Thread.author))
-    ).scalars().all()
-    has_next = len(discussions) > THREADS_PER_PAGE
-    discussions = discussions[:THREADS_PER_PAGE]
+    questions, discussions, has_next = thread_page.forum_threads(
+        forum, can(current_user, "community.moderate", forum.community), page, THREADS_PER_PAGE)
     unread = reading.unread_counts(current_user, [t.id for t in questions + discussions])
     closing = webinars.closing_webinar(forum.pair)
+    visited, watching = thread_page.forum_reader(current_user, forum)
     return render_template(
         "forums/show.html", forum=forum, questions=questions, discussions=discussions, unread=unread,
         page=page, has_next=has_next, now=utcnow(), closing_webinar=closing,
         closing_title=webinars.closing_title(closing, locale_code()) if closing else None,
-        note_open=not reading.has_visited(current_user, forum),
-        watching=watching.is_watching(current_user, forum),
+        note_open=not visited, watching=watching,
         can_start=can(current_user, "forum.create_thread", forum),
     )
 
@@ -140,9 +131,11 @@ def new_thread(community_slug: str, forum_slug: str):
 @bp.route("/<forum_slug>/threads/<id:thread_id>", methods=["GET", "POST"])
 @limit_posting
 @limit_previews
+@page_cache.for_visitors
 def thread(community_slug: str, forum_slug: str, thread_id: int):
     forum = forum_or_404(community_slug, forum_slug)
-    thread = thread_or_404(forum, thread_id)
+    context = context_or_404(forum, thread_id)
+    thread = context.thread
     form = ReplyForm()
     preview = None
     status = 200
@@ -166,66 +159,53 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
         else:
             status = 400
     elif request.args.get("unread"):
-        number = reading.first_unread_number(current_user, thread)
-        if number is not None:
-            post_id = db.session.execute(select(Post.id).filter_by(thread_id=thread.id, number=number)).scalar_one()
-            return redirect(thread_url(thread, page=posting.page_of(number), _anchor=f"post-{post_id}"))
-        return redirect(thread_url(thread, page=posting.page_of(max(thread.last_number, 1))))
+        return _to_first_unread(thread)
     else:
         _prefill_reply(form, thread)
+    response = _thread_page(forum, context, form, preview), status
+    reading.keep_marks()
+    return response
 
+
+def _to_first_unread(thread: Thread):
+    number = reading.first_unread_number(current_user, thread)
+    if number is not None:
+        post_id = db.session.execute(select(Post.id).filter_by(thread_id=thread.id, number=number)).scalar_one()
+        return redirect(thread_url(thread, page=posting.page_of(number), _anchor=f"post-{post_id}"))
+    return redirect(thread_url(thread, page=posting.page_of(max(thread.last_number, 1))))
+
+
+def _thread_page(forum: Forum, context: thread_page.ThreadContext, form: ReplyForm, preview: str | None) -> str:
+    """The thread page for this reader; for a member, reading it moves their marker (no commit)."""
+    thread, marker = context.thread, context.marker
     per_page = current_app.config["POSTS_PER_PAGE"]
     pages = max((thread.last_number + per_page - 1) // per_page, 1)
     page = min(page_arg(), pages)
     first_number, last_number = (page - 1) * per_page + 1, min(page * per_page, thread.last_number)
-    marker = None
-    if current_user.is_authenticated:
-        marker = reading.last_read(current_user, thread)
-        if request.method == "GET":
-            # Write first, then read: a commit after loading the page would expire it all.
-            reading.mark_page_read(current_user, thread, first_number, last_number)
+    if current_user.is_authenticated and request.method == "GET":
+        reading.mark_read(current_user, thread, last_number, known=marker)
+        if current_user.unread_notification_count:
+            notifications.mark_read_in_thread(current_user, thread, first_number, last_number)
     moderator = can(current_user, "community.moderate", forum.community)
-    seen = [] if moderator else [or_(Post.status == "published", Post.author_id == getattr(current_user, "id", None))]
-    posts = db.session.execute(
-        select(Post).where(Post.thread_id == thread.id, Post.number.between(first_number, last_number), *seen)
-        .order_by(Post.number)
-        .options(joinedload(Post.author), joinedload(Post.reply_to).joinedload(Post.author))
-    ).scalars().all()
-    useful = set()
-    if current_user.is_authenticated and posts:
-        useful = set(db.session.execute(select(PostUseful.post_id).where(
-            PostUseful.user_id == current_user.id, PostUseful.post_id.in_([p.id for p in posts]))).scalars())
+    posts, useful = thread_page.page_posts(current_user, thread, first_number, last_number, moderator)
     replying_to = db.session.get(Post, parse_id(form.reply_to.data)) if parse_id(form.reply_to.data) else None
     if replying_to is not None and replying_to.thread_id != thread.id:
         replying_to = None
-    themes, post_themes = _curation_for(forum, posts) if moderator else ([], {})
+    themes, post_themes = thread_page.curation_for(forum, posts) if moderator else ([], {})
     move_targets = db.session.execute(select(Forum).where(
         Forum.community_id == forum.community_id, Forum.id != forum.id).order_by(Forum.title)).scalars().all() \
         if moderator and not thread.is_guiding_question else []
-    poll = round_results.round_of_thread(thread)
+    poll = context.poll
     return render_template(
         "forums/thread.html", forum=forum, thread=thread, posts=posts, page=page, pages=pages, poll=poll,
-        counterparts=reading.counterparts(thread),
+        counterparts=context.counterparts,
         poll_view=round_results.poll_view(current_user, poll) if poll else None,
         moderator=moderator, themes=themes, post_themes=post_themes, move_targets=move_targets,
         form=form, preview=preview, replying_to=replying_to, useful=useful, now=utcnow(),
         first_unread=(marker is not None and marker < thread.last_number),
-        reply_blocked=reply_block_reason(current_user, thread),
-        watching=watching.is_watching(current_user, thread),
-    ), status
-
-
-def _curation_for(forum: Forum, posts) -> tuple[list, dict[int, set[int]]]:
-    """The pair's codebook and each post's themes, for moderators' tagging (two queries)."""
-    from forum.models import PostTheme, Theme
-
-    themes = db.session.execute(select(Theme).where(Theme.pair_id == forum.pair_id).order_by(Theme.position)).scalars().all()
-    tagged: dict[int, set[int]] = {}
-    if posts and themes:
-        for post_id, theme_id in db.session.execute(select(PostTheme.post_id, PostTheme.theme_id).where(
-                PostTheme.post_id.in_([p.id for p in posts]))):
-            tagged.setdefault(post_id, set()).add(theme_id)
-    return themes, tagged
+        reply_blocked=reply_block_reason(current_user, thread), watching=context.watching,
+        parts=page_cache.post_parts(posts, forum.language),
+    )
 
 
 def draft_key(kind: str, ident: int) -> str:

@@ -12,6 +12,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
+from forum import page_cache
 from forum.extensions import db
 from forum.i18n import LANG_COOKIE
 from forum.models import Community, Forum, ForumPair, utcnow
@@ -24,6 +25,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@page_cache.for_visitors
 def home():
     now = utcnow()
     communities = db.session.execute(

@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from forum import page_cache
 from forum.extensions import db
 from forum.models import Community, Forum, ForumPair, Post, Thread, User
 from forum.policy import published_pairs_clause, readable_communities_clause
@@ -14,6 +15,7 @@ PER_PAGE = 20
 
 
 @bp.get("/<handle>")
+@page_cache.for_visitors
 def show(handle: str):
     user = db.session.execute(select(User).filter_by(handle=handle.lower())).scalar_one_or_none()
     if user is None or user.deleted_at is not None:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from forum import page_cache
 from forum.extensions import db
 from forum.models import Community
 from forum.policy import readable_communities_clause
@@ -29,6 +30,7 @@ def _day(value: str, errors: list, label: str) -> date | None:
 
 
 @bp.get("/")
+@page_cache.for_visitors
 def index():
     args = request.args
     query = (args.get("q") or "").strip()[:search_service.MAX_QUERY]
@@ -54,6 +56,8 @@ def index():
                 people = search_service.people(current_user, query)
         except DomainError as error:
             errors.append(str(error.message))
+    if errors:
+        page_cache.dont_keep()  # a timeout is of the moment; a mistyped date is cheap to show again
     communities = db.session.execute(
         select(Community).where(readable_communities_clause(current_user)).order_by(Community.slug)
     ).scalars().all()
