@@ -81,7 +81,7 @@ def deliver_outbox(app: Flask) -> dict[str, int] | None:
 
 def announce_openings(app: Flask) -> int | None:
     """Forums open by their dates (computed at read time); this tells the watchers, once."""
-    from forum.services.organizing import announce_openings as run
+    from forum.services.announcements import announce_openings as run
 
     return _run(app, "announce_openings", run, quiet_when_idle=True)
 

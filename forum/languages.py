@@ -57,3 +57,8 @@ def interface_language_choices() -> list:
 def supported_locale(code: str | None) -> str:
     """`code` when the site offers it, else the default (Spanish): for emails, PDFs and calendars."""
     return code if code in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def site_languages() -> tuple[str, ...]:
+    """The languages a forum group may have: the LANGUAGES setting, in its order."""
+    return tuple(current_app.config["LANGUAGES"])

@@ -22,7 +22,7 @@ from forum.models import (
     utcnow,
 )
 from forum.services import assist, assist_text, moderation, organizing, posting
-from forum.services.organizing import codebook_line, parse_themes
+from forum.services.codebook import codebook_line, parse_themes
 from tests.conftest import forum_of
 
 CODEBOOK = [

@@ -16,7 +16,7 @@ from forum.models import (
     Thread,
     utcnow,
 )
-from forum.services import DomainError, moderation, posting
+from forum.services import DomainError, announcements, moderation, posting
 from tests.conftest import forum_of, text_part, thread_url
 
 
@@ -382,12 +382,11 @@ def test_a_suspended_moderator_cannot_moderate(db, world):
 
 
 def test_forum_opened_notifications_list_without_error(client, db, login, world):
-    from forum.services import organizing
 
     login(world["ana"])
     client.post("/c/red/watch", data={"watch": "1"})
     world["pair"].opening_announced_at = None
     db.session.commit()
-    organizing.announce_openings()
+    announcements.announce_openings()
     page = client.get("/notifications/")
     assert page.status_code == 200 and "está abierto" in page.get_data(as_text=True)

@@ -16,7 +16,7 @@ from forum.models import (
     Thread,
     utcnow,
 )
-from forum.services import organizing, posting
+from forum.services import announcements, organizing, posting
 from tests.dates import this_year, year_ahead
 
 # A 1 December at least a month ahead, whenever the tests run, and a span around today.
@@ -167,9 +167,9 @@ def test_watchers_of_the_community_are_told_once_when_it_opens(client, db, login
     login(organizer)
     new_pair(client, community, action="publish")
     pair = db.session.execute(db.select(ForumPair)).scalar_one()
-    assert organizing.announce_openings(now=pair.opens_at - timedelta(minutes=1)) == 0
-    assert organizing.announce_openings(now=pair.opens_at + timedelta(minutes=1)) == 1
-    assert organizing.announce_openings(now=pair.opens_at + timedelta(minutes=2)) == 0
+    assert announcements.announce_openings(now=pair.opens_at - timedelta(minutes=1)) == 0
+    assert announcements.announce_openings(now=pair.opens_at + timedelta(minutes=1)) == 1
+    assert announcements.announce_openings(now=pair.opens_at + timedelta(minutes=2)) == 0
     [n] = db.session.execute(db.select(Notification).filter_by(user_id=english.id)).scalars().all()
     assert n.kind == "forum_opened" and n.forum.language == "en"
     deliver_due()

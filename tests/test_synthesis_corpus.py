@@ -13,7 +13,7 @@ from docx import Document
 from forum.errors import ValidationErrors
 from forum.extensions import db
 from forum.services import report_files, synthesis
-from forum.services.organizing import parse_themes
+from forum.services.codebook import parse_themes
 from tests import corpus_fixtures
 
 corpus, _clean_database = corpus_fixtures.module_fixtures()

@@ -12,21 +12,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
 from forum.errors import DomainError, ValidationErrors
 from forum.extensions import db
-from forum.i18n import is_timezone
-from forum.mail import absolute_url
+from forum.languages import site_languages
 from forum.markup import clean_source
 from forum.models import (
-    JOIN_POLICIES,
     PRE_MODERATION,
-    VISIBILITIES,
-    AssistSuggestion,
     Community,
     Forum,
     ForumPair,
@@ -35,28 +29,20 @@ from forum.models import (
     PostUseful,
     Revision,
     TextRevision,
-    Theme,
     Thread,
     ThreadRead,
     User,
     Watch,
     utcnow,
 )
-from forum.models.translated import texts_of
-from forum.policy import can
-from forum.services import assist, counters, notifications, posting, rendering
+from forum.policy import ensure
+from forum.services import assist, counters, posting, rendering
 from forum.services.atomic import atomic
 from forum.services.bodies import prepare_body, set_body
-from forum.services.membership import add_member
-from forum.timezones import community_zone, to_local, to_utc
-from forum.uploads import store_image
+from forum.services.codebook import codebook_languages, codebook_line, parse_themes, save_themes
+from forum.timezones import to_local, to_utc
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-def site_languages() -> tuple[str, ...]:
-    """The languages a forum group may have: the LANGUAGES setting, in its order."""
-    return tuple(current_app.config["LANGUAGES"])
 
 
 @dataclass
@@ -108,53 +94,6 @@ def blank_input(community: Community, questions: int = 4) -> PairInput:
     start = datetime.combine(to_local(utcnow(), community.timezone).date() + timedelta(days=1), time(9, 0))
     return PairInput(opens_at=start, closes_at=add_months(start, 2),
                      questions=[QuestionInput() for _ in range(questions)])
-
-
-THEME_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
-THEME_LABEL_MAX = 120
-
-
-def parse_themes(text: str, languages: tuple[str, ...] = ("es", "en")) -> list[tuple[str, ...]]:
-    """Codebook lines "code | etiqueta | label", a label per language of the group (or only the
-    labels, the code made from the English one, else the last), optionally followed by a description
-    per language: (code, label per language..., description per language...).
-
-    A typed code is kept exactly as typed, so the codes in exported files match the organizer's own
-    codebook; one that cannot be kept is refused, never silently changed."""
-    themes, seen, n = [], set(), len(languages)
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        parts = [p.strip() for p in line.split("|")]
-        if not any(parts):
-            continue
-        if len(parts) == n:
-            named = parts[languages.index("en") if "en" in languages else -1]
-            parts = [re.sub(r"[^a-z0-9]+", "-", named.lower()).strip("-")[:40], *parts]
-        parts += [""] * (1 + 2 * n - len(parts)) if 1 + n <= len(parts) < 1 + 2 * n else []
-        if len(parts) != 1 + 2 * n or not all(parts[:1 + n]):
-            raise ValidationErrors({"themes": _l("Line %(n)d of the codebook: write “code | Spanish label | "
-                                                 "English label”.", n=number)})
-        code = parts[0]
-        if not THEME_CODE.match(code):
-            raise ValidationErrors({"themes": _l(
-                "Line %(n)d of the codebook: a code has up to 40 letters without accents, digits, “_”, “-” or "
-                "“.”, and no spaces.", n=number)})
-        if max(len(label) for label in parts[1:1 + n]) > THEME_LABEL_MAX:
-            raise ValidationErrors({"themes": _l("Line %(n)d of the codebook: a label has at most %(max)d "
-                                                 "characters.", n=number, max=THEME_LABEL_MAX)})
-        if code.casefold() in seen:
-            raise ValidationErrors({"themes": _l("Line %(n)d of the codebook repeats a code.", n=number)})
-        seen.add(code.casefold())
-        themes.append(tuple(parts))
-    return themes
-
-
-def codebook_line(theme: Theme, languages: tuple[str, ...] = ("es", "en")) -> str:
-    """A theme as the organizer typed it; the descriptions only when there are some."""
-    labels, descriptions = texts_of(theme, "label"), texts_of(theme, "description")
-    parts = [theme.code] + [labels.get(lang) or "" for lang in languages]
-    if any(descriptions.get(lang) for lang in languages):
-        parts += [descriptions.get(lang) or "" for lang in languages]
-    return " | ".join(parts)
 
 
 def validate(data: PairInput, community: Community, pair: ForumPair | None = None) -> None:
@@ -210,23 +149,11 @@ def validate(data: PairInput, community: Community, pair: ForumPair | None = Non
         raise ValidationErrors(errors)
 
 
-def codebook_languages(languages) -> tuple[str, ...]:
-    """The languages of a group's theme labels: its forums' languages; a single forum's codebook
-    has every site language, ready for the forums it may be joined with."""
-    chosen = tuple(lang for lang in site_languages() if lang in languages)
-    return chosen if len(chosen) > 1 else site_languages()
-
-
-def _check(user: User, community: Community) -> None:
-    if not can(user, "community.organize", community):
-        raise DomainError(_l("Only the community's organizers can do this."))
-
-
 @atomic
 def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair | None = None,
               publish: bool = False) -> ForumPair:
     """Create or update a pair and its forums and questions; a draft unless `publish`."""
-    _check(user, community)
+    ensure(user, "community.organize", community)
     validate(data, community, pair)
     languages = [lang for lang in site_languages() if lang in data.languages]
     # Whether members could already answer, before this edit moves any date.
@@ -243,7 +170,7 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
         pair.status = "published"
     db.session.flush()
     codebook = codebook_languages(languages)
-    _save_themes(pair, parse_themes(data.themes, codebook), codebook)
+    save_themes(pair, parse_themes(data.themes, codebook), codebook)
     forums = {f.language: f for f in db.session.execute(select(Forum).filter_by(pair_id=pair.id)).scalars()}
     for lang in languages:
         forum = forums.get(lang)
@@ -266,25 +193,6 @@ def save_pair(user: User, community: Community, data: PairInput, pair: ForumPair
         forum.summary = summary
     _save_questions(user, pair, forums, languages, data.questions, opened)
     return pair
-
-
-def _save_themes(pair: ForumPair, themes: list[tuple[str, ...]], languages: tuple[str, ...]) -> None:
-    existing = {t.code: t for t in pair.themes}
-    n = len(languages)
-    for position, (code, *texts) in enumerate(themes):
-        theme = existing.pop(code, None)
-        if theme is None:
-            theme = Theme(code=code)
-            pair.themes.append(theme)
-        theme.position = position
-        # Languages the group does not have keep their texts (a single forum joined later finds them).
-        theme.label_texts = {**texts_of(theme, "label"), **dict(zip(languages, texts[:n], strict=True))}
-        theme.description_texts = {**texts_of(theme, "description"), **dict(zip(languages, texts[n:], strict=True))}
-    removed = [theme.id for theme in existing.values() if theme.id]
-    if removed:  # suggestions of a theme that is gone
-        db.session.execute(delete(AssistSuggestion).where(AssistSuggestion.theme_id.in_(removed)))
-    for theme in existing.values():
-        pair.themes.remove(theme)
 
 
 def _save_questions(user: User, pair: ForumPair, forums: dict[str, Forum], languages: list[str],
@@ -412,7 +320,7 @@ def input_from_pair(pair: ForumPair, copy: bool = False) -> PairInput:
 
 @atomic
 def publish(user: User, pair: ForumPair) -> ForumPair:
-    _check(user, pair.community)
+    ensure(user, "community.organize", pair.community)
     if not db.session.execute(select(func.count(Thread.id)).join(Forum, Forum.id == Thread.forum_id).where(
             Forum.pair_id == pair.id, Thread.kind == "guiding_question")).scalar():
         raise DomainError(_l("Write at least one guiding question."))
@@ -423,7 +331,7 @@ def publish(user: User, pair: ForumPair) -> ForumPair:
 @atomic
 def join_single_forums(user: User, forum: Forum, other: Forum) -> ForumPair:
     """Join a single forum to another forum's group, which has no forum in its language yet."""
-    _check(user, forum.community)
+    ensure(user, "community.organize", forum.community)
     if forum.community_id != other.community_id or forum.id == other.id:
         raise DomainError(_l("Choose a forum of the same community."))
     if forum.language == other.language:
@@ -438,129 +346,3 @@ def join_single_forums(user: User, forum: Forum, other: Forum) -> ForumPair:
         old.themes.remove(theme)
     db.session.delete(old)
     return other.pair
-
-
-def announcement(pair: ForumPair) -> dict[str, tuple[str, str]]:
-    """Subject and text, per language, ready to send or copy: dates in the community's zone."""
-    from flask import render_template
-
-
-    community = pair.community
-    result = {}
-    for forum in pair.forums:
-        questions = db.session.execute(
-            select(Thread).where(Thread.forum_id == forum.id, Thread.kind == "guiding_question",
-                                 Thread.hidden_at.is_(None)).order_by(Thread.position)).scalars().all()
-        with force_locale(forum.language):
-            text = render_template(
-                "organize/announcement.txt", forum=forum, pair=pair, community=community, questions=questions,
-                opens=to_local(pair.opens_at, community.timezone), closes=to_local(pair.closes_at, community.timezone),
-                zone=str(community_zone(community)),
-                link=absolute_url("forums.show", community_slug=community.slug, forum_slug=forum.slug),
-                lang=forum.language,
-            )
-        subject, _, body = text.partition("\n")
-        result[forum.language] = (subject.strip(), body.strip() + "\n")
-    return result
-
-
-def announce_openings(now: datetime | None = None) -> int:
-    """The job: tell each community's watchers once when a forum pair opens. Returns how many pairs."""
-    now = now or utcnow()
-    due = db.session.execute(select(ForumPair).where(
-        ForumPair.status == "published", ForumPair.opens_at <= now, ForumPair.closes_at > now,
-        ForumPair.opening_announced_at.is_(None))).scalars().all()
-    for pair in due:
-        claimed = db.session.execute(
-            update(ForumPair).where(ForumPair.id == pair.id, ForumPair.opening_announced_at.is_(None))
-            .values(opening_announced_at=now).execution_options(synchronize_session=False)).rowcount
-        if claimed:
-            notifications.notify_forum_opened(pair)
-        db.session.commit()
-    return len(due)
-
-
-# --- communities -------------------------------------------------------------
-
-COMMUNITY_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-@dataclass
-class CommunityInput:
-    slug: str = ""
-    name_es: str = ""
-    name_en: str = ""
-    description_es: str = ""
-    description_en: str = ""
-    visibility: str = "public"
-    join_policy: str = "open"
-    timezone: str = ""
-    organizers: str = ""
-
-
-def _validate_community(data: CommunityInput, community: Community | None) -> None:
-    errors: dict[str, object] = {}
-    if community is None:
-        if not COMMUNITY_SLUG_RE.match(data.slug or "") or len(data.slug) > 80:
-            errors["slug"] = _l("Use lowercase letters, digits and hyphens, like “resilient-cities”.")
-        elif db.session.execute(select(Community.id).filter_by(slug=data.slug)).first():
-            errors["slug"] = _l("This address is taken.")
-    for lang in ("es", "en"):  # the community form's two names
-        if not " ".join((getattr(data, f"name_{lang}") or "").split()):
-            errors[f"name_{lang}"] = _l("Write the name in this language.")
-    if data.visibility not in VISIBILITIES:
-        errors["visibility"] = _l("Choose an option from the list.")
-    if data.join_policy not in JOIN_POLICIES:
-        errors["join_policy"] = _l("Choose an option from the list.")
-    if data.timezone and not is_timezone(data.timezone):
-        errors["timezone"] = _l("Choose a time zone from the list.")
-    if errors:
-        raise ValidationErrors(errors)
-
-
-def _organizer_users(text: str) -> list[User]:
-    users, missing = [], []
-    for item in re.split(r"[\s,;]+", text or ""):
-        if not item:
-            continue
-        column = User.handle if item.startswith("@") or "@" not in item else User.email
-        value = item.lstrip("@").lower()
-        user = db.session.execute(select(User).where(column == value, User.deleted_at.is_(None))).scalar_one_or_none()
-        (users if user else missing).append(user or item)
-    if missing:
-        raise ValidationErrors({"organizers": _l("Not registered: %(who)s. Invite them first, or name registered "
-                                                 "people.", who=", ".join(missing))})
-    if not users:
-        raise ValidationErrors({"organizers": _l("Name at least one organizer.")})
-    return users
-
-
-def _store_logo(community: Community, upload) -> None:
-    community.logo_key, community.logo_type = store_image(upload, "logo")
-
-
-@atomic
-def save_community(user: User, data: CommunityInput, community: Community | None = None, logo=None) -> Community:
-    """Admins create a community with its first organizers; organizers edit its profile."""
-    if community is None and not can(user, "community.create"):
-        raise DomainError(_l("Only site administrators can create communities."))
-    if community is not None:
-        _check(user, community)
-    _validate_community(data, community)
-    organizers = _organizer_users(data.organizers) if community is None else []
-    if community is None:
-        community = Community(slug=data.slug)
-        db.session.add(community)
-    for attr in ("name_es", "name_en"):
-        setattr(community, attr, " ".join(getattr(data, attr).split())[:200])
-    community.description_es = (data.description_es or "").strip()[:5000]
-    community.description_en = (data.description_en or "").strip()[:5000]
-    community.visibility, community.join_policy = data.visibility, data.join_policy
-    community.timezone = data.timezone or None
-    if logo is not None and getattr(logo, "filename", ""):
-        _store_logo(community, logo)
-    db.session.flush()
-    for organizer in organizers:
-        membership, _ = add_member(organizer, community, role="organizer")
-        membership.role = "organizer"
-    return community

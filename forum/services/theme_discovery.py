@@ -30,9 +30,9 @@ from forum.models import (
 from forum.policy import ensure
 from forum.services import DomainError, assist_text
 from forum.services.atomic import atomic
+from forum.services.codebook import THEME_CODE, THEME_LABEL_MAX
 from forum.services.key_terms import key_terms
 from forum.services.moderation import log
-from forum.services.organizing import THEME_CODE, THEME_LABEL_MAX
 
 MIN_REPLIES = 6       # fewer untagged replies than this: nothing to group
 MAX_GROUPS = 8

@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.forms import SuspendForm
 from forum.models import User
 from forum.policy import can
-from forum.services import DomainError, accounts, like_pattern
+from forum.services import DomainError, accounts, community_setup, like_pattern
 from forum.views.util import form_error, get_or_404, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -97,14 +97,13 @@ def outbox_resend():
 @bp.route("/communities/new", methods=["GET", "POST"])
 def new_community():
     from forum.forms import CommunityForm
-    from forum.services import organizing
     from forum.views.organize import community_form_page, community_input
     from forum.views.util import show_errors
 
     form = CommunityForm()
     if form.validate_on_submit():
         try:
-            community = organizing.save_community(current_user, community_input(form), logo=form.logo.data)
+            community = community_setup.save_community(current_user, community_input(form), logo=form.logo.data)
         except DomainError as error:
             show_errors(form, error)
         else:

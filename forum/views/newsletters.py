@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.forms import NewsletterForm
 from forum.models import Community, Newsletter
 from forum.policy import can
-from forum.services import DomainError, newsletters, organizing
+from forum.services import DomainError, announcements, newsletters
 from forum.timezones import to_utc
 from forum.views.communities import community_or_404
 from forum.views.util import page_arg
@@ -122,7 +122,7 @@ def new(slug: str | None):
 
         pair = db.session.get(ForumPair, parse_id(request.args["from_pair"]) or 0)
         if pair is not None and community is not None and pair.community_id == community.id:
-            for lang, (subject, text) in organizing.announcement(pair).items():
+            for lang, (subject, text) in announcements.announcement(pair).items():
                 getattr(form, f"subject_{lang}").data, getattr(form, f"body_{lang}").data = subject, text
     if form.validate_on_submit():
         return _save(community, form)

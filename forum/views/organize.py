@@ -15,7 +15,7 @@ from forum.markup import clean_source, render
 from forum.models import Forum, ForumPair, utcnow
 from forum.pair_forms import pair_form_class
 from forum.policy import can
-from forum.services import DomainError, organizing
+from forum.services import DomainError, announcements, community_setup, organizing
 from forum.views.communities import community_or_404
 from forum.views.util import get_or_404, limit_previews, parse_id, show_errors
 
@@ -202,7 +202,7 @@ def announcement(slug: str, pair_id: int):
     community = _organizer_community(slug)
     pair = _pair_of(community, pair_id)
     return render_template("organize/announce.html", community=community, pair=pair,
-                           texts=organizing.announcement(pair))
+                           texts=announcements.announcement(pair))
 
 
 @bp.route("/forums/<id:forum_id>/pair", methods=["GET", "POST"])
@@ -242,8 +242,8 @@ def community_form_page(form, community=None, status=200):
     return render_template("organize/community_form.html", form=form, community=community), status
 
 
-def community_input(form: CommunityForm) -> organizing.CommunityInput:
-    return organizing.CommunityInput(
+def community_input(form: CommunityForm) -> community_setup.CommunityInput:
+    return community_setup.CommunityInput(
         slug=(form.slug.data or "").strip().lower(), name_es=form.name_es.data or "", name_en=form.name_en.data or "",
         description_es=form.description_es.data or "", description_en=form.description_en.data or "",
         visibility=form.visibility.data, join_policy=form.join_policy.data, timezone=form.timezone.data or "",
@@ -257,7 +257,7 @@ def settings(slug: str):
     form = CommunityForm(obj=community) if request.method == "GET" else CommunityForm()
     if form.validate_on_submit():
         try:
-            organizing.save_community(current_user, community_input(form), community, logo=form.logo.data)
+            community_setup.save_community(current_user, community_input(form), community, logo=form.logo.data)
         except DomainError as error:
             show_errors(form, error)
         else:
