@@ -12,7 +12,7 @@ from docx import Document
 
 from forum.errors import ValidationErrors
 from forum.extensions import db
-from forum.services import report_files, synthesis
+from forum.services import report_files, synthesis, synthesis_model
 from forum.services.codebook import parse_themes
 from tests import corpus_fixtures
 
@@ -158,7 +158,7 @@ def test_institutions_are_sorted_in_the_reports_language(corpus, app):
 
     from forum.i18n import country_name
     with app.test_request_context(), force_locale("es"):
-        names = [synthesis.sort_key(country_name(c)) for c in countries]
+        names = [synthesis_model.sort_key(country_name(c)) for c in countries]
     assert names == sorted(names)
 
 

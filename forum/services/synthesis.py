@@ -13,20 +13,16 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from itertools import permutations
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from forum import timezones
 from forum.extensions import db
-from forum.i18n import country_name, localized_in, sector_label
+from forum.i18n import country_name, sector_label
 from forum.markup import MENTION_RE, paragraph_text
 from forum.models import (
     Forum,
@@ -38,161 +34,25 @@ from forum.models import (
     Theme,
     Thread,
     User,
-    Webinar,
     utcnow,
 )
 from forum.models.translated import texts_of
 from forum.policy import can
 from forum.services import DomainError, anonymity
+from forum.services import synthesis_figures as figures
 from forum.services.key_terms import key_terms
+from forum.services.synthesis_model import (
+    SCHEMA_VERSION,
+    Author,
+    ExportOptions,
+    PostItem,
+    QuestionSection,
+    Quote,
+    Report,
+    ThemeGroup,
+    theme_label,
+)
 from forum.timezones import community_zone, day_range
-
-SCHEMA_VERSION = 2
-GENDER_BUCKETS = ("women", "men", "other", "not_stated")
-_GENDER_BUCKET = {"woman": "women", "man": "men", "other": "other"}
-KEY_TERMS = 8
-# A theme is "absent" in a language when the other language gives it at least this many posts and
-# this share of the question's posts; "stronger" when its share is at least STRONGER times the other's.
-GAP_MIN_POSTS = 2
-GAP_MIN_SHARE = 0.15
-STRONGER = 2.0
-
-
-@dataclass
-class ExportOptions:
-    language: str = "es"               # the language of the report's frame (headings, labels)
-    start: date | None = None          # first day included, in the community's time zone
-    end: date | None = None            # last day included
-    anonymise: bool = False
-    highlights_only: bool = False
-    forum_id: int | None = None        # one forum of the pair, or both
-    question: int | None = None        # one guiding question (its position), or all
-    theme: str | None = None           # one theme's posts (its code), or all
-    paper: str = "a4"                  # the Word file's page size: "a4" or "letter"
-
-
-@dataclass
-class Author:
-    label: str                          # a name, or "Participant 12"
-    named: bool
-    country: str | None                 # code, as the member shows it (None when hidden)
-    institution: str | None
-    sector: str | None
-    number: int                         # order of first contribution in the export
-
-
-@dataclass
-class PostItem:
-    id: int
-    question: int | None                # position of the guiding question, None for other threads
-    thread_title: str
-    language: str
-    author: Author
-    created_at: datetime
-    text: str                           # plain text of the sanitised post
-    highlight: bool
-    useful: int
-    themes: list[str]                   # theme codes
-    reply_to: int | None
-    url: str
-    source: str = ""                    # the post's Markdown, mentions replaced as in `text`
-
-
-@dataclass
-class ThemeGroup:
-    code: str
-    label: str
-    posts: list[PostItem]               # every live post tagged with the theme, highlighted or not
-    by_language: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class Quote:
-    """A passage moderators chose to quote, ready to paste with its citation."""
-    post_id: int
-    question: int | None
-    language: str
-    theme: str | None                   # theme code
-    theme_label: str | None
-    text: str
-    citation: str                       # "Participant 12, Chile, subnational government" or the name
-
-
-@dataclass
-class ThemeShare:
-    """One theme of one question, in each forum language: posts and share of the question's posts."""
-    code: str
-    label: str
-    posts: dict[str, int]
-    shares: dict[str, float]
-    gap: str | None = None              # "absent" or "stronger" in `gap_language`, else None
-    gap_language: str | None = None
-
-
-@dataclass
-class QuestionSection:
-    position: int
-    titles: dict[str, str]              # language -> title of the question in that forum
-    note: dict[str, str]                # language -> synthesis note (Markdown)
-    highlights: list[PostItem]
-    themes: list[ThemeGroup]
-    remaining: list[PostItem]
-    key_terms: dict[str, list[tuple[str, int]]]  # language -> (term, participants using it), automatic
-    post_count: int
-    posts_by_language: dict[str, int] = field(default_factory=dict)
-    participants_by_language: dict[str, int] = field(default_factory=dict)
-    comparison: list[ThemeShare] = field(default_factory=list)
-    quotes: list[Quote] = field(default_factory=list)  # chosen by the moderators
-
-
-@dataclass
-class Statistics:
-    participants: int
-    posts: int
-    participants_by_language: dict[str, int]
-    posts_by_language: dict[str, int]
-    by_country: list[tuple[str | None, int, int]]        # (country, participants, posts)
-    by_sector: list[tuple[str | None, int, int]]
-    by_gender: dict[str, int]                            # participants per bucket
-    posts_per_week: list[tuple[date, dict[str, int]]]    # week starting on Monday -> posts per language
-    most_useful: list[PostItem]
-
-
-@dataclass
-class WebinarFigures:
-    title: str
-    starts_at: datetime
-    registered: dict[str, int]
-    attended: dict[str, int]
-    recording_url: str
-
-
-@dataclass
-class Report:
-    schema_version: int
-    title: str
-    community: str
-    timezone: str                       # the community's: dates in the report are its local dates
-    language: str
-    languages: list[str]
-    forum_titles: dict[str, str]
-    opens_at: datetime
-    closes_at: datetime
-    period: tuple[date | None, date | None]
-    anonymised: bool
-    highlights_only: bool
-    generated_at: datetime
-    concept_notes: dict[str, str]       # language -> concept note (Markdown)
-    statistics: Statistics
-    questions: list[QuestionSection]
-    other_threads: list[PostItem]
-    institutions: list[tuple[str | None, list[str]]]  # country -> institutions
-    webinar: WebinarFigures | None
-    left_out: dict[str, int] = field(default_factory=dict)  # what was not exported, and why
-    consultations: list[tuple[str, list[list[str]]]] = field(default_factory=list)  # round title, results table
-    question: int | None = None         # the one question exported, if only one
-    theme: str | None = None            # the one theme exported, if only one
-    findings: list[anonymity.Finding] = field(default_factory=list)  # what may still identify someone
 
 
 def can_export(user, pair: ForumPair) -> bool:
@@ -300,13 +160,13 @@ def _build(pair: ForumPair, options: ExportOptions, progress) -> Report:
         for quote in quotes:
             quote.post_id = numbers[quote.post_id]
     say("statistics")
-    statistics = _statistics(items, live, zone)
+    statistics = figures.statistics(items, live, zone)
     say("key terms")
     questions = _questions(pair, forums, items, themes, options)
     for section in questions:
         section.quotes = [q for q in quotes if q.question == section.position]
     title = gettext("Synthesis of the forum “%(title)s”", title=_title(pair, forums, options.language))
-    institutions = _institutions(items)
+    institutions = figures.institutions(items)
     other = [i for i in items if i.question is None and (i.highlight or not options.highlights_only)]
     return Report(
         schema_version=SCHEMA_VERSION, title=title, community=_community_name(pair, options.language), timezone=zone,
@@ -315,8 +175,8 @@ def _build(pair: ForumPair, options: ExportOptions, progress) -> Report:
         period=(options.start, options.end), anonymised=options.anonymise, highlights_only=options.highlights_only,
         generated_at=utcnow(), concept_notes={f.language: f.concept_note_md for f in forums},
         statistics=statistics, questions=questions, other_threads=other,
-        institutions=institutions, webinar=_webinar(pair, options.language), left_out=dict(left_out),
-        consultations=_consultations(pair, options.language), question=options.question, theme=options.theme,
+        institutions=institutions, webinar=figures.webinar(pair, options.language), left_out=dict(left_out),
+        consultations=figures.consultations(pair, options.language), question=options.question, theme=options.theme,
         findings=found)
 
 
@@ -414,54 +274,6 @@ def author_line(author: Author, lang: str) -> str:
         return f"{author.label} — {', '.join(details)}" if details else author.label
 
 
-def _statistics(items: list[PostItem], live, zone: str) -> Statistics:
-    people = {p.author_id: p.author for p, _t, _l in live if p.author_id is not None}
-    languages_of: dict[int, set[str]] = defaultdict(set)
-    posts_of: Counter = Counter()
-    for post, _thread, language in live:
-        if post.author_id is not None:
-            languages_of[post.author_id].add(language)
-            posts_of[post.author_id] += 1
-    posts_by_language = Counter(i.language for i in items)
-    participants_by_language = Counter(lang for langs in languages_of.values() for lang in langs)
-    country: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
-    sector: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
-    gender: Counter = Counter({b: 0 for b in GENDER_BUCKETS})
-    for user_id, user in people.items():
-        if user is None:
-            continue
-        gone = user.deleted_at is not None
-        # What a member hides from their profile is "not stated" here too: a small country could name them.
-        code = user.country if user.show_country and not gone else None
-        country[code][0] += 1
-        country[code][1] += posts_of[user_id]
-        key = user.sector if user.sector and user.show_sector and not gone else None
-        sector[key][0] += 1
-        sector[key][1] += posts_of[user_id]
-        gender[_GENDER_BUCKET.get((user.gender or "") if not gone else "", "not_stated")] += 1
-
-    def ordered(groups) -> list[tuple[str | None, int, int]]:
-        return sorted(((k, v[0], v[1]) for k, v in groups.items()), key=lambda r: (r[0] is None, -r[1], -r[2], r[0] or ""))
-
-    weeks: dict[date, Counter] = defaultdict(Counter)
-    local = timezones.zone(zone)
-    for item in items:
-        day = timezones.to_local(item.created_at, local).date()
-        weeks[day - timedelta(days=day.weekday())][item.language] += 1
-    if weeks:
-        first, last = min(weeks), max(weeks)
-        week = first
-        while week <= last:  # quiet weeks show as zero, not as a gap
-            weeks.setdefault(week, Counter())
-            week += timedelta(days=7)
-    most_useful = sorted((i for i in items if i.useful > 0), key=lambda i: (-i.useful, i.created_at))[:5]
-    return Statistics(
-        participants=len(people), posts=len(items),
-        participants_by_language=dict(participants_by_language), posts_by_language=dict(posts_by_language),
-        by_country=ordered(country), by_sector=ordered(sector), by_gender=dict(gender),
-        posts_per_week=[(w, dict(weeks[w])) for w in sorted(weeks)], most_useful=most_useful)
-
-
 def _questions(pair: ForumPair, forums: list[Forum], items: list[PostItem], themes: dict[int, Theme],
                options: ExportOptions) -> list[QuestionSection]:
     conditions = [Thread.forum_id.in_([f.id for f in forums]), Thread.kind == "guiding_question",
@@ -487,7 +299,7 @@ def _questions(pair: ForumPair, forums: list[Forum], items: list[PostItem], them
         for theme in ordered_themes:
             tagged = [i for i in chosen if theme.code in i.themes]  # highlighted or not: every tag counts
             if tagged:
-                groups.append(ThemeGroup(code=theme.code, label=_label(theme, options.language), posts=tagged,
+                groups.append(ThemeGroup(code=theme.code, label=theme_label(theme, options.language), posts=tagged,
                                          by_language=dict(Counter(i.language for i in tagged))))
         note = notes.get(position)
         sections.append(QuestionSection(
@@ -500,7 +312,7 @@ def _questions(pair: ForumPair, forums: list[Forum], items: list[PostItem], them
             post_count=len(posts), posts_by_language=dict(Counter(i.language for i in posts)),
             participants_by_language={lang: len({i.author.number for i in posts if i.language == lang})
                                       for lang in languages},
-            comparison=_comparison(posts, ordered_themes, languages, options.language)))
+            comparison=figures.comparison(posts, ordered_themes, languages, options.language)))
     return sections
 
 
@@ -517,7 +329,7 @@ def _chosen_quotes(pair: ForumPair, items: list[PostItem], redact, lang: str) ->
         quotes.append(Quote(
             post_id=item.id, question=item.question, language=item.language,
             theme=chosen.theme.code if chosen.theme else None,
-            theme_label=_label(chosen.theme, lang) if chosen.theme else None,
+            theme_label=theme_label(chosen.theme, lang) if chosen.theme else None,
             text=redact(chosen.text, chosen.post.author_id), citation=citation(item.author)))
     return quotes
 
@@ -529,48 +341,6 @@ def citation(author: Author) -> str:
     return ", ".join([author.label] + [d for d in details if d])
 
 
-def _label(theme: Theme, lang: str) -> str:
-    return localized_in(theme, "label", lang)
-
-
-def _comparison(posts: list[PostItem], themes: list[Theme], languages: list[str], lang: str) -> list[ThemeShare]:
-    """Each theme's posts and share in each language forum, and where one language departs from the other."""
-    totals = Counter(i.language for i in posts)
-    rows = []
-    for theme in themes:
-        counts = Counter(i.language for i in posts if theme.code in i.themes)
-        shares = {language: (counts[language] / totals[language] if totals[language] else 0.0)
-                  for language in languages}
-        row = ThemeShare(code=theme.code, label=_label(theme, lang),
-                         posts={language: counts[language] for language in languages}, shares=shares)
-        if len(languages) > 1 and all(totals[language] for language in languages):
-            for here, there in permutations(languages, 2):
-                if counts[here] >= GAP_MIN_POSTS and shares[here] >= GAP_MIN_SHARE and counts[there] == 0:
-                    row.gap, row.gap_language = "absent", there
-                elif (counts[here] >= GAP_MIN_POSTS and shares[there] and shares[here] >= STRONGER * shares[there]
-                      and row.gap is None):
-                    row.gap, row.gap_language = "stronger", here
-        rows.append(row)
-    return rows
-
-
-def sort_key(text: str) -> str:
-    """Alphabetical order for people of both languages: accents and case do not move a name."""
-    folded = unicodedata.normalize("NFD", text.casefold())
-    return "".join(c for c in folded if not unicodedata.combining(c))
-
-
-def _institutions(items: list[PostItem]) -> list[tuple[str | None, list[str]]]:
-    """Institutions of the named participants who show them, by country, in the report's language
-    (called under the report's locale, so "Alemania" sorts under A in Spanish)."""
-    by_country: dict[str | None, set[str]] = defaultdict(set)
-    for item in items:
-        if item.author.named and item.author.institution:
-            by_country[item.author.country].add(item.author.institution)
-    return sorted(((c, sorted(names, key=sort_key)) for c, names in by_country.items()),
-                  key=lambda r: (r[0] is None, sort_key(country_name(r[0])) if r[0] else ""))
-
-
 def _findings(items: list[PostItem], pair: ForumPair) -> list[anonymity.Finding]:
     """What may still identify someone after anonymising, for the organizer to read before sharing."""
     from forum.i18n import country_choices
@@ -580,29 +350,6 @@ def _findings(items: list[PostItem], pair: ForumPair) -> list[anonymity.Finding]
     known |= {word for t in pair.themes for label in texts_of(t, "label").values() for word in label.split()}
     known |= {gettext("Participant %(n)d", n=0).split()[0], gettext("Former member")}
     return anonymity.findings([(i.id, i.text) for i in items], ordinary, known)
-
-
-def _webinar(pair: ForumPair, lang: str) -> WebinarFigures | None:
-    webinar = db.session.execute(select(Webinar).where(Webinar.pair_id == pair.id, Webinar.status == "scheduled")
-                                 .order_by(Webinar.starts_at.desc()).limit(1)).scalar_one_or_none()
-    if webinar is None:
-        return None
-    from forum.services.webinars import participation
-
-    table = participation(webinar)
-    return WebinarFigures(
-        title=webinar.title(lang), starts_at=webinar.starts_at,
-        registered={b: table.total.cell("registered", b) for b in GENDER_BUCKETS},
-        attended={b: table.total.cell("attended", b) for b in GENDER_BUCKETS},
-        recording_url=webinar.recording_url)
-
-
-def _consultations(pair: ForumPair, lang: str) -> list[tuple[str, list[list[str]]]]:
-    """Results of the polls and committee rounds that belong to the pair, once they may be shown."""
-    from forum.services import round_results
-
-    return [(r.title(lang), round_results.results_rows(round_results.results(r), lang))
-            for r in round_results.rounds_for_pair(pair)]
 
 
 def question_titles(pair: ForumPair, lang: str) -> list[tuple[int, str]]:

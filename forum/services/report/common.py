@@ -12,7 +12,7 @@ from flask_babel import force_locale, gettext
 
 from forum.i18n import country_name, sector_label
 from forum.markup import Document, parse
-from forum.services.synthesis import Author, PostItem
+from forum.services.synthesis_model import Author, PostItem
 from forum.timezones import to_local
 
 # Word's proofing language per forum language; any other language is tagged by its code alone.

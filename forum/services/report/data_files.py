@@ -9,7 +9,7 @@ import json
 from datetime import date, datetime
 
 from forum.services import safe_cell
-from forum.services.synthesis import PostItem, Report
+from forum.services.synthesis_model import PostItem, Report
 
 POST_COLUMNS = ("post_id", "url", "forum_language", "question", "thread_title", "created_at_utc", "author",
                 "author_number", "named", "country", "institution", "sector", "highlight", "useful_marks",

@@ -15,7 +15,7 @@ from flask_babel import force_locale, gettext
 from forum.i18n import country_name
 from forum.services.report import quotes as q
 from forum.services.report.common import language_names
-from forum.services.synthesis import Report
+from forum.services.synthesis_model import Report
 
 MAX_COUNTRIES = 20
 FILLS = ("#404040", "#d0d0d0", "#ffffff")

@@ -6,7 +6,7 @@ from forum.services.report.common import markdown_tree, tree_of
 from forum.services.report.markdown_markup import escape_text
 from forum.services.report.markdown_markup import to_markdown as markup
 from forum.services.report.outline import Block, outline
-from forum.services.synthesis import Report
+from forum.services.synthesis_model import Report
 
 
 def to_markdown(report: Report) -> str:

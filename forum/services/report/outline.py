@@ -13,12 +13,12 @@ from forum.i18n import country_name
 from forum.services.report import quotes as q
 from forum.services.report.common import Block, anchor, citation, day, gender_labels, language_names
 from forum.services.report.statistics import statistics
-from forum.services.synthesis import (
+from forum.services.synthesis import author_line
+from forum.services.synthesis_model import (
     GENDER_BUCKETS,
     PostItem,
     QuestionSection,
     Report,
-    author_line,
 )
 
 

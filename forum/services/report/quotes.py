@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from forum.services.report.common import inline_text, tree_of
-from forum.services.synthesis import PostItem, QuestionSection
+from forum.services.synthesis_model import PostItem, QuestionSection
 
 QUOTES_PER_THEME = 3
 MIN_WORDS, MAX_WORDS = 8, 40

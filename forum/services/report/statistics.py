@@ -6,7 +6,7 @@ from flask_babel import gettext, ngettext
 from forum.i18n import country_name, sector_label
 from forum.services.report.common import Block, anchor, citation, day, gender_labels, language_names
 from forum.services.report.quotes import best_sentence
-from forum.services.synthesis import GENDER_BUCKETS, Report
+from forum.services.synthesis_model import GENDER_BUCKETS, Report
 
 
 def statistics(report: Report, lang: str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from forum.services.report.common import language_tag
-from forum.services.synthesis import Report
+from forum.services.synthesis_model import Report
 
 STYLE_NAMES = ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "Caption",
                "TOC Heading", "Table Grid")
