@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import String
 from wtforms.validators import Length
 
-from forum import forms, timezones
+from forum import committee_forms, forms, timezones, webinar_forms
 from forum.extensions import db as _db
 from forum.models import OutboxMessage, Post, Resource, Thread, utcnow
 from forum.services import posting, resources, webinar_registrations
@@ -123,20 +123,20 @@ FORM_FIELDS = {
     "resources.url": [(forms.ResourceForm, "url")],
     "newsletters.subject_es": [(forms.NewsletterForm, "subject_es")],
     "newsletters.subject_en": [(forms.NewsletterForm, "subject_en")],
-    "webinars.title_es": [(forms.WebinarForm, "title_es")],
-    "webinars.title_en": [(forms.WebinarForm, "title_en")],
-    "webinars.join_url": [(forms.WebinarForm, "join_url")],
-    "webinars.recording_url": [(forms.FollowUpForm, "recording_url")],
-    "webinars.slides_url": [(forms.FollowUpForm, "slides_url")],
-    "webinar_speakers.name": [(forms.SpeakerForm, "name")],
-    "webinar_speakers.affiliation": [(forms.SpeakerForm, "affiliation")],
-    "webinar_registrations.name": [(forms.GuestRegistrationForm, "name")],
-    "webinar_registrations.email": [(forms.GuestRegistrationForm, "email")],
-    "webinar_registrations.institution": [(forms.GuestRegistrationForm, "institution")],
-    "processes.title_es": [(forms.ProcessForm, "title_es")],
-    "processes.title_en": [(forms.ProcessForm, "title_en")],
-    "rounds.title_es": [(forms.RoundForm, "title_es")],
-    "rounds.title_en": [(forms.RoundForm, "title_en")],
+    "webinars.title_es": [(webinar_forms.WebinarForm, "title_es")],
+    "webinars.title_en": [(webinar_forms.WebinarForm, "title_en")],
+    "webinars.join_url": [(webinar_forms.WebinarForm, "join_url")],
+    "webinars.recording_url": [(webinar_forms.FollowUpForm, "recording_url")],
+    "webinars.slides_url": [(webinar_forms.FollowUpForm, "slides_url")],
+    "webinar_speakers.name": [(webinar_forms.SpeakerForm, "name")],
+    "webinar_speakers.affiliation": [(webinar_forms.SpeakerForm, "affiliation")],
+    "webinar_registrations.name": [(webinar_forms.GuestRegistrationForm, "name")],
+    "webinar_registrations.email": [(webinar_forms.GuestRegistrationForm, "email")],
+    "webinar_registrations.institution": [(webinar_forms.GuestRegistrationForm, "institution")],
+    "processes.title_es": [(committee_forms.ProcessForm, "title_es")],
+    "processes.title_en": [(committee_forms.ProcessForm, "title_en")],
+    "rounds.title_es": [(committee_forms.RoundForm, "title_es")],
+    "rounds.title_en": [(committee_forms.RoundForm, "title_en")],
 }
 # Built by the app from longer inputs: shortened with forum.text.shorten/fit where they are built.
 DERIVED = {"outbox.subject", "outbox.attachment_name", "resources.tags", "resources.file_name",
@@ -150,7 +150,7 @@ CHECKED_BY_SERVICE = {"report_quotes.text"}
 # operators: never free text of a member.
 SYSTEM = {
     "communities.visibility", "communities.join_policy", "communities.timezone", "communities.logo_key",
-    "communities.logo_type", "scheduler_leases.name", "scheduler_leases.holder", "users.password_hash",
+    "communities.logo_type", "scheduler_leases.name", "cache_generations.name", "scheduler_leases.holder", "users.password_hash",
     "users.country", "users.sector", "users.gender", "users.locale", "users.timezone",
     "users.email_notifications", "users.digest_frequency", "forum_pairs.status", "forum_pairs.pre_moderation",
     "invitations.email", "invitations.role", "memberships.role", "memberships.state", "moderation_log.action",

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from forum.choices import SelectChoice, options
+from forum.committee_forms import PollForm, ProcessForm, RoundForm
 from forum.extensions import db
-from forum.forms import PollForm, ProcessForm, RoundForm
 from forum.i18n import locale_code
 from forum.models import ForumPair, Post, Process, QuestionSource, Round, RoundQuestion, Thread, utcnow
 from forum.policy import can, published_pairs_clause

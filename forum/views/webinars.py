@@ -20,7 +20,6 @@ from sqlalchemy import select
 
 from forum.choices import grouped_options, options
 from forum.extensions import db, limiter
-from forum.forms import AttendanceImportForm, FollowUpForm, GuestRegistrationForm, WebinarForm
 from forum.i18n import country_choices, country_name, locale_code, sector_label, select_timezone, timezone_choices
 from forum.models import ForumPair, Webinar, WebinarSpeaker, utcnow
 from forum.people import normalise_email
@@ -30,6 +29,7 @@ from forum.services import attendance as attendance_service
 from forum.uploads import send_image
 from forum.views.communities import community_or_404
 from forum.views.util import flash_outcome, page_arg, parse_id, require, show_errors
+from forum.webinar_forms import AttendanceImportForm, FollowUpForm, GuestRegistrationForm, WebinarForm
 
 bp = Blueprint("webinars", __name__)
 
