@@ -184,9 +184,7 @@ def _query_calls(tree: ast.AST, name: str = "<module>") -> list[tuple[str, int]]
                 found.append((name, node.lineno))
             elif isinstance(target, ast.Attribute):
                 owner = ast.unparse(target.value)
-                if target.attr in QUERY_METHODS and owner.split(".")[-1] == "session":
-                    found.append((name, node.lineno))
-                elif target.attr in QUERY_BUILDERS and owner in {"db", "sa", "sqlalchemy"}:
+                if target.attr in QUERY_METHODS and owner.split(".")[-1] == "session" or target.attr in QUERY_BUILDERS and owner in {"db", "sa", "sqlalchemy"}:
                     found.append((name, node.lineno))
         found += _query_calls(node, name)
     return sorted(set(found))
