@@ -163,3 +163,52 @@ def test_shared_helpers_do_not_reach_up_into_services():
     for helper in helpers:
         offenders.update(_offenders(helper, ("forum.services", "forum.views")))
     assert offenders == {}
+
+
+QUERY_METHODS = {"execute", "scalar", "scalars", "get", "query"}
+QUERY_BUILDERS = {"select", "insert", "update", "delete"}
+VIEW_QUERY_HELPERS = {("forum.views.util", "get_or_none")}  # a row by primary key, for get_or_404 too
+
+
+def _query_calls(tree: ast.AST, name: str = "<module>") -> list[tuple[str, int]]:
+    """(innermost function, line) of each `db.session.<query>(...)`, `session.<query>(...)` or
+    `select(...)` (also `db.select`, `sa.select`): a view that builds or runs a query itself."""
+    found = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found += _query_calls(node, node.name)
+            continue
+        if isinstance(node, ast.Call):
+            target = node.func
+            if isinstance(target, ast.Name) and target.id in QUERY_BUILDERS:
+                found.append((name, node.lineno))
+            elif isinstance(target, ast.Attribute):
+                owner = ast.unparse(target.value)
+                if target.attr in QUERY_METHODS and owner.split(".")[-1] == "session" or target.attr in QUERY_BUILDERS and owner in {"db", "sa", "sqlalchemy"}:
+                    found.append((name, node.lineno))
+        found += _query_calls(node, name)
+    return sorted(set(found))
+
+
+def test_views_query_only_through_services():
+    """Views parse, call a service, render: every read lives in a service (a page's reads in one
+    named for it), so visibility comes from the policy's clauses in one place. The one exception
+    is a row by primary key (`util.get_or_none`, used by `get_or_404`) before a permission check."""
+    offenders = {}
+    for module, path in modules().items():
+        if not module.startswith("forum.views"):
+            continue
+        calls = [(name, line) for name, line in _query_calls(ast.parse(path.read_text(encoding="utf-8")))
+                 if (module, name) not in VIEW_QUERY_HELPERS]
+        if calls:
+            offenders[module] = calls
+    assert offenders == {}
+
+
+def test_the_query_check_sees_queries():
+    """A guard for the guard: each way a view could query is caught."""
+    source = ("def a():\n    db.session.execute(select(User))\n"
+              "def b():\n    return db.session.get(User, 1)\n"
+              "def c():\n    return db.select(User)\n"
+              "def d():\n    return render_template('x.html', rows=service.rows())\n")
+    assert {name for name, _line in _query_calls(ast.parse(source))} == {"a", "b", "c"}

@@ -249,3 +249,14 @@ def resend_problems(user: User, newsletter: Newsletter):
 
 def _prefix(newsletter: Newsletter) -> str:
     return f"newsletter:{newsletter.id}:"
+
+
+def archive(community: Community | None, page: int, per_page: int, *, sent_only: bool) -> tuple[list[Newsletter], bool]:
+    """One page of the community's (or the network's) editions, newest first, and whether more
+    follow; only sent ones for readers who do not compose."""
+    conditions = [Newsletter.community_id == (community.id if community else None)]
+    if sent_only:
+        conditions.append(Newsletter.status == "sent")
+    rows = db.session.execute(select(Newsletter).where(*conditions).order_by(
+        Newsletter.created_at.desc()).limit(per_page + 1).offset((page - 1) * per_page)).scalars().all()
+    return rows[:per_page], len(rows) > per_page

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from forum import page_cache
@@ -22,6 +22,7 @@ from forum.models import (
     Theme,
     Thread,
     ThreadRead,
+    User,
     Watch,
 )
 
@@ -132,3 +133,32 @@ def forum_reader(user, forum: Forum) -> tuple[bool, bool]:
                                       Watch.level == "watching").exists()
     visited, watching = db.session.execute(select(visited, watching)).one()
     return bool(visited), bool(watching)
+
+
+def post_id_at(thread: Thread, number: int) -> int:
+    """The id of the thread's post with this number (the first unread one's anchor)."""
+    return db.session.execute(select(Post.id).filter_by(thread_id=thread.id, number=number)).scalar_one()
+
+
+def move_targets(forum: Forum) -> list[Forum]:
+    """The community's other forums a moderator may move a thread to, by title."""
+    return db.session.execute(select(Forum).where(
+        Forum.community_id == forum.community_id, Forum.id != forum.id).order_by(Forum.title)).scalars().all()
+
+
+@dataclass
+class ParticipantsPage:
+    rows: list  # (User, number of live posts in the forum)
+    has_next: bool
+
+
+def participants_page(forum: Forum, page: int, per_page: int) -> ParticipantsPage:
+    """The forum's authors of live posts, the most posts first, deleted accounts left out."""
+    count = func.count(Post.id).label("posts")
+    rows = db.session.execute(
+        select(User, count).join(Post, Post.author_id == User.id).join(Thread, Thread.id == Post.thread_id)
+        .where(Thread.forum_id == forum.id, Post.is_live, User.deleted_at.is_(None))
+        .group_by(User.id).order_by(count.desc(), User.display_name)
+        .limit(per_page + 1).offset((page - 1) * per_page)
+    ).all()
+    return ParticipantsPage(rows[:per_page], len(rows) > per_page)

@@ -4,13 +4,11 @@ from datetime import UTC, datetime, time
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
 
-from forum.extensions import db
 from forum.forms import SuspendForm
 from forum.models import User
 from forum.policy import can
-from forum.services import DomainError, accounts, community_setup, like_pattern
+from forum.services import DomainError, accounts, community_setup, people_pages
 from forum.views.util import form_error, get_or_404, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -27,16 +25,9 @@ def only_admins():
 @bp.get("/users")
 def users():
     query = (request.args.get("q") or "").strip()[:100]
-    conditions = [User.deleted_at.is_(None)]
-    if query:
-        like = like_pattern(query)
-        conditions.append(or_(func.lower(User.display_name).like(like, escape="\\"),
-                              func.lower(User.email).like(like, escape="\\"),
-                              func.lower(User.handle).like(like, escape="\\")))
     page = page_arg()
-    rows = db.session.execute(select(User).where(*conditions).order_by(User.display_name, User.id)
-                              .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars().all()
-    return render_template("admin/users.html", rows=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE, page=page,
+    listing = people_pages.users_page(query, page, PER_PAGE)
+    return render_template("admin/users.html", rows=listing.rows, has_next=listing.has_next, page=page,
                            query=query)
 
 

@@ -8,19 +8,25 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from forum.choices import SelectChoice, options
 from forum.committee_forms import PollForm, ProcessForm, RoundForm
-from forum.extensions import db
 from forum.i18n import locale_code
-from forum.models import ForumPair, Post, Process, QuestionSource, Round, RoundQuestion, Thread, utcnow
-from forum.policy import can, published_pairs_clause
-from forum.services import DomainError, ballots, committees, round_results, safe_cell
+from forum.models import ForumPair, Process, Round, Thread, utcnow
+from forum.policy import can
+from forum.services import DomainError, ballots, committee_pages, committees, community_pages, round_results, safe_cell
 from forum.views import ballot_form
 from forum.views.communities import community_or_404
-from forum.views.util import flash_outcome, page_arg, parse_id, require, safe_next, show_errors
+from forum.views.util import (
+    flash_outcome,
+    get_or_404,
+    get_or_none,
+    page_arg,
+    parse_id,
+    require,
+    safe_next,
+    show_errors,
+)
 
 bp = Blueprint("committees", __name__, url_prefix="/c/<slug>")
 
@@ -28,23 +34,17 @@ bp = Blueprint("committees", __name__, url_prefix="/c/<slug>")
 def _process_of(slug: str, process_id: int) -> Process:
     community = community_or_404(slug)
     require(current_user, "community.read", community)
-    process = db.session.get(Process, process_id)
-    if process is None or process.community_id != community.id:
-        abort(404)
-    return process
+    return get_or_404(Process, process_id, lambda process: process.community_id == community.id)
 
 
 def _round_of(slug: str, round_id: int) -> Round:
     community = community_or_404(slug)
     require(current_user, "community.read", community)
-    round_ = db.session.execute(select(Round).where(Round.id == round_id).options(
-        selectinload(Round.questions).selectinload(RoundQuestion.options),
-        selectinload(Round.questions).selectinload(RoundQuestion.sources).joinedload(QuestionSource.post)
-        .joinedload(Post.author))).scalar_one_or_none()
+    round_ = committee_pages.round_with_questions(round_id)
     if round_ is None or round_.community_id != community.id:
         abort(404)
     if round_.thread_id is not None:
-        require(current_user, "thread.view", db.session.get(Thread, round_.thread_id))
+        require(current_user, "thread.view", get_or_none(Thread, round_.thread_id))
     return round_
 
 
@@ -54,17 +54,13 @@ def _round_of(slug: str, round_id: int) -> Round:
 def processes(slug: str):
     community = community_or_404(slug)
     require(current_user, "community.read", community)
-    items = db.session.execute(select(Process).filter_by(community_id=community.id)
-                               .options(selectinload(Process.rounds))  # the list shows each one's count
-                               .order_by(Process.created_at.desc())).scalars().all()
-    return render_template("committees/processes.html", community=community, items=items,
+    return render_template("committees/processes.html", community=community,
+                           items=committee_pages.processes_of(community),
                            can_create=can(current_user, "community.organize", community))
 
 
 def _pair_choices(community) -> list[SelectChoice]:
-    pairs = db.session.execute(select(ForumPair).where(
-        ForumPair.community_id == community.id, published_pairs_clause(current_user),
-        ~ForumPair.slug.startswith("committee-")).order_by(ForumPair.opens_at.desc()).limit(50)).scalars().all()
+    pairs = community_pages.published_pairs(current_user, community, with_committees=False)
     return options([("", "—")] + [(str(p.id), p.title(locale_code())) for p in pairs])
 
 
@@ -134,9 +130,8 @@ def new_round(slug: str, process_id: int):
     source = None
     source_id = parse_id(request.values.get("from") or form.source_round_id.data)
     if source_id:
-        source = db.session.get(Round, source_id)
-        if source is None or source.process_id != process.id or source.kind != "open":
-            abort(404)
+        source = get_or_404(Round, source_id, lambda source: source.process_id == process.id
+                            and source.kind == "open")
         form.source_round_id.data = str(source.id)
     if request.method == "GET":
         form.kind.data = "questionnaire" if source else "open"
@@ -171,7 +166,7 @@ def show_round(slug: str, round_id: int):
 def _round_page(round_: Round, draft=None, errors=None, status: int = 200):
     slug = round_.community.slug
     if round_.thread_id is not None:
-        thread = db.session.get(Thread, round_.thread_id)
+        thread = get_or_none(Thread, round_.thread_id)
         return redirect(url_for("forums.thread", community_slug=slug, forum_slug=thread.forum.slug,
                                 thread_id=thread.id))
     now = utcnow()
@@ -188,7 +183,7 @@ def _round_page(round_: Round, draft=None, errors=None, status: int = 200):
         can_answer=can(current_user, "round.answer", round_),
         results=round_results.results(round_) if round_.results_visible(now) and round_.kind != "open" else None,
         manage=manage, people=people, missing=missing, page=page_arg(),
-        forums=round_.pair_id and db.session.get(ForumPair, round_.pair_id).forums), status
+        forums=round_.pair_id and get_or_none(ForumPair, round_.pair_id).forums), status
 
 
 @bp.post("/rounds/<id:round_id>/answer")
@@ -272,9 +267,7 @@ def results_csv(slug: str, round_id: int):
 @login_required
 def new_poll(slug: str, thread_id: int):
     community = community_or_404(slug)
-    thread = db.session.get(Thread, thread_id)
-    if thread is None or thread.forum.community_id != community.id:
-        abort(404)
+    thread = get_or_404(Thread, thread_id, lambda thread: thread.forum.community_id == community.id)
     require(current_user, "thread.view", thread)
     form = PollForm()
     status = 200

@@ -2,17 +2,14 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from forum import page_cache
-from forum.extensions import db
 from forum.forms import RequestJoinForm
 from forum.i18n import localized
-from forum.models import Community, ForumPair, Resource, utcnow
-from forum.policy import can, listed_communities_clause, published_pairs_clause, role_in
+from forum.models import Community, utcnow
+from forum.policy import can, role_in
 from forum.policy import membership as membership_of
-from forum.services import DomainError, membership, watching, webinars
+from forum.services import DomainError, community_pages, membership, watching, webinars
 from forum.uploads import send_image
 from forum.views.util import flash_outcome, require, safe_next, use_community_timezone
 
@@ -20,7 +17,7 @@ bp = Blueprint("communities", __name__, url_prefix="/c")
 
 
 def community_or_404(slug: str) -> Community:
-    community = db.session.execute(select(Community).filter_by(slug=slug)).scalar_one_or_none()
+    community = community_pages.community_by_slug(slug)
     if community is None:
         abort(404)
     require(current_user, "community.view", community)
@@ -30,11 +27,8 @@ def community_or_404(slug: str) -> Community:
 
 @bp.get("/")
 def index():
-    communities = db.session.execute(
-        select(Community).where(listed_communities_clause(current_user))
-        .order_by(Community.member_count.desc(), Community.id)
-    ).scalars().all()
-    return render_template("communities/index.html", communities=communities)
+    return render_template("communities/index.html",
+                           communities=community_pages.listed_communities(current_user))
 
 
 @bp.get("/<slug>")
@@ -44,15 +38,9 @@ def show(slug: str):
     can_read = can(current_user, "community.read", community)
     pairs, resources, upcoming_webinars = [], [], []
     if can_read:
-        pairs = db.session.execute(
-            select(ForumPair).where(ForumPair.community_id == community.id, published_pairs_clause(current_user))
-            .order_by(ForumPair.opens_at.desc()).options(joinedload(ForumPair.forums))
-        ).unique().scalars().all()
+        page = community_pages.community_page(current_user, community)
+        pairs, resources = page.pairs, page.resources
         upcoming_webinars = webinars.upcoming(community)
-        resources = db.session.execute(
-            select(Resource).where(Resource.community_id == community.id, Resource.deleted_at.is_(None))
-            .order_by(Resource.created_at.desc()).limit(5)
-        ).scalars().all()
     pending, watched = membership.reader_state(current_user, community,
                                                can(current_user, "community.moderate", community))
     return render_template(

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from forum.extensions import db
 from forum.i18n import country_choices, is_country, locale_code, localized
 from forum.models import SECTORS, ForumPair, Post
 from forum.policy import can
@@ -31,7 +30,7 @@ from forum.services import (
     theme_discovery,
 )
 from forum.views.communities import community_or_404
-from forum.views.util import page_arg, parse_id, safe_next
+from forum.views.util import get_or_404, page_arg, parse_id, safe_next
 
 bp = Blueprint("curation", __name__, url_prefix="/c/<slug>/curation")
 
@@ -40,20 +39,15 @@ def _pair(slug: str, pair_id: int) -> ForumPair:
     community = community_or_404(slug)
     if not can(current_user, "community.moderate", community):
         abort(403)
-    pair = db.session.get(ForumPair, pair_id)
-    if pair is None or pair.community_id != community.id:
-        abort(404)
-    return pair
+    return get_or_404(ForumPair, pair_id, lambda pair: pair.community_id == community.id)
 
 
 def _post(slug: str, post_id: int) -> Post:
     community = community_or_404(slug)
     if not can(current_user, "community.moderate", community):
         abort(403)
-    post = db.session.get(Post, post_id)
-    if post is None or post.thread.forum.community_id != community.id or post.thread.forum.pair is None:
-        abort(404)
-    return post
+    return get_or_404(Post, post_id, lambda post: post.thread.forum.community_id == community.id
+                      and post.thread.forum.pair is not None)
 
 
 def _date(value: str | None) -> date | None:

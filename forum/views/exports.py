@@ -1,18 +1,17 @@
 """Exports: a forum pair's synthesis report and its data, for the community's organizers and moderators."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forum import choices
-from forum.extensions import db
 from forum.forms import ExportForm
 from forum.i18n import language_label, locale_code, localized
 from forum.models import ForumPair
 from forum.services import DomainError, report_files, synthesis
 from forum.views.communities import community_or_404
-from forum.views.util import parse_id, require
+from forum.views.util import get_or_404, parse_id, require
 
 bp = Blueprint("exports", __name__, url_prefix="/c/<slug>/pairs/<id:pair_id>")
 
@@ -30,9 +29,7 @@ EXTENSIONS = {"quotes-md": "quotes.md", "quotes-csv": "quotes.csv"}
 
 def _pair(slug: str, pair_id: int) -> ForumPair:
     community = community_or_404(slug)
-    pair = db.session.get(ForumPair, pair_id)
-    if pair is None or pair.community_id != community.id:
-        abort(404)
+    pair = get_or_404(ForumPair, pair_id, lambda pair: pair.community_id == community.id)
     require(current_user, "pair.export", pair)
     return pair
 

@@ -12,17 +12,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from forum import page_cache
-from forum.extensions import db
 from forum.forms import ReplyForm, ThreadForm
 from forum.i18n import locale_code
 from forum.models import (
     Forum,
     Post,
     Thread,
-    User,
     utcnow,
 )
 from forum.policy import can, reply_block_reason
@@ -41,6 +38,7 @@ from forum.services import (
 from forum.views.util import (
     flash_outcome,
     form_error,
+    get_or_none,
     limit_posting,
     limit_previews,
     page_arg,
@@ -65,7 +63,7 @@ def forum_or_404(community_slug: str, forum_slug: str) -> Forum:
 
 
 def thread_or_404(forum: Forum, thread_id: int) -> Thread:
-    thread = db.session.get(Thread, thread_id)
+    thread = get_or_none(Thread, thread_id)
     if thread is None or thread.forum_id != forum.id or not can(current_user, "thread.view", thread):
         abort(404)
     return thread
@@ -170,7 +168,7 @@ def thread(community_slug: str, forum_slug: str, thread_id: int):
 def _to_first_unread(thread: Thread):
     number = reading.first_unread_number(current_user, thread)
     if number is not None:
-        post_id = db.session.execute(select(Post.id).filter_by(thread_id=thread.id, number=number)).scalar_one()
+        post_id = thread_page.post_id_at(thread, number)
         return redirect(thread_url(thread, page=posting.page_of(number), _anchor=f"post-{post_id}"))
     return redirect(thread_url(thread, page=posting.page_of(max(thread.last_number, 1))))
 
@@ -188,13 +186,11 @@ def _thread_page(forum: Forum, context: thread_page.ThreadContext, form: ReplyFo
             notifications.mark_read_in_thread(current_user, thread, first_number, last_number)
     moderator = can(current_user, "community.moderate", forum.community)
     posts, useful = thread_page.page_posts(current_user, thread, first_number, last_number, moderator)
-    replying_to = db.session.get(Post, parse_id(form.reply_to.data)) if parse_id(form.reply_to.data) else None
+    replying_to = get_or_none(Post, parse_id(form.reply_to.data)) if parse_id(form.reply_to.data) else None
     if replying_to is not None and replying_to.thread_id != thread.id:
         replying_to = None
     themes, post_themes = thread_page.curation_for(forum, posts) if moderator else ([], {})
-    move_targets = db.session.execute(select(Forum).where(
-        Forum.community_id == forum.community_id, Forum.id != forum.id).order_by(Forum.title)).scalars().all() \
-        if moderator and not thread.is_guiding_question else []
+    move_targets = thread_page.move_targets(forum) if moderator and not thread.is_guiding_question else []
     poll = context.poll
     return render_template(
         "forums/thread.html", forum=forum, thread=thread, posts=posts, page=page, pages=pages, poll=poll,
@@ -231,7 +227,7 @@ def _prefill_reply(form: ReplyForm, thread: Thread) -> None:
     target = parse_id(request.args.get("reply_to"))
     if target is None:
         return
-    post = db.session.get(Post, target)
+    post = get_or_none(Post, target)
     if post is None or post.thread_id != thread.id or not post.is_live:
         return
     form.reply_to.data = str(post.id)
@@ -266,16 +262,9 @@ def watch_forum(community_slug: str, forum_slug: str):
 def participants(community_slug: str, forum_slug: str):
     forum = forum_or_404(community_slug, forum_slug)
     page = page_arg()
-    count = func.count(Post.id).label("posts")
-    rows = db.session.execute(
-        select(User, count).join(Post, Post.author_id == User.id).join(Thread, Thread.id == Post.thread_id)
-        .where(Thread.forum_id == forum.id, Post.is_live, User.deleted_at.is_(None))
-        .group_by(User.id).order_by(count.desc(), User.display_name)
-        .limit(PARTICIPANTS_PER_PAGE + 1).offset((page - 1) * PARTICIPANTS_PER_PAGE)
-    ).all()
-    has_next = len(rows) > PARTICIPANTS_PER_PAGE
-    return render_template("forums/participants.html", forum=forum, rows=rows[:PARTICIPANTS_PER_PAGE],
-                           page=page, has_next=has_next)
+    listing = thread_page.participants_page(forum, page, PARTICIPANTS_PER_PAGE)
+    return render_template("forums/participants.html", forum=forum, rows=listing.rows,
+                           page=page, has_next=listing.has_next)
 
 
 @bp.get("/<forum_slug>/feed.atom")

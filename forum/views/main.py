@@ -10,14 +10,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm import contains_eager
 
 from forum import page_cache
-from forum.extensions import db
 from forum.i18n import LANG_COOKIE
-from forum.models import Community, Forum, ForumPair, utcnow
-from forum.policy import listed_communities_clause, readable_communities_clause
-from forum.services import health, member_home
+from forum.models import utcnow
+from forum.services import community_pages, health, member_home
 from forum.services.accounts import set_locale
 from forum.views.util import safe_next
 
@@ -28,23 +25,9 @@ bp = Blueprint("main", __name__)
 @page_cache.for_visitors
 def home():
     now = utcnow()
-    communities = db.session.execute(
-        db.select(Community).where(listed_communities_clause(current_user))
-        .order_by(Community.member_count.desc(), Community.id).limit(50)
-    ).scalars().all()
-    open_forums = db.session.execute(
-        db.select(Forum).join(ForumPair, Forum.pair_id == ForumPair.id)
-        .join(Community, Forum.community_id == Community.id)
-        .where(readable_communities_clause(current_user),
-               ForumPair.status == "published", ForumPair.opens_at <= now, ForumPair.closes_at > now)
-        .order_by(ForumPair.closes_at, Forum.id).limit(50)
-        .options(contains_eager(Forum.pair), contains_eager(Forum.community))
-    ).scalars().all()
-    pairs: dict[int, list] = {}
-    for forum in open_forums:  # a pair is one card, its forums side by side
-        pairs.setdefault(forum.pair_id, []).append(forum)
+    page = community_pages.home_page(current_user, now)
     mine = member_home.home(current_user) if current_user.is_authenticated else None
-    return render_template("main/home.html", communities=communities, open_pairs=list(pairs.values()), now=now,
+    return render_template("main/home.html", communities=page.communities, open_pairs=page.open_pairs, now=now,
                            mine=mine)
 
 

@@ -4,14 +4,12 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
 
-from forum.extensions import db
 from forum.forms import DecisionForm, ImportForm, InviteForm
 from forum.i18n import country_choices
-from forum.models import SECTORS, Membership, User
+from forum.models import SECTORS
 from forum.policy import can
-from forum.services import DomainError, imports, like_pattern, membership
+from forum.services import DomainError, imports, membership, people_pages
 from forum.views.communities import community_or_404
 from forum.views.util import flash_outcome, page_arg, pager_args, require
 
@@ -25,26 +23,10 @@ def directory(slug: str):
     community = community_or_404(slug)
     require(current_user, "community.view_directory", community)
     args = request.args
-    conditions = [Membership.community_id == community.id, Membership.state == "active",
-                  User.deleted_at.is_(None)]
-    for word in (args.get("q") or "").split()[:5]:
-        like = like_pattern(word)
-        conditions.append(or_(func.lower(User.display_name).like(like, escape="\\"),
-                              func.lower(User.handle).like(like, escape="\\")))
-    if args.get("country"):
-        conditions += [User.country == args["country"], User.show_country.is_(True)]
-    if args.get("sector") in SECTORS:
-        conditions += [User.sector == args["sector"], User.show_sector.is_(True)]
-    if args.get("institution"):
-        conditions += [func.lower(User.institution).like(like_pattern(args['institution'][:100]), escape="\\"),
-                       User.show_institution.is_(True)]
     page = page_arg()
-    rows = db.session.execute(
-        select(User, Membership).join(Membership, Membership.user_id == User.id).where(*conditions)
-        .order_by(User.display_name, User.id).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
-    ).all()
+    listing = people_pages.directory_page(community, args, page, PER_PAGE)
     return render_template(
-        "members/directory.html", community=community, rows=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE,
+        "members/directory.html", community=community, rows=listing.rows, has_next=listing.has_next,
         page=page, args=args, countries=country_choices(), sectors=SECTORS,
         can_manage=can(current_user, "community.organize", community),
         page_args=pager_args(args, ("q", "country", "sector", "institution")),

@@ -5,26 +5,13 @@ from datetime import datetime, time
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from forum.extensions import db
-from forum.models import (
-    Flag,
-    Forum,
-    ForumPair,
-    ModerationLog,
-    Post,
-    ReportQuote,
-    Thread,
-    User,
-    utcnow,
-)
+from forum.models import Forum, ForumPair, Post, ReportQuote, Thread, User, utcnow
 from forum.policy import can
-from forum.services import DomainError, assist, curation, moderation, report_quotes
+from forum.services import DomainError, assist, curation, moderation, moderation_pages, report_quotes
 from forum.timezones import to_utc
 from forum.views.communities import community_or_404
-from forum.views.util import flash_outcome, page_arg, pager_args, parse_id, safe_next
+from forum.views.util import flash_outcome, get_or_404, get_or_none, page_arg, pager_args, parse_id, safe_next
 
 bp = Blueprint("moderation", __name__, url_prefix="/c/<slug>/moderation")
 LOG_PER_PAGE = 50
@@ -38,10 +25,7 @@ def _moderated(slug: str):
 
 
 def _post_in(community, post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None or post.thread.forum.community_id != community.id:
-        abort(404)
-    return post
+    return get_or_404(Post, post_id, lambda post: post.thread.forum.community_id == community.id)
 
 
 def _back(default: str) -> str:
@@ -57,25 +41,9 @@ def _do(action, success: str, default: str):
 @login_required
 def queue(slug: str):
     community = _moderated(slug)
-    in_community = (Forum.community_id == community.id)
-    pending = db.session.execute(
-        select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
-        .where(in_community, Post.status == "pending", Post.deleted_at.is_(None)).order_by(Post.created_at)
-        .limit(100).options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.forum))
-    ).scalars().all()
-    flagged = db.session.execute(
-        select(Post).join(Thread, Thread.id == Post.thread_id).join(Forum, Forum.id == Thread.forum_id)
-        .where(in_community, Post.open_flag_count > 0).order_by(Post.open_flag_count.desc(), Post.created_at)
-        .limit(100).options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.forum))
-    ).scalars().all()
-    flags = {}
-    if flagged:
-        for item in db.session.execute(select(Flag).where(Flag.post_id.in_([p.id for p in flagged]),
-                                                          Flag.resolved_at.is_(None))
-                                       .options(joinedload(Flag.user))).scalars():
-            flags.setdefault(item.post_id, []).append(item)
-    return render_template("moderation/queue.html", community=community, pending=pending, flagged=flagged,
-                           flags=flags)
+    page = moderation_pages.queue_page(community)
+    return render_template("moderation/queue.html", community=community, pending=page.pending,
+                           flagged=page.flagged, flags=page.flags)
 
 
 @bp.post("/posts/<id:post_id>/approve")
@@ -171,13 +139,11 @@ def themes(slug: str, post_id: int):
 @login_required
 def thread_action(slug: str, thread_id: int, action: str):
     community = _moderated(slug)
-    thread = db.session.get(Thread, thread_id)
-    if thread is None or thread.forum.community_id != community.id:
-        abort(404)
+    thread = get_or_404(Thread, thread_id, lambda thread: thread.forum.community_id == community.id)
     changes = {"lock": ("is_locked", True), "unlock": ("is_locked", False),
                "pin": ("is_pinned", True), "unpin": ("is_pinned", False)}
     if action == "move":
-        target = db.session.get(Forum, parse_id(request.form.get("target")) or 0)
+        target = get_or_none(Forum, parse_id(request.form.get("target")) or 0)
         if target is None:
             flash(_("Choose another forum of the same community."), "error")
             return redirect(_back(url_for("moderation.queue", slug=slug)))
@@ -203,9 +169,7 @@ def thread_action(slug: str, thread_id: int, action: str):
 @login_required
 def reschedule(slug: str, pair_id: int):
     community = _moderated(slug)
-    pair = db.session.get(ForumPair, pair_id)
-    if pair is None or pair.community_id != community.id:
-        abort(404)
+    pair = _pair_in(community, pair_id)
     until = _date_end(request.form.get("until"), community)
     return _do(lambda: moderation.reschedule(current_user, pair, action=request.form.get("action", ""), until=until,
                                              reason=request.form.get("reason")),
@@ -227,9 +191,7 @@ def _date_end(value: str | None, community) -> datetime | None:
 @login_required
 def person(slug: str, user_id: int):
     community = _moderated(slug)
-    person = db.session.get(User, user_id)
-    if person is None:
-        abort(404)
+    person = get_or_404(User, user_id)
     if request.method == "POST":
         action = request.form.get("action")
         if action == "warn":
@@ -246,11 +208,9 @@ def person(slug: str, user_id: int):
         abort(400)
     from forum.policy import membership
 
-    entries = db.session.execute(select(ModerationLog).where(
-        ModerationLog.community_id == community.id, ModerationLog.target_type == "user",
-        ModerationLog.target_id == person.id).order_by(ModerationLog.created_at.desc()).limit(20)).scalars().all()
     return render_template("moderation/person.html", community=community, person=person,
-                           member=membership(person, community), entries=entries)
+                           member=membership(person, community),
+                           entries=moderation_pages.person_entries(community, person))
 
 
 @bp.get("/log")
@@ -258,29 +218,15 @@ def person(slug: str, user_id: int):
 def moderation_log(slug: str):
     community = _moderated(slug)
     args = request.args
-    conditions = [ModerationLog.community_id == community.id]
-    if args.get("action"):
-        conditions.append(ModerationLog.action == args["action"][:40])
-    if args.get("actor"):
-        conditions.append(ModerationLog.actor_id == select(User.id).where(
-            User.handle == args["actor"].lstrip("@").lower()[:40]).scalar_subquery())
     page = page_arg()
-    rows = db.session.execute(
-        select(ModerationLog).where(*conditions).order_by(ModerationLog.created_at.desc(), ModerationLog.id.desc())
-        .limit(LOG_PER_PAGE + 1).offset((page - 1) * LOG_PER_PAGE).options(joinedload(ModerationLog.actor))
-    ).scalars().all()
-    actions = db.session.execute(select(ModerationLog.action).where(ModerationLog.community_id == community.id)
-                                 .distinct().order_by(ModerationLog.action)).scalars().all()
-    return render_template("moderation/log.html", community=community, rows=rows[:LOG_PER_PAGE],
-                           has_next=len(rows) > LOG_PER_PAGE, page=page, args=args, actions=actions,
+    log = moderation_pages.log_page(community, args.get("action"), args.get("actor"), page, LOG_PER_PAGE)
+    return render_template("moderation/log.html", community=community, rows=log.rows,
+                           has_next=log.has_next, page=page, args=args, actions=log.actions,
                            page_args=pager_args(args, ("action", "actor")))
 
 
 def _pair_in(community, pair_id: int) -> ForumPair:
-    pair = db.session.get(ForumPair, pair_id)
-    if pair is None or pair.community_id != community.id:
-        abort(404)
-    return pair
+    return get_or_404(ForumPair, pair_id, lambda pair: pair.community_id == community.id)
 
 
 @bp.route("/pairs/<id:pair_id>/curate", methods=["GET", "POST"])
@@ -331,9 +277,7 @@ def choose_quote(slug: str, post_id: int):
 @login_required
 def remove_quote(slug: str, quote_id: int):
     community = _moderated(slug)
-    quote = db.session.get(ReportQuote, quote_id)
-    if quote is None or quote.post.thread.forum.community_id != community.id:
-        abort(404)
+    quote = get_or_404(ReportQuote, quote_id, lambda quote: quote.post.thread.forum.community_id == community.id)
     return _do(lambda: report_quotes.remove(current_user, quote), _("The quote is removed from the report."),
                url_for("posts.permalink", post_id=quote.post_id))
 

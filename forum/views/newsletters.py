@@ -6,16 +6,14 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from forum.extensions import db
 from forum.forms import NewsletterForm
 from forum.models import Community, Newsletter
 from forum.policy import can
 from forum.services import DomainError, announcements, newsletters
 from forum.timezones import to_utc
 from forum.views.communities import community_or_404
-from forum.views.util import page_arg
+from forum.views.util import get_or_404, get_or_none, page_arg, parse_id
 
 bp = Blueprint("newsletters", __name__)
 PER_PAGE = 20
@@ -43,10 +41,8 @@ def _composer(slug: str | None) -> Community | None:
 
 
 def _edition(community: Community | None, newsletter_id: int) -> Newsletter:
-    newsletter = db.session.get(Newsletter, newsletter_id)
-    if newsletter is None or newsletter.community_id != (community.id if community else None):
-        abort(404)
-    return newsletter
+    return get_or_404(Newsletter, newsletter_id,
+                      lambda newsletter: newsletter.community_id == (community.id if community else None))
 
 
 def link(endpoint: str, community: Community | None, **values) -> str:
@@ -61,14 +57,10 @@ def archive(slug: str | None):
     composer = can(current_user, "newsletter.compose", community)
     if community is not None and not composer and not can(current_user, "community.read", community):
         abort(404)
-    conditions = [Newsletter.community_id == (community.id if community else None)]
-    if not composer:
-        conditions.append(Newsletter.status == "sent")
     page = page_arg()
-    rows = db.session.execute(select(Newsletter).where(*conditions).order_by(
-        Newsletter.created_at.desc()).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).scalars().all()
-    return render_template("newsletters/archive.html", community=community, rows=rows[:PER_PAGE],
-                           has_next=len(rows) > PER_PAGE, page=page, composer=composer, link=link)
+    rows, has_next = newsletters.archive(community, page, PER_PAGE, sent_only=not composer)
+    return render_template("newsletters/archive.html", community=community, rows=rows,
+                           has_next=has_next, page=page, composer=composer, link=link)
 
 
 @route("/<id:newsletter_id>")
@@ -118,9 +110,8 @@ def new(slug: str | None):
     form = NewsletterForm()
     if request.method == "GET" and request.args.get("from_pair"):
         from forum.models import ForumPair
-        from forum.views.util import parse_id
 
-        pair = db.session.get(ForumPair, parse_id(request.args["from_pair"]) or 0)
+        pair = get_or_none(ForumPair, parse_id(request.args["from_pair"]) or 0)
         if pair is not None and community is not None and pair.community_id == community.id:
             for lang, (subject, text) in announcements.announcement(pair).items():
                 getattr(form, f"subject_{lang}").data, getattr(form, f"body_{lang}").data = subject, text

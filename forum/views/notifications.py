@@ -12,11 +12,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from forum.extensions import db
 from forum.models import Thread, User
 from forum.services import DomainError, notifications, watching
 from forum.views.forums import thread_url
-from forum.views.util import page_arg
+from forum.views.util import get_or_none, page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -45,8 +44,8 @@ def unwatch_from_email(token: str):
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(url_for("main.home"))
-    user = db.session.get(User, data.get("u"))
-    thread = db.session.get(Thread, data.get("t"))
+    user = get_or_none(User, data.get("u"))
+    thread = get_or_none(Thread, data.get("t"))
     if user is None or thread is None or not user.is_active:
         abort(404)
     g.recipient_locale = user.locale  # the email's reader, whatever browser opens the link

@@ -4,20 +4,18 @@ from dataclasses import asdict
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from forum.choices import grouped_options, options
-from forum.extensions import db
 from forum.forms import CommunityForm, PairForm, PairWithForm
 from forum.i18n import locale_code, timezone_choices
+from forum.languages import site_languages
 from forum.markup import clean_source, render
 from forum.models import Forum, ForumPair, utcnow
 from forum.pair_forms import pair_form_class
 from forum.policy import can
-from forum.services import DomainError, announcements, community_setup, organizing
+from forum.services import DomainError, announcements, community_setup, organize_pages, organizing
 from forum.views.communities import community_or_404
-from forum.views.util import get_or_404, limit_previews, parse_id, show_errors
+from forum.views.util import get_or_404, get_or_none, limit_previews, parse_id, show_errors
 
 bp = Blueprint("organize", __name__, url_prefix="/c/<slug>/organize")
 
@@ -30,32 +28,27 @@ def _organizer_community(slug: str):
 
 
 def _pair_of(community, pair_id: int) -> ForumPair:
-    pair = db.session.get(ForumPair, pair_id)
-    if pair is None or pair.community_id != community.id:
-        abort(404)
-    return pair
+    return get_or_404(ForumPair, pair_id, lambda pair: pair.community_id == community.id)
 
 
 @bp.get("/")
 @login_required
 def index(slug: str):
     community = _organizer_community(slug)
-    pairs = db.session.execute(
-        select(ForumPair).filter_by(community_id=community.id).order_by(ForumPair.opens_at.desc())
-        .options(selectinload(ForumPair.forums))).scalars().all()
-    return render_template("organize/index.html", community=community, pairs=pairs, now=utcnow())
+    return render_template("organize/index.html", community=community, pairs=organize_pages.pairs_of(community),
+                           now=utcnow())
 
 
 # --- forum pairs ---------------------------------------------------------------
 
 def _group_form(**kwargs) -> PairForm:
     """The pair form with fields for each of the site's languages."""
-    return pair_form_class(organizing.site_languages())(**kwargs)
+    return pair_form_class(site_languages())(**kwargs)
 
 
 def _per_language(data: dict, name: str, convert=lambda value: value or "") -> dict:
     """{"es": data["title_es"], "en": ...}: one form field per language, as the service takes them."""
-    return {lang: convert(data.get(f"{name}_{lang}")) for lang in organizing.site_languages()}
+    return {lang: convert(data.get(f"{name}_{lang}")) for lang in site_languages()}
 
 
 def _form_to_input(form: PairForm) -> organizing.PairInput:
@@ -76,11 +69,11 @@ def _form_from_input(data: organizing.PairInput) -> PairForm:
     values = asdict(data)
     values["languages"] = ",".join(data.languages)
     for name, texts in (("title", data.titles), ("summary", data.summaries), ("concept_note", data.concept_notes)):
-        values.update({f"{name}_{lang}": texts.get(lang, "") for lang in organizing.site_languages()})
+        values.update({f"{name}_{lang}": texts.get(lang, "") for lang in site_languages()})
     values["questions"] = [{"hidden": q.hidden, **{f"{name}_{lang}": (texts.get(lang) or "")
                                                    for name, texts in (("title", q.titles), ("body", q.bodies),
                                                                        ("thread", q.threads))
-                                                   for lang in organizing.site_languages()}}
+                                                   for lang in site_languages()}}
                            for q in data.questions]
     return _group_form(formdata=None, data=values)
 
@@ -117,7 +110,7 @@ def _rearrange(form: PairForm, action: str) -> bool:
 def _pair_form_page(community, form, pair=None, previews=None, status=200):
     return render_template("organize/pair_form.html", community=community, form=form, pair=pair,
                            previews=previews, zone=community.timezone or "America/Santiago",
-                           form_languages=organizing.site_languages()), status
+                           form_languages=site_languages()), status
 
 
 def _handle_pair_form(community, pair=None):
@@ -129,7 +122,7 @@ def _handle_pair_form(community, pair=None):
         return _pair_form_page(community, form, pair)
     if action == "preview":  # the notes as they will be saved: a Word paste's debris already gone
         previews = {}
-        for lang in organizing.site_languages():
+        for lang in site_languages():
             field = getattr(form, f"concept_note_{lang}")
             field.data = clean_source(field.data).strip()
             previews[lang] = render(field.data)
@@ -209,16 +202,12 @@ def announcement(slug: str, pair_id: int):
 @login_required
 def pair_forum(slug: str, forum_id: int):
     community = _organizer_community(slug)
-    forum = get_or_404(Forum, forum_id)
-    if forum.community_id != community.id:
-        abort(404)
-    candidates = [f for f in db.session.execute(select(Forum).where(
-        Forum.community_id == community.id, Forum.language != forum.language)).scalars()
-        if forum.language not in {g.language for g in f.pair.forums}]
+    forum = get_or_404(Forum, forum_id, lambda forum: forum.community_id == community.id)
+    candidates = organize_pages.pairing_candidates(community, forum)
     form = PairWithForm()
     form.other.choices = options((str(f.id), f.title) for f in candidates)
     if form.validate_on_submit():
-        other = db.session.get(Forum, parse_id(form.other.data) or 0)
+        other = get_or_none(Forum, parse_id(form.other.data) or 0)
         try:
             if other is None or other.community_id != community.id:
                 raise DomainError(_("Choose a forum of the same community."))
@@ -270,15 +259,8 @@ def settings(slug: str):
 @login_required
 def revisions(slug: str, pair_id: int):
     """Earlier versions of the pair's organizer texts: titles, concept notes, question titles."""
-    from forum.models import TextRevision, Thread
-
     community = _organizer_community(slug)
     pair = _pair_of(community, pair_id)
-    forum_ids = [f.id for f in pair.forums]
-    thread_ids = select(Thread.id).where(Thread.forum_id.in_(forum_ids))
-    rows = db.session.execute(select(TextRevision).where(
-        ((TextRevision.kind == "forum") & TextRevision.target_id.in_(forum_ids))
-        | ((TextRevision.kind == "thread") & TextRevision.target_id.in_(thread_ids)))
-        .order_by(TextRevision.created_at.desc()).limit(200)).scalars().all()
+    rows = organize_pages.text_revisions(pair)
     return render_template("organize/revisions.html", community=community, pair=pair,
                            rows=[(r, render(r.body_md) if r.body_md else None) for r in rows])

@@ -2,24 +2,28 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from forum.extensions import db
 from forum.forms import EditPostForm
 from forum.markup import render
-from forum.models import Post, Revision
+from forum.models import Post
 from forum.policy import can
-from forum.services import DomainError, posting
+from forum.services import DomainError, people_pages, posting
 from forum.views.forums import preview_or_error, thread_url
-from forum.views.util import flash_outcome, form_error, limit_posting, limit_previews, require, use_community_timezone
+from forum.views.util import (
+    flash_outcome,
+    form_error,
+    get_or_404,
+    limit_posting,
+    limit_previews,
+    require,
+    use_community_timezone,
+)
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
 
 def post_or_404(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
+    post = get_or_404(Post, post_id)
     if not current_user.is_authenticated and not can(current_user, "thread.view", post.thread):
         abort(redirect(url_for("auth.login", next=request.full_path)))  # e.g. a link from an email
     require(current_user, "thread.view", post.thread)
@@ -94,11 +98,8 @@ def revisions(post_id: int):
     post = post_or_404(post_id)
     if not can(current_user, "post.view_revisions", post):
         abort(403)
-    rows = db.session.execute(
-        select(Revision).where(Revision.post_id == post.id).order_by(Revision.created_at.desc())
-    ).scalars().all()
     # Earlier bodies are rendered through the same sanitiser as posts.
-    earlier = [(r, render(r.body_md)) for r in rows]
+    earlier = [(r, render(r.body_md)) for r in people_pages.revisions_of(post)]
     return render_template("posts/revisions.html", post=post, earlier=earlier)
 
 

@@ -4,14 +4,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from forum.extensions import db
 from forum.forms import ResourceForm
 from forum.i18n import locale_code
-from forum.models import Community, Resource
+from forum.models import Resource
 from forum.policy import can
-from forum.services import DomainError, resources
+from forum.services import DomainError, community_pages, resources
 from forum.views.communities import community_or_404
-from forum.views.util import fields_before_the_file, form_error, page_arg, pager_args
+from forum.views.util import fields_before_the_file, form_error, get_or_404, page_arg, pager_args
 
 bp = Blueprint("resources", __name__, url_prefix="/c/<slug>/resources")
 
@@ -24,10 +23,8 @@ def _readable(slug: str):
 
 
 def resource_or_404(community, resource_id: int) -> Resource:
-    resource = db.session.get(Resource, resource_id)
-    if resource is None or resource.community_id != community.id or resource.deleted_at is not None:
-        abort(404)
-    return resource
+    return get_or_404(Resource, resource_id,
+                      lambda resource: resource.community_id == community.id and resource.deleted_at is None)
 
 
 @bp.get("/")
@@ -66,7 +63,7 @@ def new(slug: str):
 def too_large(error):
     """An upload over the limit: the form again, with what was typed and why, not a bare error page."""
     slug = (request.view_args or {}).get("slug")
-    community = db.session.execute(db.select(Community).filter_by(slug=slug)).scalar_one_or_none()
+    community = community_pages.community_by_slug(slug)
     if request.endpoint != "resources.new" or community is None or not can(current_user, "resource.add", community):
         return render_template("errors/413.html", error=error), 413
     form = ResourceForm(formdata=fields_before_the_file())

@@ -5,13 +5,9 @@ from flask import Blueprint, render_template, request
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from forum import page_cache
-from forum.extensions import db
-from forum.models import Community
-from forum.policy import readable_communities_clause
-from forum.services import DomainError
+from forum.services import DomainError, community_pages
 from forum.services import search as search_service
 from forum.timezones import day_range
 from forum.views.util import page_arg, pager_args, parse_id
@@ -58,9 +54,7 @@ def index():
             errors.append(str(error.message))
     if errors:
         page_cache.dont_keep()  # a timeout is of the moment; a mistyped date is cheap to show again
-    communities = db.session.execute(
-        select(Community).where(readable_communities_clause(current_user)).order_by(Community.slug)
-    ).scalars().all()
+    communities = community_pages.readable_communities(current_user)
     return render_template("search/index.html", query=query, results=results, page=page, people=people,
                            communities=communities, errors=errors, args=args,
                            page_args=pager_args(args, ("q", "community", "forum", "author", "from", "to", "other")))

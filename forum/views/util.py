@@ -67,9 +67,17 @@ def limit_previews(view):
                                 exempt_when=lambda: not is_preview())(view)
 
 
-def get_or_404(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
+def get_or_none(model, ident):
+    """A row by primary key (from the session's identity map when loaded): the one read a view
+    makes itself, before a permission check; every other read is a service's."""
+    return db.session.get(model, ident)
+
+
+def get_or_404(model, ident, within=None):
+    """A row by primary key, or 404 when it is missing or `within(row)` is false (another
+    community's row, a deleted one): the same answer as for a row that does not exist."""
+    obj = get_or_none(model, ident)
+    if obj is None or (within is not None and not within(obj)):
         abort(404)
     return obj
 

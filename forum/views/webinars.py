@@ -16,19 +16,26 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from forum.choices import grouped_options, options
-from forum.extensions import db, limiter
+from forum.extensions import limiter
 from forum.i18n import country_choices, country_name, locale_code, sector_label, select_timezone, timezone_choices
-from forum.models import ForumPair, Webinar, WebinarSpeaker, utcnow
+from forum.models import Webinar, WebinarSpeaker, utcnow
 from forum.people import normalise_email
-from forum.policy import can, published_pairs_clause
-from forum.services import DomainError, certificates, webinar_messages, webinar_registrations, webinar_times, webinars
+from forum.policy import can
+from forum.services import (
+    DomainError,
+    certificates,
+    community_pages,
+    webinar_messages,
+    webinar_registrations,
+    webinar_times,
+    webinars,
+)
 from forum.services import attendance as attendance_service
 from forum.uploads import send_image
 from forum.views.communities import community_or_404
-from forum.views.util import flash_outcome, page_arg, parse_id, require, show_errors
+from forum.views.util import flash_outcome, get_or_404, page_arg, parse_id, require, show_errors
 from forum.webinar_forms import AttendanceImportForm, FollowUpForm, GuestRegistrationForm, WebinarForm
 
 bp = Blueprint("webinars", __name__)
@@ -36,9 +43,7 @@ bp = Blueprint("webinars", __name__)
 
 def _webinar_of(slug: str, webinar_id: int) -> Webinar:
     community = community_or_404(slug)
-    webinar = db.session.get(Webinar, webinar_id)
-    if webinar is None or webinar.community_id != community.id:
-        abort(404)
+    webinar = get_or_404(Webinar, webinar_id, lambda webinar: webinar.community_id == community.id)
     require(current_user, "webinar.view", webinar)
     return webinar
 
@@ -89,9 +94,8 @@ def show(slug: str, webinar_id: int):
 @bp.get("/c/<slug>/webinars/<id:webinar_id>/speakers/<id:speaker_id>/photo")
 def speaker_photo(slug: str, webinar_id: int, speaker_id: int):
     webinar = _webinar_of(slug, webinar_id)
-    speaker = db.session.get(WebinarSpeaker, speaker_id)
-    if speaker is None or speaker.webinar_id != webinar.id or not speaker.photo_key:
-        abort(404)
+    speaker = get_or_404(WebinarSpeaker, speaker_id,
+                         lambda speaker: speaker.webinar_id == webinar.id and speaker.photo_key)
     return send_image(speaker.photo_key, speaker.photo_type)
 
 
@@ -252,9 +256,7 @@ def _form_from_input(data: webinars.WebinarInput) -> WebinarForm:
 
 def _form_page(community, form, webinar=None, status=200):
     form.timezone.choices = grouped_options(timezone_choices(locale_code()))
-    pairs = db.session.execute(select(ForumPair).where(
-        ForumPair.community_id == community.id, published_pairs_clause(current_user))
-        .order_by(ForumPair.opens_at.desc()).limit(50)).scalars().all()
+    pairs = community_pages.published_pairs(current_user, community)
     form.pair_id.choices = options([("", "—")] + [(str(p.id), p.title(locale_code())) for p in pairs])
     return render_template("webinars/form.html", community=community, form=form, webinar=webinar), status
 
