@@ -67,6 +67,8 @@ def _note_write(conn, cursor, statement, parameters, context, executemany):
 
 @event.listens_for(Engine, "rollback")
 def _forget_write(conn):
+    if conn.invalidated:  # the database went away: the connection and what it noted go with it
+        return
     conn.info.pop("content_changed", None)
 
 
