@@ -192,20 +192,16 @@ def _compare(pair: ForumPair, a: User | None, b: User | None, rows) -> Agreement
                      only_a_coded=len(set(mine) - shared), only_b_coded=len(set(theirs) - shared))
 
 
-def pick(pair: ForumPair, a_id: int | None = None, b_id: int | None = None) -> tuple[User | None, User | None]:
-    """The two coders to compare: those asked for if they coded here, else the two who coded most."""
-    everyone = [user for user, _count in coders(pair)]
+def pick(pair: ForumPair, a_id: int | None = None, b_id: int | None = None,
+         everyone: list[User] | None = None) -> tuple[User | None, User | None]:
+    """The two coders to compare: those asked for if they coded here, else the two who coded most
+    (`everyone`: the pair's coders, when the caller has read them already)."""
+    everyone = [user for user, _count in coders(pair)] if everyone is None else everyone
     by_id = {u.id: u for u in everyone}
     a = by_id.get(a_id) or next(iter(everyone), None)
     b = by_id.get(b_id) if b_id != (a.id if a else None) else None
     b = b or next((u for u in everyone if a is None or u.id != a.id), None)
     return a, b
-
-
-def agreement(pair: ForumPair, a: User | None, b: User | None) -> Agreement:
-    """Per theme and pooled, over every reply both coders coded."""
-    rows = _codes(pair, [a.id, b.id]) if a and b else []
-    return _compare(pair, a, b, rows)
 
 
 def by_question(pair: ForumPair) -> dict | None:
@@ -228,9 +224,9 @@ class Disagreement:
     applied_by: User      # the coder who put the theme on; the other did not
 
 
-def _open_disagreements(pair: ForumPair, a: User, b: User) -> list[tuple[int, int, int]]:
+def _open_disagreements(pair: ForumPair, a: User, b: User, rows) -> list[tuple[int, int, int]]:
     """(post, theme, coder who applied it) over the replies both coded, not yet settled, in reply order."""
-    mine_all, theirs_all = _layers(_codes(pair, [a.id, b.id]), a, b)
+    mine_all, theirs_all = _layers(rows, a, b)
     settled = set(db.session.execute(select(CodeSettlement.post_id, CodeSettlement.theme_id)
                                      .where(CodeSettlement.pair_id == pair.id)).all())
     found = []
@@ -242,9 +238,9 @@ def _open_disagreements(pair: ForumPair, a: User, b: User) -> list[tuple[int, in
     return found
 
 
-def disagreements(pair: ForumPair, a: User, b: User, page: int = 1, per_page: int = PER_PAGE):
+def _disagreement_page(pair: ForumPair, a: User, b: User, rows, page: int, per_page: int):
     """One page of the open disagreements, and how many there are in all."""
-    found = _open_disagreements(pair, a, b)
+    found = _open_disagreements(pair, a, b, rows)
     pages = max(1, -(-len(found) // per_page))
     page = min(max(page, 1), pages)
     chunk = found[(page - 1) * per_page:page * per_page]
@@ -256,6 +252,31 @@ def disagreements(pair: ForumPair, a: User, b: User, page: int = 1, per_page: in
     items = [Disagreement(post=posts[post_id], theme=themes[theme_id], applied_by=people[coder_id])
              for post_id, theme_id, coder_id in chunk]
     return items, len(found), page, pages
+
+
+@dataclass
+class AgreementPage:
+    coders: list[tuple[User, int]]
+    coder_a: User | None
+    coder_b: User | None
+    result: Agreement
+    disagreements: list[Disagreement]
+    open_count: int = 0
+    page: int = 1
+    pages: int = 1
+
+
+def agreement_page(pair: ForumPair, a_id: int | None, b_id: int | None, page: int = 1,
+                   per_page: int = PER_PAGE) -> AgreementPage:
+    """What the agreement page shows, reading the coders and their codes once."""
+    everyone = coders(pair)
+    a, b = pick(pair, a_id, b_id, everyone=[user for user, _count in everyone])
+    if a is None or b is None:
+        return AgreementPage(coders=everyone, coder_a=a, coder_b=b, result=_compare(pair, a, b, []), disagreements=[])
+    rows = _codes(pair, [a.id, b.id])
+    items, open_count, page, pages = _disagreement_page(pair, a, b, rows, page, per_page)
+    return AgreementPage(coders=everyone, coder_a=a, coder_b=b, result=_compare(pair, a, b, rows),
+                         disagreements=items, open_count=open_count, page=page, pages=pages)
 
 
 @atomic

@@ -172,12 +172,11 @@ def new_themes(slug: str, pair_id: int):
 def agreement_page(slug: str, pair_id: int):
     """How far the two coders agree, per theme, and the disagreements left to settle."""
     pair = _pair(slug, pair_id)
-    a, b = agreement.pick(pair, parse_id(request.args.get("a")), parse_id(request.args.get("b")))
-    items, open_count, page, pages = agreement.disagreements(pair, a, b, page_arg()) if a and b else ([], 0, 1, 1)
+    shown = agreement.agreement_page(pair, parse_id(request.args.get("a")), parse_id(request.args.get("b")), page_arg())
     return render_template("curation/agreement.html", community=pair.community, pair=pair,
-                           coders=agreement.coders(pair), coder_a=a, coder_b=b,
-                           result=agreement.agreement(pair, a, b), disagreements=items, open_count=open_count,
-                           page=page, pages=pages, strength=agreement.strength)
+                           coders=shown.coders, coder_a=shown.coder_a, coder_b=shown.coder_b, result=shown.result,
+                           disagreements=shown.disagreements, open_count=shown.open_count, page=shown.page,
+                           pages=shown.pages, strength=agreement.strength)
 
 
 def _agreement_url(pair: ForumPair, **args) -> str:
