@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sqlalchemy import event, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+from bench_process import wait_for_port  # noqa: E402
 from bench_seed import PASSWORD, SIZES, seed  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "8s")
@@ -71,15 +71,7 @@ def free_port() -> int:
 
 def serve(command: list[str], env: dict, port: int) -> subprocess.Popen:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=LOG)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"server on port {port} did not start")
+    return wait_for_port(process, port, "the server")
 
 
 def sign_in(port: int, email: str, password: str) -> str:

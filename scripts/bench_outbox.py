@@ -8,6 +8,7 @@ import threading
 import time
 
 from aiosmtpd.controller import Controller
+from bench_process import wait_for_port
 from sqlalchemy import insert
 
 from config import normalise_db_url
@@ -50,15 +51,7 @@ def serve(port: int) -> None:
 def start_server(port: int) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the SMTP server on loopback did not start")
+    return wait_for_port(process, port, "the SMTP server")
 
 
 def main() -> None:
