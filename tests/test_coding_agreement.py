@@ -185,3 +185,18 @@ def test_the_agreement_page_costs_the_same_queries_whatever_its_size(client, db,
             assert client.get(world["page"]).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 14, counts
+
+
+def test_the_agreement_page_takes_bad_input_without_an_error(client, db, login, world):
+    login(world["mónica"])
+    client.post(world["page"] + "/mode", data={"value": "1"})
+    code(client, login, world, "mónica", {0: {"agua"}})
+    code(client, login, world, "mark", {0: {"riesgo"}})
+    for query in ("?a=abc&b=-1&page=-3", "?a=999999&b=999999&page=99999", "?a=%00&b=x"):
+        page = client.get(world["page"] + query, headers={"Accept-Language": "en"})
+        assert page.status_code in (200, 400), query
+        if page.status_code == 200:
+            assert "2 disagreements to settle" in page.get_data(as_text=True), query
+    refused = client.post(world["page"] + "/settle", headers=JSON, data={"post": "abc", "theme": "x", "applied": "1"})
+    assert refused.status_code == 400 and refused.get_json()["message"]
+    assert db.session.scalar(select(func.count(CodeSettlement.id))) == 0
