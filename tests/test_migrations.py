@@ -73,7 +73,7 @@ def test_search_migrations_index_existing_documents(empty_database_url):
                 assert "ix_search_documents_vector" in indexes and "ix_search_documents_tsv_es" not in indexes
             else:
                 found = conn.execute(text(
-                    "SELECT rowid FROM search_fts WHERE search_fts MATCH 'body_stems : planif AND title : gestion'"
+                    "SELECT rowid FROM search_fts WHERE search_fts MATCH 'body_stems : es0planif AND title : gestion'"
                 )).scalars().all()
             words = conn.execute(text("SELECT word FROM search_words ORDER BY word")).scalars().all()
         db.engine.dispose()

@@ -2,8 +2,9 @@
 
 The index proper is database-specific and hangs off the documents table:
 - SQLite: an FTS5 table with the folded words (unicode61 takes accents off) and
-  the Snowball stems that forum/services/search_text.py writes, per title and
-  body, and the document's language; a trigram table over the vocabulary.
+  the Snowball stems that forum/services/search_text.py writes, tagged with the
+  document's language, per title and body, and the document's facets (language
+  and author, see forum/services/search_match.py); a trigram table over the vocabulary.
 - PostgreSQL: a stored `search_vector` column that the database computes when the
   row is written: the stems through the document language's configuration and
   the folded words through forum_simple, the title weighted A and the body B;
@@ -29,7 +30,7 @@ _MAPPINGS = {"forum_es": ("spanish", "spanish_stem"), "forum_en": ("english", "u
              "forum_simple": ("simple", "unaccent, simple")}
 
 SQLITE_DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, title_stems, body_stems, lang, "
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, title_stems, body_stems, facets, "
     "tokenize='unicode61 remove_diacritics 2')",
     "CREATE TABLE IF NOT EXISTS search_word_trigrams (trigram TEXT NOT NULL, word TEXT NOT NULL, "
     "PRIMARY KEY (trigram, word)) WITHOUT ROWID",

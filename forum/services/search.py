@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import current_app
@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload
 from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Community, Forum, ForumPair, Post, SearchDocument, Thread, User
+from forum.models.search import TS_CONFIGS
 from forum.policy import published_pairs_clause, readable_communities_clause
 from forum.services import DomainError, like_pattern
 from forum.services import search_match as match
@@ -38,7 +39,7 @@ from forum.services.search_text import (
     fold,
     highlight_marks,
     parse,
-    stems_text,
+    tagged_stems,
     vocabulary,
 )
 
@@ -89,12 +90,22 @@ def _write_fts(documents) -> None:
         return
     ids = [{"id": d.post_id} for d in documents]
     db.session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), ids)
-    db.session.execute(text(
-        "INSERT INTO search_fts (rowid, title, body, title_stems, body_stems, lang) "
-        "VALUES (:id, :title, :body, :title_stems, :body_stems, :lang)"), [dict(
-            id=d.post_id, title=d.title, body=d.body, lang=d.language,
-            title_stems=stems_text(d.title, d.language), body_stems=stems_text(d.body, d.language))
-            for d in documents])
+    # A language without a text-search configuration is not searched (PostgreSQL's query is per
+    # configured language too), so its documents stay out of the index.
+    rows = [fts_row(d.post_id, d.language, d.author_id, d.title, d.body)
+            for d in documents if d.language in TS_CONFIGS]
+    if rows:
+        db.session.execute(text(FTS_INSERT), rows)
+
+
+FTS_INSERT = ("INSERT INTO search_fts (rowid, title, body, title_stems, body_stems, facets) "
+              "VALUES (:id, :title, :body, :title_stems, :body_stems, :facets)")
+
+
+def fts_row(post_id: int, language: str, author_id: int | None, title: str, body: str) -> dict:
+    """One document's row of SQLite's FTS5 table (see search_match): words, tagged stems, facets."""
+    return dict(id=post_id, title=title, body=body, facets=match.facets(language, author_id),
+                title_stems=tagged_stems(title, language), body_stems=tagged_stems(body, language))
 
 
 def rebuild(batch: int = 2000, progress=None) -> int:
@@ -130,6 +141,7 @@ class Filters:
     date_from: datetime | None = None
     date_to: datetime | None = None
     other_language: bool = False  # also the same answers in the pair's other forum
+    author_ids: list[int] | None = None  # who `author` names, when read first (SQLite: a facet)
 
 
 @dataclass
@@ -169,6 +181,10 @@ def search(user, query: str, filters: Filters, page: int = 1) -> Results:
     if not parsed or page > (CANDIDATES + PER_PAGE - 1) // PER_PAGE:
         return Results()
     with time_limit():
+        if filters.author and match.dialect() == "sqlite":
+            filters = replace(filters, author_ids=list(db.session.execute(_authors(filters.author)).scalars()))
+            if not filters.author_ids:
+                return Results()
         results = _run(user, parsed, filters, page)
         if results.total < SUGGEST_BELOW and page == 1:
             better = _suggest(user, parsed, filters, results.total)
@@ -251,7 +267,7 @@ def search_statement(user, parsed: Query, filters: Filters, page: int):
     doc = SearchDocument
     conditions = _visibility_and_filters(user, filters)
     if match.dialect() == "sqlite":  # newest first straight from FTS5's rowid order: no sort
-        base, condition = match.sqlite_candidates(parsed)
+        base, condition = match.sqlite_candidates(parsed, filters.author_ids)
         newest_first = match.FTS.c.rowid.desc()
     else:
         base, condition, queries = match.postgres_candidates(parsed)
@@ -277,7 +293,9 @@ def _visibility_and_filters(user, filters: Filters) -> list:
         conditions.append(Community.slug == filters.community)
     if filters.forum_id:
         conditions.append(doc.forum_id == filters.forum_id)
-    if filters.author:
+    if filters.author_ids is not None:
+        conditions.append(doc.author_id.in_(filters.author_ids))
+    elif filters.author:
         conditions.append(doc.author_id.in_(_authors(filters.author)))
     if filters.date_from:
         conditions.append(doc.created_at >= filters.date_from)

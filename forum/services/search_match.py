@@ -14,12 +14,12 @@ from sqlalchemy import and_, column, func, literal, literal_column, or_, select,
 from forum.extensions import db
 from forum.models import SearchDocument, SearchWord
 from forum.models.search import SIMPLE_CONFIG, TS_CONFIGS
-from forum.services.search_text import Query, similarity, trigrams
+from forum.services.search_text import Query, similarity, tagged, trigrams
 
 VECTOR = literal_column("search_documents.search_vector")  # PostgreSQL only, see forum/models/search.py
 FTS = table("search_fts", column("rowid"))
-_ALL = "{title body title_stems body_stems}"
 _WORDS = "{title body}"
+_STEMS = "{title_stems body_stems}"
 RANK_WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"  # D, C, B (body), A (title): a title counts twice
 
 
@@ -35,27 +35,51 @@ def per_language(query: Query) -> dict[str, Query]:
 
 
 # --- SQLite ----------------------------------------------------------------------------
+# The FTS5 table (forum/models/search.py) holds each document's folded words (title, body), its
+# stems tagged with its language (title_stems, body_stems: "es0planif") and its facets: the
+# language ("es") and the author ("a42"). A plain word's stems name their language, so one MATCH
+# needs no language phrase: bm25 gathers statistics over every phrase of the query, and "es"
+# alone is in half the index. An author filter is a facet, so FTS5 leaps between the author's
+# few documents instead of reading every match of a common word.
 
-def _fts_term(term, language: str) -> str:
+def _fts_word(term, languages) -> str:
+    stems = dict.fromkeys(tagged(form, lang) for lang in languages for form in (term.stem(lang), term.folded))
+    return f'({_WORDS} : "{term.folded}" OR {_STEMS} : (' + " OR ".join(f'"{s}"' for s in stems) + "))"
+
+
+def _fts_term(term, languages) -> str:
     if term.kind == "word":
-        return f'{_ALL} : ("{term.stem(language)}" OR "{term.folded}")'
+        return _fts_word(term, languages)
     if term.kind == "prefix":
-        return f'{_ALL} : "{term.folded}" *'
+        return f'{_WORDS} : "{term.folded}" *'
     return f'{_WORDS} : "{term.folded}"'  # exact word or phrase, as written
 
 
-def fts_match(query: Query) -> str:
-    """The FTS5 MATCH expression: per language, every term. Terms are \\w+ words only."""
-    return " OR ".join(f'(lang : "{lang}" AND ' + " AND ".join(_fts_term(t, lang) for t in terms.terms) + ")"
-                       for lang, terms in per_language(query).items())
+def fts_match(query: Query, authors: list[int] | None = None) -> str:
+    """The FTS5 MATCH expression: every term, in the languages searched (each language its own
+    terms when per_language gives them), by one of these authors when given. Terms are \\w+ words."""
+    languages = per_language(query)
+    if all(terms is query for terms in languages.values()):
+        expression = " AND ".join(_fts_term(t, list(languages)) for t in query.terms)
+    else:
+        expression = " OR ".join(f'(facets : "{lang}" AND ' + " AND ".join(_fts_term(t, [lang]) for t in terms.terms)
+                                 + ")" for lang, terms in languages.items())
+    if authors is not None:
+        expression = f"({expression}) AND facets : (" + " OR ".join(f'"a{a}"' for a in authors) + ")"
+    return expression
 
 
-def sqlite_candidates(query: Query):
+def facets(language: str, author_id: int | None) -> str:
+    """What a document's facets column holds (see fts_match)."""
+    return language if author_id is None else f"{language} a{author_id}"
+
+
+def sqlite_candidates(query: Query, authors: list[int] | None = None):
     """(select of post_id and rank, condition) reading the FTS5 table."""
     doc = SearchDocument
     rank = (-literal_column("bm25(search_fts, 2.0, 1.0, 2.0, 1.0, 0.0)")).label("rank")
     base = select(doc.post_id, rank).select_from(FTS).join(doc, doc.post_id == FTS.c.rowid)
-    return base, text("search_fts MATCH :match").bindparams(match=fts_match(query))
+    return base, text("search_fts MATCH :match").bindparams(match=fts_match(query, authors))
 
 
 # --- PostgreSQL ------------------------------------------------------------------------
