@@ -17,6 +17,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from forum import page_cache
 from forum.extensions import db
 from forum.models import LoginSession, User, utcnow
 from forum.services.atomic import atomic, unit_of_work
@@ -67,17 +68,19 @@ def start(user: User, remember: bool = False, user_agent: str | None = None) -> 
 
 
 def load(cookie_id: str) -> User | None:
-    """The person behind a session or remember cookie, if that sign-in still exists (one query)."""
+    """The person behind a session or remember cookie, if that sign-in still exists, read with the
+    page cache's generations (one query: a member's cached page costs this statement alone)."""
     user_id, _, session_id = (cookie_id or "").partition(":")
     if not user_id.isdigit() or not session_id:
         return None  # a cookie from before sign-ins were recorded, or forged
     row = db.session.execute(
-        select(User, LoginSession.last_seen_at).join(LoginSession, LoginSession.user_id == User.id)
+        select(User, LoginSession.last_seen_at, *page_cache.generation_columns()).join(LoginSession, LoginSession.user_id == User.id)
         .where(LoginSession.id == session_id, User.id == int(user_id),
                LoginSession.created_at > utcnow() - max_age())).first()
     if row is None:
         return None
-    user, last_seen = row
+    user, last_seen, content, private = row
+    page_cache.remember_generations(content, private)
     if not user.is_active:  # a suspended or deleted account is signed out at its next request
         return None
     user.login_session_id = session_id
