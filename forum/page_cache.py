@@ -22,9 +22,10 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import current_app, get_template_attribute, has_request_context, make_response, request, session
+from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -123,18 +124,25 @@ def bump(conn, name: str = CONTENT) -> None:
         request.environ[MOVED_HERE] = True
 
 
-def generation_columns() -> list:
+@lru_cache(maxsize=1)
+def generation_columns() -> tuple:
     """The content and private generations as two columns, for a statement that reads them with
-    other things (the member's sign-in, the thread page's thread)."""
-    return [select(CacheGeneration.value).where(CacheGeneration.name == name).scalar_subquery()
-            for name in (CONTENT, PRIVATE)]
+    other things (the member's sign-in, the thread page's thread); built once, as constructs are
+    immutable and building them costs about as much as running the statement."""
+    return tuple(select(CacheGeneration.value).where(CacheGeneration.name == name).scalar_subquery()
+                 for name in (CONTENT, PRIVATE))
+
+
+@lru_cache(maxsize=1)
+def _generations_select():
+    return select(*generation_columns())
 
 
 def generations() -> tuple[int, int]:
     """Read once a request (a page's later writes are only the reader's own marks); kept with the
     request itself, as `g` outlives it when a caller holds an app context across requests."""
     if GENERATIONS not in request.environ:
-        remember_generations(*db.session.execute(select(*generation_columns())).one())
+        remember_generations(*db.session.execute(_generations_select()).one())
     return request.environ[GENERATIONS]
 
 
@@ -245,8 +253,11 @@ def dont_keep() -> None:
 
 
 def _keep(response) -> bool:
+    """A 200 page with no message in it (flashed by the view itself, shown or still to show), not
+    of the moment, rendered from what is still the latest of both generations."""
     return (response.status_code == 200 and response.mimetype == "text/html" and "_flashes" not in session
-            and not request.environ.get("forum.page_not_kept") and not request.environ.get(MOVED_HERE))
+            and not request_ctx.flashes and not request.environ.get("forum.page_not_kept")
+            and not request.environ.get(MOVED_HERE))
 
 
 def for_readers(view):

@@ -31,9 +31,11 @@ def world(db, make_user, make_community, make_pair):
 
 @pytest.fixture
 def member(app, login):
-    """A signed-in browser of its own for each person."""
+    """A signed-in browser of its own for each person, the welcome message read."""
     def signed_in(user):
-        return login(user, the_client=app.test_client())
+        client = login(user, the_client=app.test_client())
+        assert "flash" in client.get("/c/").get_data(as_text=True)
+        return client
     return signed_in
 
 
