@@ -141,11 +141,13 @@ def _jobs_and_content(env: Mapping[str, str]) -> dict:
         # A search still running after this long is cancelled and answered with a message, so a
         # few searches cannot hold every web worker (gunicorn kills a worker after 30 s).
         "SEARCH_TIMEOUT_MS": _int(env, "SEARCH_TIMEOUT_MS", 3000),
-        # Visitors' pages cached whole (forum.page_cache): kept at most this long (a forum opening or
-        # closing shows up within it; a write shows up at once), this many per process, and in Redis
-        # (PAGE_CACHE_URL, else REDIS_URL) for every server. PAGE_CACHE_SECONDS=0 turns it off.
+        # Pages cached whole (forum.page_cache): kept at most this long (a forum opening or closing
+        # shows up within it; a write shows up at once), this many visitors' pages and this many
+        # members' (each member's their own) per process, and in Redis (PAGE_CACHE_URL, else
+        # REDIS_URL) for every server. PAGE_CACHE_SECONDS=0 turns it off.
         "PAGE_CACHE_SECONDS": _int(env, "PAGE_CACHE_SECONDS", 60),
         "PAGE_CACHE_SIZE": _int(env, "PAGE_CACHE_SIZE", 500),
+        "PAGE_CACHE_MEMBER_SIZE": _int(env, "PAGE_CACHE_MEMBER_SIZE", 500),
         "PAGE_CACHE_URL": env.get("PAGE_CACHE_URL") or env.get("REDIS_URL"),
         # Theme suggestions and sibling replies: "auto" (the sentence encoder if its package is
         # installed, else lexical), "use-m3" or "lexical".

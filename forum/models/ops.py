@@ -21,8 +21,9 @@ class SchedulerLease(db.Model):
 
 
 class CacheGeneration(db.Model):
-    """The generation of what visitors' pages show: one more at every commit that changed it, so
-    every web worker and server drops the pages it cached before (forum.page_cache)."""
+    """A generation of what pages show, one row each: "content" (what visitors may see) and
+    "private" (what only signed-in people see); one more at every commit that changed it, so every
+    web worker and server drops the pages it cached before (forum.page_cache)."""
 
     __tablename__ = "cache_generations"
 

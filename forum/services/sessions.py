@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app, g
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from forum import page_cache
 from forum.extensions import db
 from forum.models import LoginSession, User, utcnow
 from forum.services.atomic import atomic, unit_of_work
@@ -66,18 +68,27 @@ def start(user: User, remember: bool = False, user_agent: str | None = None) -> 
     login_user(user, remember=remember)
 
 
+@lru_cache(maxsize=1)
+def _sign_in():
+    """The statement that recognises a sign-in, built once: every signed-in request runs it."""
+    return (select(User, LoginSession.last_seen_at, *page_cache.generation_columns())
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(LoginSession.id == bindparam("session_id"), User.id == bindparam("user_id"),
+                   LoginSession.created_at > bindparam("since")))
+
+
 def load(cookie_id: str) -> User | None:
-    """The person behind a session or remember cookie, if that sign-in still exists (one query)."""
+    """The person behind a session or remember cookie, if that sign-in still exists, read with the
+    page cache's generations (one query: a member's cached page costs this statement alone)."""
     user_id, _, session_id = (cookie_id or "").partition(":")
     if not user_id.isdigit() or not session_id:
         return None  # a cookie from before sign-ins were recorded, or forged
-    row = db.session.execute(
-        select(User, LoginSession.last_seen_at).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.id == session_id, User.id == int(user_id),
-               LoginSession.created_at > utcnow() - max_age())).first()
+    row = db.session.execute(_sign_in(), {"session_id": session_id, "user_id": int(user_id),
+                                           "since": utcnow() - max_age()}).first()
     if row is None:
         return None
-    user, last_seen = row
+    user, last_seen, content, private = row
+    page_cache.remember_generations(content, private)
     if not user.is_active:  # a suspended or deleted account is signed out at its next request
         return None
     user.login_session_id = session_id

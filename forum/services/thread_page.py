@@ -51,7 +51,7 @@ def thread_context(user, forum: Forum, thread_id: int) -> ThreadContext | None:
     for a signed-in reader, their marker and watch (one statement)."""
     siblings = [f.id for f in forum.pair.forums if f.id != forum.id] if forum.pair else []
     position = select(Thread.position).where(Thread.id == thread_id).scalar_subquery()
-    columns = [Thread, Round, page_cache.generation_clause()]
+    columns = [Thread, Round, *page_cache.generation_columns()]
     member = user is not None and getattr(user, "is_authenticated", False)
     if member:
         columns += [
@@ -70,11 +70,11 @@ def thread_context(user, forum: Forum, thread_id: int) -> ThreadContext | None:
     if main is None or main[0].forum_id != forum.id:
         return None
     thread = main[0]
-    page_cache.remember_generation(main[2])
+    page_cache.remember_generations(main[2], main[3])
     others = [row[0] for row in rows if row[0].id != thread_id] if thread.is_guiding_question else []
     languages = {f.id: f.language for f in forum.pair.forums} if forum.pair else {}
     return ThreadContext(thread=thread, poll=main[1], counterparts=sorted(others, key=lambda t: languages[t.forum_id]),
-                         marker=main[3] if member else None, watching=bool(main[4]) if member else False)
+                         marker=main[4] if member else None, watching=bool(main[5]) if member else False)
 
 
 def page_posts(user, thread: Thread, first_number: int, last_number: int, moderator: bool) -> tuple[list[Post], set[int]]:

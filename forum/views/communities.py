@@ -32,7 +32,7 @@ def index():
 
 
 @bp.get("/<slug>")
-@page_cache.for_visitors
+@page_cache.for_readers
 def show(slug: str):
     community = community_or_404(slug)
     can_read = can(current_user, "community.read", community)

@@ -83,7 +83,7 @@ def thread_url(thread: Thread, **values) -> str:
 
 
 @bp.get("/<forum_slug>")
-@page_cache.for_visitors
+@page_cache.for_readers
 def show(community_slug: str, forum_slug: str):
     forum = forum_or_404(community_slug, forum_slug)
     page = page_arg()
@@ -129,7 +129,7 @@ def new_thread(community_slug: str, forum_slug: str):
 @bp.route("/<forum_slug>/threads/<id:thread_id>", methods=["GET", "POST"])
 @limit_posting
 @limit_previews
-@page_cache.for_visitors
+@page_cache.for_readers
 def thread(community_slug: str, forum_slug: str, thread_id: int):
     forum = forum_or_404(community_slug, forum_slug)
     context = context_or_404(forum, thread_id)

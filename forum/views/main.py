@@ -22,7 +22,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
-@page_cache.for_visitors
+@page_cache.for_readers
 def home():
     now = utcnow()
     page = community_pages.home_page(current_user, now)

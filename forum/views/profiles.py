@@ -11,7 +11,7 @@ PER_PAGE = 20
 
 
 @bp.get("/<handle>")
-@page_cache.for_visitors
+@page_cache.for_readers
 def show(handle: str):
     user = people_pages.user_by_handle(handle)
     if user is None or user.deleted_at is not None:

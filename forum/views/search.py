@@ -26,7 +26,7 @@ def _day(value: str, errors: list, label: str) -> date | None:
 
 
 @bp.get("/")
-@page_cache.for_visitors
+@page_cache.for_readers
 def index():
     args = request.args
     query = (args.get("q") or "").strip()[:search_service.MAX_QUERY]
