@@ -14,7 +14,7 @@ from sqlalchemy import and_, column, func, literal, literal_column, or_, select,
 from forum.extensions import db
 from forum.models import SearchDocument, SearchWord
 from forum.models.search import SIMPLE_CONFIG, TS_CONFIGS
-from forum.services.search_text import Query, similarity, tagged, trigrams
+from forum.services.search_text import Query, similarity, tagged, trigrams, word_stems
 
 VECTOR = literal_column("search_documents.search_vector")  # PostgreSQL only, see forum/models/search.py
 FTS = table("search_fts", column("rowid"))
@@ -43,8 +43,11 @@ def per_language(query: Query) -> dict[str, Query]:
 # few documents instead of reading every match of a common word.
 
 def _fts_word(term, languages) -> str:
-    stems = dict.fromkeys(tagged(form, lang) for lang in languages for form in (term.stem(lang), term.folded))
-    return f'({_WORDS} : "{term.folded}" OR {_STEMS} : (' + " OR ".join(f'"{s}"' for s in stems) + "))"
+    """A word matches by its stem in each language: the stems of a document's words, and of their
+    folded forms, include those of anything that folds like it (search_text.tagged_stems), so the
+    folded words need no phrase of their own (bm25 would read their doclists once more)."""
+    stems = dict.fromkeys(tagged(s, lang) for lang in languages for s in word_stems(term.text, lang))
+    return f"{_STEMS} : (" + " OR ".join(f'"{s}"' for s in stems) + ")"
 
 
 def _fts_term(term, languages) -> str:

@@ -82,8 +82,21 @@ def tagged(stem_: str, language: str) -> str:
 
 
 def tagged_stems(text: str, language: str) -> str:
-    """The document's stems, in order, each tagged with the language (see tagged)."""
-    return " ".join(tagged(s, language) for s in stems_text(text, language).split())
+    """The document's stems, in order, each tagged with the language (see tagged); a word whose
+    folded form stems otherwise (rare: Spanish stems words as written) adds that stem too, so a
+    word typed without its accents finds it by stem alone (see search_match.word_stems)."""
+    stop = stopwords(language)
+    out = []
+    for word in WORD.findall(text.lower()):
+        if word not in stop:
+            out.extend(tagged(s, language) for s in word_stems(word, language))
+    return " ".join(out)
+
+
+def word_stems(word: str, language: str) -> tuple[str, ...]:
+    """A lowercase word's stem, and its folded form's stem when that differs."""
+    own, folded = stem(word, language), stem(fold(word), language)
+    return (own,) if own == folded else (own, folded)
 
 
 def vocabulary(text: str) -> set[str]:
