@@ -20,6 +20,8 @@ from bench_seed import PASSWORD, SIZES, seed  # noqa: E402
 
 DURATION = os.environ.get("BENCH_DURATION", "8s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "8")
+DEEP_PAGE = 1000  # a thread page far from the first: its posts must cost what page 1's do
+SEARCHES = ("resiliencia", "prospectiva")  # in most posts' concept-note sentences; in a few of them
 LOG = None if os.environ.get("BENCH_SERVER_LOG") else subprocess.DEVNULL  # BENCH_SERVER_LOG=1: show server errors
 
 
@@ -37,10 +39,21 @@ def existing_data(url: str) -> dict:
         if busiest is None:
             raise SystemExit(f"no bench-seed data set in {url}: run scripts/bench-seed --database-url URL first")
         forum = busiest.forum
+        per_page = app.config["POSTS_PER_PAGE"]
         data = {"thread_path": f"/c/{forum.community.slug}/f/{forum.slug}/threads/{busiest.id}",
-                "forum_path": f"/c/{forum.community.slug}/f/{forum.slug}", "login": ("member1@example.org", PASSWORD)}
+                "forum_path": f"/c/{forum.community.slug}/f/{forum.slug}", "login": ("member1@example.org", PASSWORD),
+                "deep_page": min(DEEP_PAGE, max((busiest.last_number + per_page - 1) // per_page, 1))}
         db.engine.dispose()
     return data
+
+
+def pages_to_measure(data: dict) -> dict[str, str]:
+    """Name -> address: the home, the forum, the busiest thread's first page and its page 1,000 (or
+    its last), a search for a common word and one for a word of medium frequency."""
+    deep = data["deep_page"]
+    return {"home": "/", "forum page": data["forum_path"], "thread (30 posts)": data["thread_path"],
+            f"thread page {deep:,}": f"{data['thread_path']}?page={deep}",
+            **{f"search {word}": f"/search/?q={word}" for word in SEARCHES}}
 
 
 def arguments() -> argparse.Namespace:
@@ -54,6 +67,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", default=DURATION, help="wrk's time per page (8s)")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL"),
                         help="Redis for the rate-limit counters, which production settings need with 2 workers")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="PAGE_CACHE_SECONDS=0: every request does the page's real work (wrk repeats one "
+                             "address, so with the cache visitors' pages measure cache hits)")
     args = parser.parse_args()
     if not args.redis_url:
         parser.error("gunicorn's 2 workers in production settings need Redis: --redis-url redis://127.0.0.1:6379/N "
@@ -126,14 +142,15 @@ def signed_in_client(app, email: str, password: str):
     return client
 
 
-def queries_per_page(url: str, pages: dict[str, str], login) -> dict[tuple[str, str], int]:
+def queries_per_page(url: str, pages: dict[str, str], login, page_cache: bool) -> dict[tuple[str, str], int]:
     """SQL statements per page, counted in-process, as a visitor and signed in (a cached page's
     count: the second visit)."""
     from config import normalise_db_url
     from forum import create_app
     from forum.extensions import db
 
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_db_url(url))
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_db_url(url),
+                     **({} if page_cache else {"PAGE_CACHE_SECONDS": 0}))
     counts, statements = {}, []
     with app.app_context():
         engine = db.engine
@@ -158,18 +175,18 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk (Debian)")
     folder = tempfile.mkdtemp(prefix="bench-http-")
     url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-    if args.no_seed:
-        data = existing_data(url)
-    else:
+    if not args.no_seed:
         members, posts, threads = SIZES[args.size]
         print(f"seeding {members:,} members and {posts:,} posts...", file=sys.stderr)
-        data = seed(url, members=members, posts=posts, threads=threads, say=lambda m: None)
-    pages = {"home": "/", "forum page": data["forum_path"], "thread (30 posts)": data["thread_path"],
-             "search": "/search/?q=resiliencia"}
+        seed(url, members=members, posts=posts, threads=threads, say=lambda m: None)
+    data = existing_data(url)
+    pages = pages_to_measure(data)
     port, ceiling_port = free_port(), free_port()
     env = dict(os.environ, FORUM_CONFIG="production", SECRET_KEY="bench", DATABASE_URL=url, PROXY_COUNT="0",
                SESSION_COOKIE_SECURE="0", PYTHONPATH=str(ROOT), LOG_LEVEL="WARNING", REDIS_URL=args.redis_url,
                GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="2")
+    if args.no_page_cache:
+        env["PAGE_CACHE_SECONDS"] = "0"
     venv = Path(sys.executable).parent
     app = serve([str(venv / "gunicorn"), "--config", "scripts/deploy/gunicorn.conf.py", "forum:create_app()"], env, port)
     ceiling = serve([str(venv / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{ceiling_port}", "bench_ceiling:app",
@@ -185,9 +202,9 @@ def main() -> None:
     finally:
         app.terminate()
         ceiling.terminate()
-    queries = queries_per_page(url, pages, data["login"])
+    queries = queries_per_page(url, pages, data["login"], not args.no_page_cache)
     print(f"\ngunicorn, 2 workers, {CONNECTIONS} connections, {args.duration} per page; "
-          f"{os.cpu_count()} CPUs; database {url.split(':')[0]}")
+          f"{os.cpu_count()} CPUs; database {url.split(':')[0]}; page cache {'off' if args.no_page_cache else 'on'}")
     print(f"{'page':20} {'who':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs ceiling':>10} {'SQL':>4}")
     print(f"{'ceiling (30 posts)':20} {'-':8} {top[0]:8.0f} {top[1]:8.1f} {top[2]:8.1f} {'1.00':>10} {2:>4}")
     for name, who, rps, p50, p99 in rows:

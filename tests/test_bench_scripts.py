@@ -25,7 +25,8 @@ INVOCATIONS = {
                               r"first run over \d+ replies \(lexical\): [\d.]+ s")],
     "scripts/bench-http": [(["--redis-url", "{redis}", "--size", "tiny", "--duration", "1s"],
                             r"thread \(30 posts\)\s+member\s+\d+"),
-                           (["--database-url", "{seeded}", "--no-seed", "--duration", "1s"], r"search\s+visitor\s+\d+")],
+                           (["--database-url", "{seeded}", "--no-seed", "--no-page-cache", "--duration", "1s"],
+                            r"(?s)page cache off\n.*thread page 1\s+visitor\s+\d+.*search prospectiva\s+member\s+\d+")],
     "scripts/bench": [(["--size", "tiny"], r"weekly digest, 3,200 members \(\d+ s\)\s+\| weekly digest: [\d.]+ s")],
 }
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import and_, delete, exists, func, or_, select, text
+from sqlalchemy import and_, delete, exists, func, literal, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -315,16 +315,18 @@ def _authors(value: str):
 
 
 def _name_has_words(value: str):
-    """Every word at the start of a word of the name (or the handle), accents aside."""
+    """Every word at the start of a word of the name (or the handle), accents aside. The name is
+    folded once a row and a space put before it, so one LIKE '% word%' finds a word at its start
+    or after a space: on PostgreSQL unaccent, not the LIKEs, is what a scan of 100,000 people costs."""
     name = func.lower(User.display_name)
     if match.dialect() == "postgresql":
         name = func.unaccent(name)
+    spaced = literal(" ") + name
     clauses = []
     for word in value.split()[:5]:
         folded = fold(word)
         starts = like_pattern(folded)[1:]  # 'word%'
-        clauses.append(or_(name.like(starts, escape="\\"), name.like("% " + starts, escape="\\"),
-                           func.lower(User.handle).like(starts, escape="\\")))
+        clauses.append(or_(spaced.like("% " + starts, escape="\\"), func.lower(User.handle).like(starts, escape="\\")))
     return and_(*clauses)
 
 
