@@ -268,6 +268,29 @@ def test_people_are_found_by_name_and_the_author_filter_takes_a_name(client, db,
     assert "0 resultados" in results(client, q="agua", author="Joseph")
 
 
+@pytest.mark.postgres
+def test_postgres_people_lookup_reads_the_name_index_accents_aside(db, world, make_user):
+    """The name and handle LIKEs are the expressions ix_users_names_trgm indexes (a BitmapOr of
+    its two columns, no scan of every member), and a name is still found without its accents."""
+    from flask_login import AnonymousUserMixin
+    from sqlalchemy import select, text
+
+    from forum.models import User
+    from forum.services import search
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only (set TEST_DATABASE_URL)")
+    angela = make_user("Ángela Núñez", handle="anunez")
+    posting.add_post(world["q_es"], angela, "Cuencas compartidas")
+    db.session.commit()
+    assert [u.display_name for u in search.people(AnonymousUserMixin(), "nunez angela")] == ["Ángela Núñez"]
+    assert [u.display_name for u in search.people(AnonymousUserMixin(), "anun")] == ["Ángela Núñez"]
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a handful of rows: only whether it can
+    statement = select(User.id).where(search._name_has_words("resiliencia"))
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    plan = "\n".join(db.session.execute(text("EXPLAIN " + sql)).scalars())
+    assert "BitmapOr" in plan and plan.count("ix_users_names_trgm") == 2 and "Seq Scan" not in plan, plan
+
+
 def test_the_reindex_command_writes_stems_and_words_again(app, client, db, runner, world):
     from sqlalchemy import text
 

@@ -8,7 +8,8 @@ The index proper is database-specific and hangs off the documents table:
 - PostgreSQL: a stored `search_vector` column that the database computes when the
   row is written: the stems through the document language's configuration and
   the folded words through forum_simple, the title weighted A and the body B;
-  one GIN index on it, and a pg_trgm index over the vocabulary.
+  one GIN index on it, and a pg_trgm index over the vocabulary; and one over people's names
+  (folded by forum_fold, an immutable unaccent) and handles, for "people whose name matches".
 The same DDL runs from create_all() (tests) and from the migrations.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
 from forum.models.types import UTCDateTime
+from forum.models.user import User
 
 # Text-search configurations per document language, and the folded words of any language.
 # Spanish is stemmed as written (its stemmer needs the accents of "-ción" and removes
@@ -61,9 +63,20 @@ POSTGRES_DDL = POSTGRES_CONFIG_DDL + [
     "WITH (fastupdate = off)",
 ]
 POSTGRES_WORDS_DDL = ["CREATE INDEX IF NOT EXISTS ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)"]
+# unaccent() is only STABLE (its dictionary could change), so no index may use it: forum_fold
+# names the dictionary and is declared IMMUTABLE. A person's name is searched as
+# NAME_FOLDED LIKE '% word%' (a word at its start or after a space), the handle as
+# lower(handle) LIKE 'word%'; one trigram index serves both, ORed (a BitmapOr).
+FOLD_FUNCTION_DDL = ("CREATE OR REPLACE FUNCTION forum_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+                     "AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, lower($1)) $$")
+NAME_FOLDED = "' ' || forum_fold(display_name)"
+POSTGRES_PEOPLE_DDL = [FOLD_FUNCTION_DDL,
+                       f"CREATE INDEX IF NOT EXISTS ix_users_names_trgm ON users USING gin (({NAME_FOLDED}) gin_trgm_ops, "
+                       "lower(handle) gin_trgm_ops)"]
 EXTRA_SCHEMA_NAMES = {"search_fts", "search_fts_data", "search_fts_idx", "search_fts_docsize",
                       "search_fts_config", "search_fts_content", "search_word_trigrams",
-                      "search_vector", "ix_search_documents_vector", "ix_search_words_trgm"}
+                      "search_vector", "ix_search_documents_vector", "ix_search_words_trgm",
+                      "ix_users_names_trgm"}
 
 
 def install(connection) -> None:
@@ -104,6 +117,13 @@ def _after_create(target, connection, **kw):
 def _after_create_words(target, connection, **kw):
     if connection.dialect.name == "postgresql":
         for statement in POSTGRES_CONFIG_DDL[:2] + POSTGRES_WORDS_DDL:
+            connection.exec_driver_sql(statement)
+
+
+@event.listens_for(User.__table__, "after_create")
+def _after_create_users(target, connection, **kw):
+    if connection.dialect.name == "postgresql":
+        for statement in POSTGRES_CONFIG_DDL[:2] + POSTGRES_PEOPLE_DDL:
             connection.exec_driver_sql(statement)
 
 
