@@ -1,12 +1,23 @@
 """Read state: how far each member has read each thread, by post number."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, literal, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forum.extensions import db
 from forum.models import Forum, Post, Thread, ThreadRead, User, utcnow
+
+# New posts are counted up to these caps (shown as "99+ new", "999+ new"): reading every unread
+# post of a thread of 100,000 posts on each page view is what mature forums avoid.
+THREAD_UNREAD_CAP = 100
+FORUM_UNREAD_CAP = 1000
+
+
+def unread_cap(per: str) -> int:
+    """The cap a count of new posts per "thread" or per "forum" stops at (read when the page is
+    drawn, so a count that reached it is shown as more than the cap less one)."""
+    return THREAD_UNREAD_CAP if per == "thread" else FORUM_UNREAD_CAP
 
 
 def _is_member(user) -> bool:
@@ -66,30 +77,43 @@ def first_unread_number(user, thread: Thread) -> int | None:
 
 
 def unread_counts(user, thread_ids: list[int]) -> dict[int, int]:
-    """New visible posts per thread for this member, in one query.
+    """New visible posts per thread for this member, in one query, counted up to
+    THREAD_UNREAD_CAP: a thread never opened is never a scan of all its posts.
 
-    Threads never opened count all their posts as new.
+    Threads never opened count all their posts as new; threads with nothing new are left out.
     """
     if not _is_member(user) or not thread_ids:
         return {}
     marker = func.coalesce(ThreadRead.last_read_number, 0)
+    new = (select(literal(1)).where(Post.thread_id == Thread.id, Post.number > marker, Post.is_live)
+           .order_by(Post.number).limit(THREAD_UNREAD_CAP).correlate(Thread, ThreadRead).subquery())
     rows = db.session.execute(
-        select(Post.thread_id, func.count(Post.id))
-        .outerjoin(ThreadRead, (ThreadRead.thread_id == Post.thread_id) & (ThreadRead.user_id == user.id))
-        .where(Post.thread_id.in_(thread_ids), Post.is_live, Post.number > marker)
-        .group_by(Post.thread_id)
+        select(Thread.id, select(func.count()).select_from(new).scalar_subquery())
+        .outerjoin(ThreadRead, (ThreadRead.thread_id == Thread.id) & (ThreadRead.user_id == user.id))
+        .where(Thread.id.in_(thread_ids))
     ).all()
-    return dict(rows)
+    return {thread_id: count for thread_id, count in rows if count}
 
 
 def unread_in_forum_clause(user, forum_id):
-    """New visible posts for this member in a forum's visible threads, as a column of a forum query."""
+    """New visible posts for this member in a forum's visible threads, as a column of a forum
+    query, counted up to FORUM_UNREAD_CAP: the reading stops there.
+
+    On PostgreSQL each thread's new posts are a LATERAL read of the posts index by (thread,
+    number), so the planner cannot choose to scan the whole posts table to find the first
+    thousand; SQLite, which has no LATERAL, joins thread by thread through that index anyway."""
     marker = func.coalesce(ThreadRead.last_read_number, 0)
-    threads = select(Thread.id).where(Thread.forum_id == forum_id, Thread.hidden_at.is_(None)).correlate(Forum)
-    return (select(func.count(Post.id))
-            .outerjoin(ThreadRead, (ThreadRead.thread_id == Post.thread_id) & (ThreadRead.user_id == user.id))
-            .where(Post.thread_id.in_(threads), Post.is_live, Post.number > marker)
-            .correlate(Forum).scalar_subquery())
+    threads = (select(literal(1)).select_from(Thread)
+               .outerjoin(ThreadRead, (ThreadRead.thread_id == Thread.id) & (ThreadRead.user_id == user.id))
+               .where(Thread.forum_id == forum_id, Thread.hidden_at.is_(None)))
+    new_here = (Post.thread_id == Thread.id, Post.number > marker, Post.is_live)
+    if db.engine.dialect.name == "sqlite":
+        new = threads.join(Post, and_(*new_here))
+    else:
+        posts = select(Post.id).where(*new_here).order_by(Post.number).limit(FORUM_UNREAD_CAP).lateral()
+        new = threads.join(posts, true())
+    new = new.limit(FORUM_UNREAD_CAP).correlate(Forum).subquery()
+    return select(func.count()).select_from(new).correlate(Forum).scalar_subquery()
 
 
 def has_visited(user, forum: Forum) -> bool:

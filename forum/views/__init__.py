@@ -11,6 +11,9 @@ def register_blueprints(app: Flask) -> None:
 
     # Macros are imported without the template's context: give them the viewer.
     app.jinja_env.globals["current_user"] = current_user
+    from forum.services.reading import unread_cap
+
+    app.jinja_env.globals["unread_cap"] = unread_cap
 
     from forum.views import (
         admin,
