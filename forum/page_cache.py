@@ -108,7 +108,14 @@ def _forget_after_commit(conn):
 
 @event.listens_for(Session, "before_commit")
 def _next_generation(session):
-    """In the committing transaction itself: the new content and its generation appear together."""
+    """In the committing transaction itself: the new content and its generation appear together.
+
+    Only at the outermost commit, its last statements: a savepoint's release (before_commit fires
+    for it too) would lock the generation's row while the transaction goes on, and two requests
+    then wait on each other (a reply notifying a member who is marking their notifications read
+    deadlocked on PostgreSQL)."""
+    if session.get_nested_transaction() is not None:
+        return
     session.flush()  # what the commit would flush, so its statements are seen first
     if session.in_transaction():
         for name in sorted(session.connection().info.pop(WRITTEN, ())):
