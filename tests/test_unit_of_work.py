@@ -67,3 +67,40 @@ def test_a_commit_inside_a_unit_is_refused_and_undone(db, make_user, make_commun
     with pytest.raises(RuntimeError, match="unit of work"):
         commits_half_way()
     assert _role(db, *ids) == "member"
+
+
+def test_the_generations_move_last_not_at_a_savepoint(db, make_user, make_community):
+    """The page cache's generations are the last rows a transaction writes: moving them when a
+    savepoint was released (a side effect inside a service) kept their row locked while the
+    transaction went on, and on PostgreSQL a reply notifying a member deadlocked with that
+    member's own thread view (two 503s in the fifty-clients load test)."""
+    from sqlalchemy import event, update
+
+    from forum.models import User
+    from forum.services.atomic import side_effect
+
+    organizer, member = make_user(), make_user()
+    community = make_community(members={organizer: "organizer", member: "member"})
+    statements = []
+
+    def note(conn, cursor, statement, *args):
+        statements.append(statement.lstrip().upper())
+
+    @atomic
+    def promote_then_notify():
+        membership.set_role(organizer, community, member.id, "moderator")
+        with side_effect("a notification"):
+            db.session.execute(update(User).where(User.id == member.id)
+                               .values(unread_notification_count=User.unread_notification_count + 1))
+        db.session.execute(update(User).where(User.id == organizer.id)
+                           .values(unread_notification_count=User.unread_notification_count + 1))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        promote_then_notify()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    writes = [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    moved = [i for i, s in enumerate(writes) if "CACHE_GENERATIONS" in s]
+    assert moved == list(range(len(writes) - len(moved), len(writes)))  # at the end, together
+    assert len(moved) == 2  # the content (a role) and the private (a notification count) generations
