@@ -306,7 +306,8 @@ def search_group():
 
 @search_group.command("reindex")
 def search_reindex():
-    """Write every document's stems (SQLite) and the vocabulary again, e.g. after PyStemmer changed."""
+    """Write every document's stems (SQLite) or stored vector (PostgreSQL) and the vocabulary again,
+    e.g. after PyStemmer changed or after upgrading past migration 0025."""
     from forum.services import search
 
     search.clear_vocabulary()

@@ -1,11 +1,30 @@
 """Database binding: SQLite gets WAL mode and a busy timeout on every connection; every flush
-checks bounded columns, so SQLite refuses what PostgreSQL would (and says which column)."""
+checks bounded columns, so SQLite refuses what PostgreSQL would (and says which column).
+The few SQL spellings that differ between the two databases are here too (dialect, upsert,
+greatest), so services ask one place."""
 from flask import Flask
-from sqlalchemy import String, event, inspect
+from sqlalchemy import String, event, func, inspect
+from sqlalchemy.dialects.postgresql import insert as _postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as _sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from forum.extensions import db
+
+
+def dialect(bind=None) -> str:
+    """"sqlite" or "postgresql": of this connection, or of the application's engine."""
+    return (bind or db.engine).dialect.name
+
+
+def upsert(target, bind=None):
+    """An INSERT that takes on_conflict_do_nothing / on_conflict_do_update, on either database."""
+    return (_sqlite_insert if dialect(bind) == "sqlite" else _postgresql_insert)(target)
+
+
+def greatest(*values):
+    """The largest of these values: SQLite's max() with several arguments, PostgreSQL's greatest()."""
+    return (func.max if dialect() == "sqlite" else func.greatest)(*values)
 
 
 class ValueTooLong(ValueError):

@@ -30,11 +30,10 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from forum.database import upsert
 from forum.extensions import db
 from forum.models import CacheGeneration
 
@@ -124,7 +123,7 @@ def _next_generation(session):
 
 def bump(conn, name: str = CONTENT) -> None:
     """One statement, the row created when missing (a new database, or a new generation's name)."""
-    insert = (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(CacheGeneration).values(name=name, value=1)
+    insert = upsert(CacheGeneration, conn).values(name=name, value=1)
     conn.execute(insert.on_conflict_do_update(index_elements=[CacheGeneration.name],
                                               set_={"value": CacheGeneration.value + 1}))
     if has_request_context():  # what this request rendered before its commit is already old

@@ -3,7 +3,8 @@
 The data set comes from scripts/bench_seed.py (the concept note's sentences, plus a long
 tail of rare words) and is kept between runs: a second run reuses it unless --reseed.
 Each query runs --runs times after one warm-up, as a visitor and as a signed-in member;
-"service" is the search service alone, "page" the whole /search/ request (rendering too).
+"service" is the search service alone, "page" the whole /search/ request (rendering too), with
+the page cache off: a repeated query would otherwise be a cache hit, not a search.
 """
 from __future__ import annotations
 
@@ -100,7 +101,8 @@ def measure(url: str, runs: int) -> tuple[list[tuple], list[float], list[float]]
     from forum.models import User
     from forum.services import search as search_service
 
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_db_url(url), SEARCH_TIMEOUT_MS=30000)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=normalise_db_url(url), SEARCH_TIMEOUT_MS=30000,
+                     PAGE_CACHE_SECONDS=0)
     client = app.test_client()
     rows, all_service, all_page = [], [], []
     with app.app_context():

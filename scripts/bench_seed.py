@@ -37,6 +37,7 @@ from forum.models import (
     User,
     utcnow,
 )
+from forum.models.search import VECTOR_INDEXES
 from forum.models.search import install as install_search_index
 from forum.services import search, search_match
 from forum.services.search_text import vocabulary
@@ -90,7 +91,8 @@ def _index_postgres(community_id: int, texts: list[str]) -> None:
     vocabulary from the distinct texts the posts are made of (the same words search.rebuild
     would find in every document, as a document is a few of these texts joined by spaces)."""
     db.session.execute(sql("SET LOCAL maintenance_work_mem = '512MB'"))
-    db.session.execute(sql("DROP INDEX IF EXISTS ix_search_documents_vector"))
+    for name in VECTOR_INDEXES.values():
+        db.session.execute(sql(f"DROP INDEX IF EXISTS {name}"))
     db.session.execute(sql(
         "INSERT INTO search_documents (post_id, community_id, forum_id, thread_id, author_id, language, "
         "created_at, title, body) SELECT p.id, :community, t.forum_id, p.thread_id, p.author_id, f.language, "

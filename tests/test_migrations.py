@@ -70,7 +70,9 @@ def test_search_migrations_index_existing_documents(empty_database_url):
                     "(plainto_tsquery('forum_es', 'planificaciones') && plainto_tsquery('forum_simple', 'gestion'))"
                 )).scalars().all()
                 indexes = conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'search_documents'")).scalars().all()
-                assert "ix_search_documents_vector" in indexes and "ix_search_documents_tsv_es" not in indexes
+                assert {"ix_search_documents_vector_es", "ix_search_documents_vector_en"} <= set(indexes)
+                assert not {"ix_search_documents_vector", "ix_search_documents_tsv_es"} & set(indexes)
+                assert _vector_layout(conn) == ("m", ["toast_tuple_target=4080"])
             else:
                 found = conn.execute(text(
                     "SELECT rowid FROM search_fts WHERE search_fts MATCH 'body_stems : es0planif AND title : gestion'"
@@ -79,6 +81,13 @@ def test_search_migrations_index_existing_documents(empty_database_url):
         db.engine.dispose()
     assert found == [1]
     assert words == ["agua", "cuencas", "gestion", "planificacion"]
+
+
+def _vector_layout(conn):
+    """(storage of search_vector, the table's options): "m" keeps it in its row (migration 0025)."""
+    return conn.execute(text(
+        "SELECT a.attstorage, c.reloptions FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "WHERE c.relname = 'search_documents' AND a.attname = 'search_vector'")).one()
 
 
 # The 13 text pairs 0021 turns into JSON columns: (table, field).

@@ -8,7 +8,8 @@ The index proper is database-specific and hangs off the documents table:
 - PostgreSQL: a stored `search_vector` column that the database computes when the
   row is written: the stems through the document language's configuration and
   the folded words through forum_simple, the title weighted A and the body B;
-  one GIN index on it, and a pg_trgm index over the vocabulary; and one over people's names
+  kept in the row itself (see VECTOR_LAYOUT_DDL); one GIN index on it per searched language,
+  and a pg_trgm index over the vocabulary; and one over people's names
   (folded by forum_fold, an immutable unaccent) and handles, for "people whose name matches".
 The same DDL runs from create_all() (tests) and from the migrations.
 """
@@ -56,12 +57,22 @@ POSTGRES_CONFIG_DDL = ["CREATE EXTENSION IF NOT EXISTS unaccent", "CREATE EXTENS
     f"ALTER TEXT SEARCH CONFIGURATION {name} ALTER MAPPING FOR hword, hword_part, word WITH {dictionaries}"
     for name, (_, dictionaries) in _MAPPINGS.items()
 ]
+# A common word is matched (and ranked) row by row over the newest documents: a vector TOASTed
+# out of the row cost a fetch from the TOAST table, and decompression, at each of those two
+# reads, most of the search's time. Rows up to half a page are left whole (the body, compressed
+# first, makes room), and the vector is the last column moved out of one.
+VECTOR_LAYOUT_DDL = ["ALTER TABLE search_documents SET (toast_tuple_target = 4080)",
+                     "ALTER TABLE search_documents ALTER COLUMN search_vector SET STORAGE MAIN"]
+# One GIN index per searched language, a document's language in its predicate: a search matches
+# each document against its own language's query (search_match.postgres_candidates), so each arm
+# reads its index and no row is checked again. Documents of other languages are not searched.
+VECTOR_INDEXES = {lang: f"ix_search_documents_vector_{lang}" for lang in TS_CONFIGS}
+VECTOR_INDEX_DDL = [f"CREATE INDEX IF NOT EXISTS {name} ON search_documents USING gin (search_vector) "
+                    f"WITH (fastupdate = off) WHERE language = '{lang}'" for lang, name in VECTOR_INDEXES.items()]
 POSTGRES_DDL = POSTGRES_CONFIG_DDL + [
     "ALTER TABLE search_documents ADD COLUMN IF NOT EXISTS search_vector tsvector "
     f"GENERATED ALWAYS AS ({VECTOR_SQL}) STORED",
-    "CREATE INDEX IF NOT EXISTS ix_search_documents_vector ON search_documents USING gin (search_vector) "
-    "WITH (fastupdate = off)",
-]
+] + VECTOR_LAYOUT_DDL + VECTOR_INDEX_DDL
 POSTGRES_WORDS_DDL = ["CREATE INDEX IF NOT EXISTS ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)"]
 # unaccent() is only STABLE (its dictionary could change), so no index may use it: forum_fold
 # names the dictionary and is declared IMMUTABLE. A person's name is searched as
@@ -75,8 +86,7 @@ POSTGRES_PEOPLE_DDL = [FOLD_FUNCTION_DDL,
                        "lower(handle) gin_trgm_ops)"]
 EXTRA_SCHEMA_NAMES = {"search_fts", "search_fts_data", "search_fts_idx", "search_fts_docsize",
                       "search_fts_config", "search_fts_content", "search_word_trigrams",
-                      "search_vector", "ix_search_documents_vector", "ix_search_words_trgm",
-                      "ix_users_names_trgm"}
+                      "search_vector", "ix_search_words_trgm", "ix_users_names_trgm", *VECTOR_INDEXES.values()}
 
 
 def install(connection) -> None:

@@ -21,11 +21,9 @@ from contextlib import contextmanager
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.session import Session
 from sqlalchemy import event, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from forum.database import ForbiddenCharacter, ValueTooLong
+from forum.database import ForbiddenCharacter, ValueTooLong, upsert
 from forum.extensions import db
 from forum.services import DomainError
 
@@ -125,10 +123,9 @@ def get_or_create(model, lookup: dict, defaults: dict | None = None):
     row = db.session.execute(query).scalar_one_or_none()
     if row is not None:
         return row, False
-    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.flush()
     created = db.session.execute(
-        insert(model).values(**lookup, **(defaults or {})).on_conflict_do_nothing()
+        upsert(model).values(**lookup, **(defaults or {})).on_conflict_do_nothing()
         .returning(*model.__table__.primary_key.columns)  # a row if inserted, none if it was there
     ).first() is not None
     row = db.session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, func, select, update
 
+from forum.database import greatest
 from forum.extensions import db
 from forum.models import Community, Forum, Post, Thread
 from forum.services import search
@@ -16,13 +17,11 @@ def count_in(post: Post, thread: Thread) -> None:
     """A post becomes visible (new, approved, restored): counters, activity, search (no commit)."""
     db.session.execute(update(Thread).where(Thread.id == thread.id).values(
         post_count=Thread.post_count + 1, last_post_at=func.coalesce(
-            func.max(Thread.last_post_at, post.created_at) if db.engine.dialect.name == "sqlite"
-            else func.greatest(Thread.last_post_at, post.created_at), post.created_at),
+            greatest(Thread.last_post_at, post.created_at), post.created_at),
     ).execution_options(synchronize_session=False))
     db.session.execute(update(Forum).where(Forum.id == thread.forum_id).values(
         post_count=Forum.post_count + 1, last_post_at=func.coalesce(
-            func.max(Forum.last_post_at, post.created_at) if db.engine.dialect.name == "sqlite"
-            else func.greatest(Forum.last_post_at, post.created_at), post.created_at),
+            greatest(Forum.last_post_at, post.created_at), post.created_at),
     ).execution_options(synchronize_session=False))
     if post.author_id is not None and not _has_other_visible_post(thread.id, post.author_id, post.id):
         _bump_participants(thread, 1)

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, func, literal, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from forum.database import dialect, greatest, upsert
 from forum.extensions import db
 from forum.models import Forum, Post, Thread, ThreadRead, User, utcnow
 
@@ -40,13 +39,11 @@ def mark_read(user: User, thread: Thread, up_to: int, known: int | None = -1) ->
     the marker would not move, and the first visit is one upsert that two tabs at once agree on."""
     if not _is_member(user) or up_to <= 0 or (known is not None and known >= up_to):
         return
-    dialect = db.engine.dialect.name
-    insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(ThreadRead).values(
+    insert = upsert(ThreadRead).values(
         user_id=user.id, thread_id=thread.id, last_read_number=up_to, updated_at=utcnow())
-    bigger = func.max if dialect == "sqlite" else func.greatest
     db.session.execute(insert.on_conflict_do_update(
         index_elements=[ThreadRead.user_id, ThreadRead.thread_id],
-        set_={"last_read_number": bigger(ThreadRead.last_read_number, insert.excluded.last_read_number),
+        set_={"last_read_number": greatest(ThreadRead.last_read_number, insert.excluded.last_read_number),
               "updated_at": insert.excluded.updated_at}).execution_options(synchronize_session=False))
 
 
@@ -107,7 +104,7 @@ def unread_in_forum_clause(user, forum_id):
                .outerjoin(ThreadRead, (ThreadRead.thread_id == Thread.id) & (ThreadRead.user_id == user.id))
                .where(Thread.forum_id == forum_id, Thread.hidden_at.is_(None)))
     new_here = (Post.thread_id == Thread.id, Post.number > marker, Post.is_live)
-    if db.engine.dialect.name == "sqlite":
+    if dialect() == "sqlite":
         new = threads.join(Post, and_(*new_here))
     else:
         posts = select(Post.id).where(*new_here).order_by(Post.number).limit(FORUM_UNREAD_CAP).lateral()

@@ -26,6 +26,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from forum.database import dialect
 from forum.extensions import db
 from forum.models import Answer, Ballot, Membership, Round, utcnow
 
@@ -153,7 +154,7 @@ def _rewrite_sqlite(conn, round_id: int) -> None:
 def _checkpoint() -> bool:
     """SQLite: copy the log into the database file and empty it, so old page images go too.
     False when readers kept it from finishing."""
-    if db.session.get_bind().dialect.name != "sqlite":
+    if dialect(db.session.get_bind()) != "sqlite":
         return True
     busy = db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).first()
     db.session.commit()

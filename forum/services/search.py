@@ -22,10 +22,11 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import String, and_, delete, exists, func, literal, literal_column, or_, select, text
+from sqlalchemy import String, and_, delete, exists, func, literal, literal_column, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
+from forum.database import dialect
 from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Community, Forum, ForumPair, Post, SearchDocument, Thread, User
@@ -39,7 +40,6 @@ from forum.services.search_text import (
     fold,
     highlight_marks,
     parse,
-    tagged_stems,
     vocabulary,
 )
 
@@ -80,38 +80,29 @@ def unindex_post(post: Post) -> None:
     if document is not None:
         db.session.delete(document)
         db.session.flush()
-        if match.dialect() == "sqlite":
+        if dialect() == "sqlite":
             db.session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": post.id})
 
 
 def _write_fts(documents) -> None:
     """SQLite: the documents' words and stems into the FTS5 table (PostgreSQL computes its own)."""
-    if match.dialect() != "sqlite" or not documents:
+    if dialect() != "sqlite" or not documents:
         return
     ids = [{"id": d.post_id} for d in documents]
     db.session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), ids)
     # A language without a text-search configuration is not searched (PostgreSQL's query is per
     # configured language too), so its documents stay out of the index.
-    rows = [fts_row(d.post_id, d.language, d.author_id, d.title, d.body)
+    rows = [match.fts_row(d.post_id, d.language, d.author_id, d.title, d.body)
             for d in documents if d.language in TS_CONFIGS]
     if rows:
-        db.session.execute(text(FTS_INSERT), rows)
-
-
-FTS_INSERT = ("INSERT INTO search_fts (rowid, title, body, title_stems, body_stems, facets) "
-              "VALUES (:id, :title, :body, :title_stems, :body_stems, :facets)")
-
-
-def fts_row(post_id: int, language: str, author_id: int | None, title: str, body: str) -> dict:
-    """One document's row of SQLite's FTS5 table (see search_match): words, tagged stems, facets."""
-    return dict(id=post_id, title=title, body=body, facets=match.facets(language, author_id),
-                title_stems=tagged_stems(title, language), body_stems=tagged_stems(body, language))
+        db.session.execute(text(match.FTS_INSERT), rows)
 
 
 def rebuild(batch: int = 2000, progress=None) -> int:
-    """Write every document's stems (SQLite) and words (both) again: after an upgrade of the
-    stemmer, or when documents were inserted in bulk. Commits per batch; returns the count."""
-    if match.dialect() == "sqlite":
+    """Write every document's stems (SQLite), its stored vector (PostgreSQL) and its words (both)
+    again: after an upgrade of the stemmer or of the vector's layout (migration 0025), or when
+    documents were inserted in bulk. Commits per batch; returns the count."""
+    if dialect() == "sqlite":
         db.session.execute(text("DELETE FROM search_fts"))
     done, last = 0, 0
     while True:
@@ -120,6 +111,9 @@ def rebuild(batch: int = 2000, progress=None) -> int:
         if not documents:
             break
         _write_fts(documents)
+        if dialect() == "postgresql":  # the row written again: its vector computed and stored anew
+            db.session.execute(update(SearchDocument).where(SearchDocument.post_id.in_([d.post_id for d in documents]))
+                               .values(body=SearchDocument.body).execution_options(synchronize_session=False))
         words = set()
         for d in documents:
             words |= vocabulary(d.title + " " + d.body)
@@ -181,7 +175,7 @@ def search(user, query: str, filters: Filters, page: int = 1) -> Results:
     if not parsed or page > (CANDIDATES + PER_PAGE - 1) // PER_PAGE:
         return Results()
     with time_limit():
-        if filters.author and match.dialect() == "sqlite":
+        if filters.author and dialect() == "sqlite":
             filters = replace(filters, author_ids=list(db.session.execute(_authors(filters.author)).scalars()))
             if not filters.author_ids:
                 return Results()
@@ -227,9 +221,12 @@ def _run(user, parsed: Query, filters: Filters, page: int) -> Results:
         first = db.session.execute(search_statement(user, parsed, filters, 1)).first()
         total = first.total if first else 0
     posts = _load_posts([r.post_id for r in rows])
+    seen: dict[str, dict] = {}  # per language, the words found to match or not
     hits = [Hit(post=posts[r.post_id],
-                snippet=highlight(highlight_marks(r.body, parsed, r.language, START, STOP)),
-                title=highlight(highlight_marks(r.title, parsed, r.language, START, STOP, max_words=60)))
+                snippet=highlight(highlight_marks(r.body, parsed, r.language, START, STOP,
+                                                  seen=seen.setdefault(r.language, {}))),
+                title=highlight(highlight_marks(r.title, parsed, r.language, START, STOP, max_words=60,
+                                                seen=seen.setdefault(r.language, {}))))
             for r in rows if r.post_id in posts]
     return Results(hits=hits, total=min(total, CANDIDATES), more=total > CANDIDATES)
 
@@ -266,16 +263,15 @@ def search_statement(user, parsed: Query, filters: Filters, page: int):
     """
     doc = SearchDocument
     conditions = _visibility_and_filters(user, filters)
-    if match.dialect() == "sqlite":  # newest first straight from FTS5's rowid order: no sort
+    if dialect() == "sqlite":  # newest first straight from FTS5's rowid order: no sort
         base, condition = match.sqlite_candidates(parsed, filters.author_ids)
         newest_first = match.FTS.c.rowid.desc()
     else:
-        base, condition, queries = match.postgres_candidates(parsed)
+        base, condition = match.postgres_candidates(parsed)
         newest_first = doc.post_id.desc()
     candidates = (_join_visibility(base).where(*conditions, condition)
                   .order_by(newest_first).limit(CANDIDATES + 1).subquery("candidates"))
-    rank = candidates.c.rank if match.dialect() == "sqlite" else match.postgres_rank(candidates, queries)
-    counted = select(candidates.c.post_id, rank.label("rank"), func.count().over().label("total"),
+    counted = select(candidates.c.post_id, candidates.c.rank, func.count().over().label("total"),
                      func.row_number().over(order_by=candidates.c.post_id.desc()).label("newest")).subquery("counted")
     ranked = (select(counted.c.post_id, counted.c.rank, counted.c.total)
               .where(counted.c.newest <= CANDIDATES)  # the extra one only says "more than"
@@ -319,7 +315,7 @@ def _name_has_words(value: str):
     folded once a row and a space put before it, so one LIKE '% word%' finds a word at its start
     or after a space. On PostgreSQL the expression is the one ix_users_names_trgm indexes (see
     forum/models/search.py), so words of 3+ letters read the index instead of every member."""
-    if match.dialect() == "postgresql":
+    if dialect() == "postgresql":
         spaced = literal_column("' '", String) + func.forum_fold(User.display_name)
     else:
         spaced = literal(" ") + func.lower(User.display_name)
@@ -369,7 +365,7 @@ def time_limit():
     """Cancel the statements inside after SEARCH_TIMEOUT_MS: on PostgreSQL with a local
     statement_timeout, on SQLite with a progress handler; either way a SearchTimeout."""
     limit = current_app.config["SEARCH_TIMEOUT_MS"]
-    if match.dialect() == "postgresql":
+    if dialect() == "postgresql":
         # Once a transaction, kept to its end: the page's few later reads are as bounded, and a
         # search page (results, then people) spends two statements on it instead of four.
         transaction = db.session().get_transaction()
@@ -408,5 +404,5 @@ def clear_vocabulary() -> None:
     from forum.models import SearchWord
 
     db.session.execute(delete(SearchWord))
-    if match.dialect() == "sqlite":
+    if dialect() == "sqlite":
         db.session.execute(text("DELETE FROM search_word_trigrams"))

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 from functools import reduce
 
-from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
+from sqlalchemy import and_, case, column, func, literal, literal_column, or_, select, table, text
 
+from forum.database import dialect, upsert
 from forum.extensions import db
 from forum.models import SearchDocument, SearchWord
 from forum.models.search import SIMPLE_CONFIG, TS_CONFIGS
-from forum.services.search_text import Query, similarity, tagged, trigrams, word_stems
+from forum.services.search_text import Query, similarity, tagged, tagged_stems, trigrams, word_stems
 
 VECTOR = literal_column("search_documents.search_vector")  # PostgreSQL only, see forum/models/search.py
 FTS = table("search_fts", column("rowid"))
 _WORDS = "{title body}"
 _STEMS = "{title_stems body_stems}"
 RANK_WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"  # D, C, B (body), A (title): a title counts twice
-
-
-def dialect() -> str:
-    return db.engine.dialect.name
 
 
 def per_language(query: Query) -> dict[str, Query]:
@@ -77,6 +74,16 @@ def facets(language: str, author_id: int | None) -> str:
     return language if author_id is None else f"{language} a{author_id}"
 
 
+FTS_INSERT = ("INSERT INTO search_fts (rowid, title, body, title_stems, body_stems, facets) "
+              "VALUES (:id, :title, :body, :title_stems, :body_stems, :facets)")
+
+
+def fts_row(post_id: int, language: str, author_id: int | None, title: str, body: str) -> dict:
+    """One document's row of the FTS5 table: its words, its tagged stems, its facets."""
+    return dict(id=post_id, title=title, body=body, facets=facets(language, author_id),
+                title_stems=tagged_stems(title, language), body_stems=tagged_stems(body, language))
+
+
 def sqlite_candidates(query: Query, authors: list[int] | None = None):
     """(select of post_id and rank, condition) reading the FTS5 table."""
     doc = SearchDocument
@@ -116,16 +123,11 @@ def postgres_candidates(query: Query):
     # (a common word; a second, "either language" condition cost a second unpacking of each
     # stored vector, a third of the statement's time over 100,000 posts).
     own = or_(*(and_(doc.language == lang, VECTOR.op("@@")(q)) for lang, q in queries.items()))
-    base = select(doc.post_id, doc.language, VECTOR.label("vector")).select_from(doc)
-    return base, own, queries
-
-
-def postgres_rank(candidates, queries: dict):
-    from sqlalchemy import case
-
-    return case(*((candidates.c.language == lang,
-                   func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), candidates.c.vector, q, 1))
+    # Ranked where matched, while the row is at hand: carrying the 3 kB vector out of the scan
+    # made the sort of a rarer word's matches (bitmap scan, then newest first) the slowest step.
+    rank = case(*((doc.language == lang, func.ts_rank(literal_column(f"'{RANK_WEIGHTS}'::float4[]"), VECTOR, q, 1))
                   for lang, q in queries.items()))
+    return select(doc.post_id, rank.label("rank")).select_from(doc), own
 
 
 # --- the vocabulary ------------------------------------------------------------------------
@@ -135,11 +137,7 @@ def add_words(words: set[str]) -> None:
     if not words:
         return
     rows = [{"word": w} for w in sorted(words)]
-    if dialect() == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(SearchWord).on_conflict_do_nothing(), rows)
+    db.session.execute(upsert(SearchWord).on_conflict_do_nothing(), rows)
     if dialect() == "sqlite":
         db.session.execute(text("INSERT OR IGNORE INTO search_word_trigrams (trigram, word) VALUES (:t, :w)"),
                            [{"t": t, "w": w} for w in sorted(words) for t in sorted(trigrams(w))])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -178,11 +179,31 @@ def similarity(a: str, b: str) -> float:
 
 
 def highlight_marks(text: str, query: Query, language: str, start: str, stop: str,
-                    max_words: int = 40) -> str:
+                    max_words: int = 40, seen: dict | None = None) -> str:
     """The text (or a window of about max_words around the first match) with matching
-    words between start and stop markers; the caller escapes it and turns markers into <mark>."""
+    words between start and stop markers; the caller escapes it and turns markers into <mark>.
+    `seen` remembers which words match across the texts of one search (the same query and
+    language): a page's twenty results share most of their words."""
     if not text:
         return ""
+    hit = _hit_test(query, language, {} if seen is None else seen)
+    window, first, end_reached = _window(text, hit, max_words)
+    if not window:
+        return ""
+    begin, end = window[0].start() if first else 0, window[-1].end()
+    if end_reached:
+        end = len(text)
+    out, position = [], begin
+    for m in window:
+        out.append(text[position:m.start()])
+        out.append(f"{start}{m.group()}{stop}" if hit(m.group()) else m.group())
+        position = m.end()
+    out.append(text[position:end])
+    return ("… " if first else "") + "".join(out).strip() + (" …" if end < len(text) else "")
+
+
+def _hit_test(query: Query, language: str, seen: dict):
+    """Whether a word of a text matches the query: as written, by its stem, or by a prefix."""
     folded_words, stems, prefixes = set(), set(), []
     for term in query.terms:
         for piece in WORD.findall(term.text):
@@ -192,9 +213,7 @@ def highlight_marks(text: str, query: Query, language: str, start: str, stop: st
                 folded_words.add(fold(piece))
                 if term.kind == "word":
                     stems.add(stem(piece, language))
-    tokens = list(WORD.finditer(text))
     starts = tuple(prefixes)
-    seen: dict[str, bool] = {}  # a text repeats its words: each is looked at once
 
     def hit(token: str) -> bool:
         found = seen.get(token)
@@ -204,19 +223,25 @@ def highlight_marks(text: str, query: Query, language: str, start: str, stop: st
             found = seen[token] = (folded in folded_words or stem(lower, language) in stems
                                    or bool(starts and folded.startswith(starts)))
         return found
+    return hit
 
-    first_hit = next((i for i, m in enumerate(tokens) if hit(m.group())), 0)
-    first = max(0, first_hit - max_words // 4)
-    window = tokens[first:first + max_words]
-    if not window:
-        return ""
-    begin, end = window[0].start() if first else 0, window[-1].end()
-    if first + max_words >= len(tokens):
-        end = len(text)
-    out, position = [], begin
-    for m in window:
-        out.append(text[position:m.start()])
-        out.append(f"{start}{m.group()}{stop}" if hit(m.group()) else m.group())
-        position = m.end()
-    out.append(text[position:end])
-    return ("… " if first else "") + "".join(out).strip() + (" …" if end < len(text) else "")
+
+def _window(text: str, hit, max_words: int) -> tuple[list, int, bool]:
+    """(max_words tokens from a quarter of them before the first match, or from the start; the
+    index of the first; whether they reach the text's end). Reads the text only that far."""
+    lead = max_words // 4
+    before: deque = deque(maxlen=lead)
+    tokens = WORD.finditer(text)
+    for index, m in enumerate(tokens):
+        if hit(m.group()):
+            window, first = [*before, m], index - len(before)
+            break
+        before.append(m)
+    else:  # no word matches (the document matched by another form): its beginning
+        tokens = WORD.finditer(text)
+        window, first = [], 0
+    for m in tokens:
+        if len(window) >= max_words:
+            return window, first, False
+        window.append(m)
+    return window, first, True
