@@ -58,6 +58,22 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     return app
 
 
+def prepare_for_workers(app: Flask) -> None:
+    """Work each gunicorn worker would repeat on its first requests, done once before they are
+    forked (scripts/deploy/gunicorn.conf.py): the models' mappers set up, the stemmers and stopword
+    lists loaded, every template compiled. Nothing here touches the database."""
+    from sqlalchemy.orm import configure_mappers
+
+    from forum.services.search_text import LANGUAGES, stem, stopwords
+
+    configure_mappers()
+    for language in LANGUAGES:
+        stem("palabra", language)
+        stopwords(language)
+    for name in app.jinja_env.list_templates(filter_func=lambda name: name.endswith((".html", ".txt"))):
+        app.jinja_env.get_template(name)
+
+
 def check_rate_limit_store(storage_uri: str, workers: str | None) -> None:
     """Refuse limits counted per process when several processes serve: with 5 gunicorn
     workers in memory, 34 of 40 wrong passwords got through instead of 10."""

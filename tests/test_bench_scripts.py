@@ -23,10 +23,10 @@ INVOCATIONS = {
     "scripts/bench-markdown": [(["400", "2"], r"worst ratio: [\d.]+")],
     "scripts/bench-assist": [(["--method", "lexical", "--examples", "20", "--seeds", "1", "--scale", "40"],
                               r"first run over \d+ replies \(lexical\): [\d.]+ s")],
-    "scripts/bench-http": [(["--redis-url", "{redis}", "--size", "tiny", "--duration", "1s"],
+    "scripts/bench-http": [(["--redis-url", "{redis}", "--size", "tiny", "--duration", "1s", "--warm-up", "0s"],
                             r"thread \(30 posts\)\s+member\s+\d+"),
                            (["--database-url", "{seeded}", "--no-seed", "--no-page-cache", "--duration", "1s"],
-                            r"(?s)page cache off\n.*thread page 1\s+visitor\s+\d+.*search prospectiva\s+member\s+\d+")],
+                            r"(?s)page cache off;.*thread page 1\s+visitor\s+\d+.*search prospectiva\s+member\s+\d+")],
     "scripts/bench": [(["--size", "tiny"], r"weekly digest, 3,200 members \(\d+ s\)\s+\| weekly digest: [\d.]+ s")],
 }
 
