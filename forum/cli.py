@@ -308,9 +308,9 @@ def search_group():
 def search_reindex():
     """Write every document's stems (SQLite) or stored vector (PostgreSQL) and the vocabulary again,
     e.g. after PyStemmer changed or after upgrading past migration 0025."""
-    from forum.services import search
+    from forum.services import search, search_match
 
-    search.clear_vocabulary()
+    search_match.clear_words()
     total = search.rebuild(progress=lambda done: click.echo(f"... {done} documents", err=True))
     click.echo(f"reindexed {total} documents")
 

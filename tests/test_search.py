@@ -317,8 +317,8 @@ def test_postgres_people_lookup_reads_the_name_index_accents_aside(db, world, ma
 def test_the_reindex_command_writes_stems_and_words_again(app, client, db, runner, world):
     from sqlalchemy import text
 
-    from forum.services import search
-    search.clear_vocabulary()
+    from forum.services import search_match
+    search_match.clear_words()
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("DELETE FROM search_fts"))
     db.session.commit()

@@ -22,7 +22,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import String, and_, delete, exists, func, literal, literal_column, or_, select, text, update
+from sqlalchemy import String, and_, exists, func, literal, literal_column, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -397,12 +397,3 @@ def _timed_out(exc) -> None:
     current_app.logger.warning("search cancelled after SEARCH_TIMEOUT_MS=%s", current_app.config["SEARCH_TIMEOUT_MS"])
     raise SearchTimeout(_l("The search took too long and was stopped. Try more precise words, "
                            "or narrow it to a community or to dates.")) from exc
-
-
-def clear_vocabulary() -> None:
-    """Forget every known word (rebuild() fills the vocabulary again)."""
-    from forum.models import SearchWord
-
-    db.session.execute(delete(SearchWord))
-    if dialect() == "sqlite":
-        db.session.execute(text("DELETE FROM search_word_trigrams"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import reduce
 
-from sqlalchemy import and_, case, column, func, literal, literal_column, or_, select, table, text
+from sqlalchemy import and_, case, column, delete, func, literal, literal_column, or_, select, table, text
 
 from forum.database import dialect, upsert
 from forum.extensions import db
@@ -141,6 +141,13 @@ def add_words(words: set[str]) -> None:
     if dialect() == "sqlite":
         db.session.execute(text("INSERT OR IGNORE INTO search_word_trigrams (trigram, word) VALUES (:t, :w)"),
                            [{"t": t, "w": w} for w in sorted(words) for t in sorted(trigrams(w))])
+
+
+def clear_words() -> None:
+    """Forget every known word (search.rebuild() fills the vocabulary again); no commit."""
+    db.session.execute(delete(SearchWord))
+    if dialect() == "sqlite":
+        db.session.execute(text("DELETE FROM search_word_trigrams"))
 
 
 def similar_words(word: str, limit: int = 5, threshold: float = 0.3) -> list[str]:
