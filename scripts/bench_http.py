@@ -95,35 +95,35 @@ def serve(command: list[str], env: dict, port: int) -> subprocess.Popen:
     return wait_for_port(process, port, "the server")
 
 
-def sign_in(port: int, email: str, password: str) -> str:
-    def request(method, path, body=None, cookie=""):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Cookie": cookie}
-        if body:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response, response.read().decode()
+def request(port: int, method: str, path: str, body: str | None = None, cookie: str = ""):
+    """(response, its text) of one request to the server on this port."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Cookie": cookie}
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    return response, response.read().decode()
 
-    response, page = request("GET", "/auth/login")
+
+def sign_in(port: int, email: str, password: str) -> str:
+    response, page = request(port, "GET", "/auth/login")
     cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response, _ = request("POST", "/auth/login", urllib.parse.urlencode(
+    response, _ = request(port, "POST", "/auth/login", urllib.parse.urlencode(
         {"email": email, "password": password, "csrf_token": token}), cookie)
     cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
     # Read the welcome message once: wrk sends this cookie every time, and a session holding a
     # message to show is never served from the page cache.
-    response, _ = request("GET", "/c/", cookie=cookie)
+    response, _ = request(port, "GET", "/c/", cookie=cookie)
     return (response.getheader("Set-Cookie") or cookie).split(";", 1)[0]
 
 
 def first_request_ms(url: str, cookie: str = "") -> float:
     """One request's time, before wrk: the page's first render in this server (a cold cache)."""
     parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     started = time.perf_counter()
-    connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers={"Cookie": cookie})
-    connection.getresponse().read()
+    request(parts.port, "GET", parts.path + (f"?{parts.query}" if parts.query else ""), cookie=cookie)
     return (time.perf_counter() - started) * 1000
 
 
